@@ -1,0 +1,93 @@
+"""The Kontor application factory.
+
+Nothing happens at import time: `create_app()` reads the environment, binds the
+extensions, registers blueprints, error handlers and CLI commands, and returns
+the app. gunicorn runs it as `gunicorn "app:create_app()"`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, render_template
+
+from config import load_config_from_os
+from extensions import csrf, db, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_config_from_os(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    # amzn-sp-api calls logging.basicConfig() on import; an explicit root level keeps
+    # our own log output predictable whatever is imported later.
+    level = logging.DEBUG if app.debug else logging.INFO
+    logging.getLogger().setLevel(level)
+    app.logger.setLevel(level)
+
+
+def register_extensions(app: Flask) -> None:
+    import models  # noqa: F401 - registers every model with the metadata
+    from redis_connection import init_redis
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    init_redis(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from blueprints import auth, clients, health
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(clients.bp)
+    app.register_blueprint(health.bp)
+    app.add_url_rule("/", endpoint="index", view_func=clients.index)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template(f"errors/{code}.html", error=error), code
+
+    def render_csrf_error(error):
+        return render_template("errors/400_csrf.html", error=error), 400
+
+    def render_server_error(error):
+        # Whatever the failed request wrote must not leak into the next one.
+        db.session.rollback()
+        return render_template("errors/500.html", error=error), 500
+
+    for code in (403, 404, 405, 413):
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(CSRFError, render_csrf_error)
+    app.register_error_handler(500, render_server_error)
+
+
+def register_template_helpers(app: Flask) -> None:
+    import formatting
+
+    formatting.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from commands import register_all
+
+    register_all(app)

@@ -1,0 +1,92 @@
+"""Shops / Accounts: the clients (Mandanten) of the user's organisation."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from forms.clients import ClientForm
+from models import Client
+
+bp = Blueprint("clients", __name__, url_prefix="/clients")
+
+DUPLICATE_MANDANT = "Diese Kombination aus Berater- und Mandantennummer gibt es schon."
+
+
+def get_client(client_id: int) -> Client:
+    """The client with this id if it belongs to the user's organisation; 404 otherwise.
+
+    A foreign id answers exactly like a missing one, so ids reveal nothing.
+    """
+    client = db.session.scalar(
+        sa.select(Client).where(
+            Client.id == client_id, Client.organisation_id == current_user.organisation_id
+        )
+    )
+    if client is None:
+        abort(404)
+    return client
+
+
+@login_required
+def index():
+    return redirect(url_for("clients.list_clients"))
+
+
+@bp.get("")
+@login_required
+def list_clients():
+    clients = db.session.scalars(
+        sa.select(Client)
+        .where(Client.organisation_id == current_user.organisation_id)
+        .order_by(Client.name)
+    ).all()
+    return render_template("clients/list.html", clients=clients)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    form = ClientForm()
+    if form.validate_on_submit():
+        client = Client(organisation_id=current_user.organisation_id)
+        form.fill_client(client)
+        db.session.add(client)
+        if _commit_or_report_duplicate(form):
+            flash(f"Mandant „{client.name}“ wurde angelegt.", "success")
+            return redirect(url_for("clients.show", client_id=client.id))
+    return render_template("clients/form.html", form=form, client=None)
+
+
+@bp.get("/<int:client_id>")
+@login_required
+def show(client_id: int):
+    return render_template("clients/show.html", client=get_client(client_id))
+
+
+@bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(client_id: int):
+    client = get_client(client_id)
+    form = ClientForm()
+    if form.validate_on_submit():
+        form.fill_client(client)
+        if _commit_or_report_duplicate(form):
+            flash(f"Mandant „{client.name}“ wurde gespeichert.", "success")
+            return redirect(url_for("clients.show", client_id=client.id))
+    elif not form.is_submitted():
+        form.fill_from_client(client)
+    return render_template("clients/form.html", form=form, client=client)
+
+
+def _commit_or_report_duplicate(form: ClientForm) -> bool:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.mandant_nr.errors = [*form.mandant_nr.errors, DUPLICATE_MANDANT]
+        return False
+    return True

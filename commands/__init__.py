@@ -1,0 +1,12 @@
+"""The `flask` CLI commands of Kontor, one module per area."""
+
+from flask import Flask
+
+
+def register_all(app: Flask) -> None:
+    from commands.demo import demo_command
+    from commands.mailsink import mailsink_cli
+    from commands.users import users_cli
+
+    for command in (users_cli, demo_command, mailsink_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,108 @@
+"""The client (Mandant) form with the DATEV master data, every field checked with a German message."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from stdnum.eu import vat
+from stdnum.exceptions import ValidationError as VatValidationError
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from models.client import CHARTS_OF_ACCOUNTS
+
+SELLER_ID = re.compile(r"^A[0-9A-Z]{7,19}$")
+FISCAL_YEAR_START = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
+DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def parse_whole_number(raw: str | None, label: str, low: int, high: int) -> int:
+    text = (raw or "").strip()
+    if not text.isdigit():
+        raise ValidationError(f"{label} muss eine ganze Zahl sein.")
+    number = int(text)
+    if not low <= number <= high:
+        raise ValidationError(f"{label} muss zwischen {low} und {high} liegen.")
+    return number
+
+
+def parse_fiscal_year_start(raw: str | None) -> tuple[int, int]:
+    """Read "TT.MM." into (month, day); raises ValidationError with a German message."""
+    match = FISCAL_YEAR_START.match((raw or "").strip())
+    if not match:
+        raise ValidationError("Bitte im Format TT.MM. angeben, z. B. 01.01.")
+    day, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12 or not 1 <= day <= DAYS_IN_MONTH[month - 1] or (month, day) == (2, 29):
+        raise ValidationError("Dieses Datum gibt es nicht in jedem Jahr.")
+    return month, day
+
+
+class ClientForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Bitte geben Sie einen Namen an."), Length(max=200)],
+    )
+    berater_nr = StringField("Beraternummer", description="1001 bis 9999999")
+    mandant_nr = StringField("Mandantennummer", description="1 bis 99999")
+    fiscal_year_start = StringField(
+        "Wirtschaftsjahr-Beginn", default="01.01.", description="TT.MM., meist 01.01."
+    )
+    account_length = SelectField(
+        "Sachkontenlänge", choices=[(str(n), str(n)) for n in range(4, 9)], default="4"
+    )
+    chart = SelectField(
+        "Kontenrahmen", choices=[(c, c) for c in CHARTS_OF_ACCOUNTS], default="SKR03"
+    )
+    vat_id = StringField("USt-IdNr.", validators=[Optional()], description="z. B. DE123456789")
+    amazon_seller_id = StringField(
+        "Amazon Seller-ID", validators=[Optional()], description="optional, z. B. A2SC0NLSYTA68B"
+    )
+
+    def validate_berater_nr(self, field):
+        parse_whole_number(field.data, "Die Beraternummer", 1001, 9_999_999)
+
+    def validate_mandant_nr(self, field):
+        parse_whole_number(field.data, "Die Mandantennummer", 1, 99_999)
+
+    def validate_fiscal_year_start(self, field):
+        parse_fiscal_year_start(field.data)
+
+    def validate_vat_id(self, field):
+        try:
+            field.data = vat.validate(field.data)
+        except VatValidationError as error:
+            raise ValidationError(
+                "Diese USt-IdNr. ist ungültig (Länderkennung und Prüfziffer prüfen)."
+            ) from error
+
+    def validate_amazon_seller_id(self, field):
+        field.data = field.data.strip().upper()
+        if not SELLER_ID.match(field.data):
+            raise ValidationError(
+                "Eine Amazon Seller-ID beginnt mit A und besteht aus 8 bis 20 Buchstaben und Ziffern."
+            )
+
+    def fill_client(self, client) -> None:
+        """Copy the validated form data onto a Client."""
+        client.name = self.name.data.strip()
+        client.berater_nr = int(self.berater_nr.data)
+        client.mandant_nr = int(self.mandant_nr.data)
+        month, day = parse_fiscal_year_start(self.fiscal_year_start.data)
+        client.fiscal_year_start_month, client.fiscal_year_start_day = month, day
+        client.account_length = int(self.account_length.data)
+        client.chart = self.chart.data
+        client.vat_id = self.vat_id.data or None
+        client.amazon_seller_id = self.amazon_seller_id.data or None
+
+    def fill_from_client(self, client) -> None:
+        self.name.data = client.name
+        self.berater_nr.data = str(client.berater_nr)
+        self.mandant_nr.data = str(client.mandant_nr)
+        self.fiscal_year_start.data = (
+            f"{client.fiscal_year_start_day:02d}.{client.fiscal_year_start_month:02d}."
+        )
+        self.account_length.data = str(client.account_length)
+        self.chart.data = client.chart
+        self.vat_id.data = client.vat_id or ""
+        self.amazon_seller_id.data = client.amazon_seller_id or ""

@@ -1,0 +1,48 @@
+"""Clients (Mandanten): the sellers whose bookkeeping Kontor prepares, with their DATEV master data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from models.user import Organisation
+
+CHARTS_OF_ACCOUNTS = ("SKR03", "SKR04")
+
+
+class Client(db.Model):
+    __tablename__ = "clients"
+    __table_args__ = (
+        # One DATEV Mandant exists once per organisation, or batches would mix two ledgers.
+        sa.UniqueConstraint("organisation_id", "berater_nr", "mandant_nr"),
+        sa.CheckConstraint("account_length BETWEEN 4 AND 8", name="account_length"),
+        sa.CheckConstraint("chart IN ('SKR03', 'SKR04')", name="chart"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    berater_nr: Mapped[int]
+    mandant_nr: Mapped[int]
+    fiscal_year_start_month: Mapped[int] = mapped_column(default=1)
+    fiscal_year_start_day: Mapped[int] = mapped_column(default=1)
+    account_length: Mapped[int] = mapped_column(default=4)
+    chart: Mapped[str] = mapped_column(sa.String(5), default="SKR03")
+    vat_id: Mapped[str | None] = mapped_column(sa.String(20))
+    amazon_seller_id: Mapped[str | None] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="clients")
+
+    def fiscal_year_start(self, for_day: date) -> date:
+        """The first day of the fiscal year that `for_day` falls in."""
+        start = date(for_day.year, self.fiscal_year_start_month, self.fiscal_year_start_day)
+        if start > for_day:
+            start = date(for_day.year - 1, self.fiscal_year_start_month, self.fiscal_year_start_day)
+        return start

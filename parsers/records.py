@@ -1,0 +1,94 @@
+"""Normalised, typed records that every Amazon report parser produces.
+
+These dataclasses are the contract between `parsers/` (which reads Amazon's many
+file variants) and the booking engine in `datev/` (which only ever sees these
+records). Amounts are `Decimal`, instants are timezone-aware `datetime`s, and
+calendar dates are `date`s. Text fields that a file leaves empty are `""`, never
+`None`, so that rule matching needs no special cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementSummary:
+    """The summary row of a settlement report: what Amazon says it paid out."""
+
+    settlement_id: str
+    start: datetime
+    end: datetime
+    deposit_date: datetime | None
+    total_amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementLine:
+    """One amount of a settlement (a V1 row with several amount columns yields several lines).
+
+    `line_no` is the 1-based physical line of the file the amount came from, so that
+    bookings and error messages can point back to the source.
+    """
+
+    line_no: int
+    transaction_type: str
+    order_id: str
+    merchant_order_id: str
+    adjustment_id: str
+    shipment_id: str
+    marketplace_name: str
+    amount_type: str
+    amount_description: str
+    amount: Decimal
+    posted_at: datetime | None
+    fulfillment_id: str = ""
+    order_item_code: str = ""
+    merchant_order_item_id: str = ""
+    merchant_adjustment_item_id: str = ""
+    sku: str = ""
+    quantity: int | None = None
+    promotion_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VatTransaction:
+    """One row of the Amazon VAT Transactions Report with the fields the booking rules need."""
+
+    line_no: int
+    marketplace: str  # e.g. "amazon.de", "N/A" for stock transfers
+    transaction_type: str  # SALE, REFUND, RETURN, FC_TRANSFER, INBOUND, ...
+    transaction_event_id: str  # the order id for SALE and REFUND
+    activity_transaction_id: str
+    activity_period: str  # e.g. "2020-FEB"
+    sales_channel: str  # AFN / MFN
+    program_type: str  # "" in the layout before 2021
+    transaction_complete_date: date | None
+    tax_calculation_date: date | None
+    seller_sku: str
+    asin: str
+    item_description: str
+    quantity: int | None
+    currency: str  # TRANSACTION_CURRENCY_CODE
+    total_vat_excl: Decimal  # TOTAL_ACTIVITY_VALUE_AMT_VAT_EXCL
+    total_vat: Decimal  # TOTAL_ACTIVITY_VALUE_VAT_AMT
+    total_vat_incl: Decimal  # TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL
+    vat_rate: Decimal | None  # PRICE_OF_ITEMS_VAT_RATE_PERCENT as a fraction, 0.19
+    sale_depart_country: str
+    sale_arrival_country: str
+    departure_country: str
+    arrival_country: str
+    taxable_jurisdiction: str
+    vat_calculation_imputation_country: str
+    buyer_vat_number: str
+    buyer_vat_number_country: str
+    seller_vat_number: str  # TRANSACTION_SELLER_VAT_NUMBER
+    seller_vat_number_country: str
+    export_outside_eu: bool
+    vat_invoice_number: str
+    invoice_url: str
+    tax_reporting_scheme: str  # "" before 2021; REGULAR, UNION-OSS, ...
+    tax_collection_responsibility: str  # "" before 2021; SELLER or MARKETPLACE

@@ -1,0 +1,203 @@
+"""Shared fixtures: a real redis-server, a real database (SQLite or PostgreSQL), the app.
+
+The database is SQLite in a temporary folder unless DATABASE_URL names another one
+(CI runs the whole suite a second time with DATABASE_URL pointing at PostgreSQL).
+The schema is built by the real Alembic migrations at the start of the session and
+dropped at its end; every test starts with empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import sqlalchemy as sa
+from redis import Redis
+
+from app import create_app
+from extensions import db as _db
+from models import Client, Organisation, User
+
+PASSWORD = "richtig-gutes-passwort"  # noqa: S105 - test fixture
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A private redis-server on a free port, for the whole test session."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = Redis.from_url(url)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "kontor-test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, redis_url):
+    """Build the schema once with the real migrations; drop it when the session ends."""
+    from flask_migrate import downgrade, upgrade
+
+    app = create_app(_test_config(database_url, redis_url))
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+    yield
+    with app.app_context():
+        downgrade(revision="base")
+        _drop_everything()
+
+
+def _drop_everything() -> None:
+    """Leave no table behind (including alembic_version) from an earlier, aborted run."""
+    _db.drop_all()
+    with _db.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _test_config(database_url: str, redis_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "KONTOR_ENV": "test",
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
+        "REDIS_URL": redis_url,
+    }
+
+
+def _sqlalchemy_url(url: str) -> str:
+    from config import database_url
+
+    return database_url({"DATABASE_URL": url}, "")
+
+
+@pytest.fixture
+def app(_schema, database_url, redis_url):
+    app = create_app(_test_config(database_url, redis_url))
+    with app.app_context():
+        yield app
+        _db.session.rollback()
+        _empty_tables()
+        _db.session.remove()
+    Redis.from_url(redis_url).flushall()
+
+
+def _empty_tables() -> None:
+    with _db.engine.begin() as connection:
+        for table in reversed(_db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def db_session(app):
+    return _db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def make_user(email: str, organisation: Organisation | None = None, **extra) -> User:
+    user = User(
+        organisation=organisation or Organisation(name=f"Organisation von {email}"),
+        email=email,
+        name=extra.pop("name", ""),
+        **extra,
+    )
+    user.set_password(PASSWORD)
+    _db.session.add(user)
+    _db.session.commit()
+    return user
+
+
+def make_client(organisation_id: int, **fields) -> Client:
+    values = {
+        "name": "Muster Versand GmbH",
+        "berater_nr": 1001,
+        "mandant_nr": 1,
+        "account_length": 4,
+        "chart": "SKR03",
+    }
+    values.update(fields)
+    client = Client(organisation_id=organisation_id, **values)
+    _db.session.add(client)
+    _db.session.commit()
+    return client
+
+
+@pytest.fixture
+def user(app):
+    return make_user("anna@example.org", name="Anna Beispiel")
+
+
+def csrf_token_of(response) -> str:
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', response.text)
+    assert match, "the page carries no CSRF token"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def csrf_token(self, path: str = "/login") -> str:
+        return csrf_token_of(self._client.get(path))
+
+    def login(self, email: str = "anna@example.org", password: str = PASSWORD):
+        token = self.csrf_token("/login")
+        return self._client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        token = self.csrf_token("/clients")
+        return self._client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
