@@ -1,0 +1,93 @@
+"""`read_report`: recognise the report from its content and validate it completely."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import settlement, vat
+from .errors import ReportError
+from .source import Source, sniff
+from .table import Header, is_blank, normalise
+
+_NOT_AMAZON = (
+    "Die Datei ist kein Amazon-Bericht: erwartet wird ein Abrechnungsbericht (Settlement, "
+    "mit der Spalte „settlement-id“) oder ein Umsatzsteuerbericht (VAT Transactions Report, "
+    "mit der Spalte „TRANSACTION_TYPE“)."
+)
+
+
+def read_header(source: Source, reader: Iterator[list[str]]) -> Header:
+    """The first non-blank row, as a Header; refuses files without one."""
+    try:
+        for row in reader:
+            if not is_blank(row):
+                return Header(row, source.filename, reader.line_num)  # type: ignore[attr-defined]
+    except csv.Error:
+        raise ReportError(source.filename, _NOT_AMAZON, line=1) from None
+    raise ReportError(source.filename, "Die Datei ist leer.")
+
+
+def _kind(header: Header, source: Source) -> str:
+    first = normalise(header.cells[0]) if header.cells else ""
+    if first in ("extf", "dtvf") or source.header_text.lstrip('"').startswith(("EXTF", "DTVF")):
+        raise ReportError(
+            source.filename,
+            "Das ist eine DATEV-Datei (Buchungsstapel), kein Amazon-Bericht. Bitte den "
+            "Bericht hochladen, den Amazon Seller Central liefert.",
+            line=header.line,
+        )
+    if "settlement-id" in header:
+        return "payout"
+    if "transaction-type" in header and (
+        "activity-period" in header or "total-activity-value-amt-vat-incl" in header
+    ):
+        return "order"
+    raise ReportError(source.filename, _NOT_AMAZON, line=header.line)
+
+
+def _read(source: Source) -> settlement.PayoutReport | vat.OrderReport:
+    with source.rows() as (reader, hashing):
+        header = read_header(source, reader)
+        kind = _kind(header, source)
+        module = settlement if kind == "payout" else vat
+        return module.scan(source, reader, header, hashing.sha256)
+
+
+def read_report(
+    path: str | os.PathLike[str], *, filename: str | None = None
+) -> settlement.PayoutReport | vat.OrderReport:
+    """Read an Amazon Payout (settlement) or Order (VAT Transactions) report.
+
+    The kind and layout come from the content. The whole file is validated in one
+    streaming pass before anything is returned; a refused file raises ReportError
+    with a German message naming `filename` (default: the path's name), the line
+    and the column.
+    """
+    path = Path(path)
+    source = sniff(path, filename or path.name)
+    try:
+        return _read(source)
+    except UnicodeDecodeError:
+        if source.encoding != "utf-8":
+            raise ReportError(
+                source.filename,
+                "Die Datei enthält Zeichen, die in ihrer Zeichenkodierung ungültig sind "
+                f"({_encoding_name(source.encoding)}). Bitte den Bericht erneut herunterladen.",
+            ) from None
+    # Looked like UTF-8 at the start, but is not: Windows-1252, as EU documents are served.
+    source = source.with_encoding("cp1252")
+    try:
+        return _read(source)
+    except UnicodeDecodeError:
+        raise ReportError(
+            source.filename,
+            "Die Zeichenkodierung der Datei ist unbekannt (erwartet: UTF-8, Windows-1252 oder "
+            "UTF-16).",
+        ) from None
+
+
+def _encoding_name(encoding: str) -> str:
+    return {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}.get(encoding, encoding.upper())

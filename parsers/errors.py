@@ -1,0 +1,38 @@
+"""The one exception type the parsers raise for bad input."""
+
+from __future__ import annotations
+
+
+class ReportError(Exception):
+    """A file that Kontor refuses, with a German message a seller understands.
+
+    `line` is the 1-based physical line of the file, `column` the header name as the
+    file spells it; both are None where they do not apply (an empty file, a
+    settlement that does not add up as a whole, ...). `str()` is the complete
+    message, naming the file, the line and the column.
+    """
+
+    def __init__(
+        self,
+        filename: str,
+        message: str,
+        *,
+        line: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.filename = filename
+        self.line = line
+        self.column = column
+        self.message = message
+        super().__init__(self._full_message())
+
+    def _full_message(self) -> str:
+        where = f"Datei „{self.filename}“"
+        if self.line is not None:
+            where += f", Zeile {self.line}"
+        if self.column is not None:
+            where += f", Spalte „{self.column}“"
+        return f"{where}: {self.message}"
+
+    def __str__(self) -> str:
+        return self._full_message()

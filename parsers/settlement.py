@@ -1,0 +1,555 @@
+"""Amazon Payout: the settlement flat file, V2 (one amount per row) and V1 (amount columns).
+
+V1 rows become the same `SettlementLine`s as V2 rows: every filled amount column is
+one line, with the amount-type / amount-description below (V2's names where V2 has
+the same thing, otherwise the V1 column's name):
+
+| V1 columns                      | amount-type       | amount-description            |
+|---------------------------------|-------------------|-------------------------------|
+| price-type / price-amount       | ItemPrice         | price-type                    |
+| item-related-fee-type / -amount | ItemFees          | item-related-fee-type         |
+| shipment-fee-type / -amount     | ShipmentFees      | shipment-fee-type             |
+| order-fee-type / -amount        | OrderFees         | order-fee-type                |
+| promotion-type / -amount        | Promotion         | promotion-type                |
+| direct-payment-type / -amount   | DirectPayment     | direct-payment-type           |
+| misc-fee-amount                 | MiscFee           | MiscFee                       |
+| other-fee-amount                | OtherFee          | other-fee-reason-description  |
+|                                 |                   | (OtherFee when empty)         |
+| other-amount                    | other-transaction | transaction-type (so that the |
+|                                 |                   | reserve rules match V2 files) |
+
+The file is checked completely in one streaming pass (`scan`): every amount and date
+parses, one settlement and one currency, and the amounts add up to total-amount.
+`PayoutReport.lines()` streams the lines again from the validated file.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .errors import ReportError
+from .records import SettlementLine, SettlementSummary
+from .source import Source
+from .table import Cells, Header, irregular_row, row_text
+
+SUMMARY_COLUMNS = (
+    "settlement-id",
+    "settlement-start-date",
+    "settlement-end-date",
+    "deposit-date",
+    "total-amount",
+    "currency",
+)
+V2_REQUIRED = (
+    *SUMMARY_COLUMNS,
+    "transaction-type",
+    "order-id",
+    "marketplace-name",
+    "amount-type",
+    "amount-description",
+    "amount",
+)
+V1_REQUIRED = (
+    *SUMMARY_COLUMNS,
+    "transaction-type",
+    "order-id",
+    "marketplace-name",
+    "posted-date",
+    "price-type",
+    "price-amount",
+    "item-related-fee-type",
+    "item-related-fee-amount",
+)
+# (description column or None, amount column, amount-type, description when empty)
+V1_AMOUNT_COLUMNS = (
+    ("price-type", "price-amount", "ItemPrice", ""),
+    ("item-related-fee-type", "item-related-fee-amount", "ItemFees", ""),
+    ("shipment-fee-type", "shipment-fee-amount", "ShipmentFees", ""),
+    ("order-fee-type", "order-fee-amount", "OrderFees", ""),
+    ("promotion-type", "promotion-amount", "Promotion", ""),
+    ("direct-payment-type", "direct-payment-amount", "DirectPayment", ""),
+    (None, "misc-fee-amount", "MiscFee", "MiscFee"),
+    ("other-fee-reason-description", "other-fee-amount", "OtherFee", "OtherFee"),
+    ("transaction-type", "other-amount", "other-transaction", ""),
+)
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal) -> str:
+    return f"{value.quantize(CENT):f}" if value.as_tuple().exponent < -2 else f"{value:.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Column positions of one settlement file."""
+
+    format: str
+    sid: int
+    start: int
+    end: int
+    deposit: int
+    total: int
+    currency: int
+    ttype: int
+    order: int
+    market: int
+    posted: int | None  # posted-date-time where present, else posted-date
+    posted_date: int | None
+    morder: int | None
+    adjustment: int | None
+    shipment: int | None
+    fulfillment: int | None
+    order_item: int | None
+    merchant_order_item: int | None
+    merchant_adjustment_item: int | None
+    sku: int | None
+    quantity: int | None
+    promotion: int | None
+    # V2
+    amount: int | None
+    amount_type: int | None
+    amount_description: int | None
+    # V1: (description index or None, amount index, amount-type, default description)
+    slots: tuple[tuple[int | None, int, str, str], ...]
+
+    @property
+    def summary_indexes(self) -> tuple[int, ...]:
+        return (self.sid, self.start, self.end, self.deposit, self.total, self.currency)
+
+
+def plan_for(header: Header) -> _Plan:
+    if "amount" in header and "amount-type" in header:
+        fmt = "settlement-v2"
+        cols = header.require(V2_REQUIRED, "Abrechnungsbericht (Settlement V2)")
+        if "posted-date-time" not in header and "posted-date" not in header:
+            header.require(("posted-date-time",), "Abrechnungsbericht (Settlement V2)")
+        slots: tuple[tuple[int | None, int, str, str], ...] = ()
+    elif "price-amount" in header or "item-related-fee-amount" in header:
+        fmt = "settlement-v1"
+        cols = header.require(V1_REQUIRED, "Abrechnungsbericht (Settlement V1)")
+        found = []
+        for desc, amount, amount_type, default in V1_AMOUNT_COLUMNS:
+            index = header.find(amount)
+            if index is not None:
+                found.append((header.find(desc) if desc else None, index, amount_type, default))
+        slots = tuple(found)
+    else:
+        raise ReportError(
+            header.filename,
+            "Die Kopfzeile sieht nach einem Abrechnungsbericht aus, enthält aber weder die "
+            "Spalte „amount“ (Format V2) noch „price-amount“ (Format V1).",
+            line=header.line,
+            column="amount",
+        )
+    posted = header.find("posted-date-time")
+    posted_date = header.find("posted-date")
+    return _Plan(
+        format=fmt,
+        sid=cols["settlement-id"],
+        start=cols["settlement-start-date"],
+        end=cols["settlement-end-date"],
+        deposit=cols["deposit-date"],
+        total=cols["total-amount"],
+        currency=cols["currency"],
+        ttype=cols["transaction-type"],
+        order=cols["order-id"],
+        market=cols["marketplace-name"],
+        posted=posted if posted is not None else posted_date,
+        posted_date=posted_date if posted is not None else None,
+        morder=header.find("merchant-order-id"),
+        adjustment=header.find("adjustment-id"),
+        shipment=header.find("shipment-id"),
+        fulfillment=header.find("fulfillment-id"),
+        order_item=header.find("order-item-code"),
+        merchant_order_item=header.find("merchant-order-item-id"),
+        merchant_adjustment_item=header.find("merchant-adjustment-item-id"),
+        sku=header.find("sku"),
+        quantity=header.find("quantity-purchased"),
+        promotion=header.find("promotion-id"),
+        amount=header.find("amount"),
+        amount_type=header.find("amount-type"),
+        amount_description=header.find("amount-description"),
+        slots=slots,
+    )
+
+
+def _summary(row: list[str], plan: _Plan, cells: Cells, line: int) -> SettlementSummary:
+    header = cells.header
+    sid = row[plan.sid].strip()
+    if not sid:
+        raise ReportError(
+            header.filename, "Die settlement-id fehlt.", line=line, column=header.name(plan.sid)
+        )
+    for index in (plan.start, plan.end, plan.total, plan.currency):
+        if not row[index].strip():
+            raise ReportError(
+                header.filename,
+                "Die Summenzeile der Abrechnung ist unvollständig: der Wert fehlt.",
+                line=line,
+                column=header.name(index),
+            )
+    currency = row[plan.currency].strip()
+    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+        raise ReportError(
+            header.filename,
+            f"„{currency}“ ist kein Währungscode (erwartet z. B. „EUR“).",
+            line=line,
+            column=header.name(plan.currency),
+        )
+    return SettlementSummary(
+        settlement_id=sid,
+        start=cells.instant_at(row, plan.start, line),
+        end=cells.instant_at(row, plan.end, line),
+        deposit_date=cells.instant_at(row, plan.deposit, line),
+        total_amount=cells.amount_at(row, plan.total, line),
+        currency=currency.upper(),
+    )
+
+
+class _Block:
+    """Totals of one settlement entry (a summary row and the rows up to the next one)."""
+
+    __slots__ = ("line", "count", "total")
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.count = 0
+        self.total = Decimal(0)
+
+
+def scan(
+    source: Source, reader: Iterator[list[str]], header: Header, sha256_of: object
+) -> PayoutReport:
+    """Validate the whole settlement in one pass; raises ReportError on the first problem."""
+    plan = plan_for(header)
+    cells = Cells(header)
+    filename = header.filename
+    width = header.width
+
+    summary: SettlementSummary | None = None
+    summary_cells: tuple[str, ...] = ()
+    marketplaces: set[str] = set()
+    first: _Block | None = None
+    block: _Block | None = None
+    duplicate_from: int | None = None  # first line of a repeated entry of the settlement
+    pending_header: int | None = None
+
+    i_sid, i_total, i_cur, i_market = plan.sid, plan.total, plan.currency, plan.market
+    i_amount, i_posted, i_posted2, i_qty = plan.amount, plan.posted, plan.posted_date, plan.quantity
+    slots = plan.slots
+    amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
+    bad_amount, bad_instant, bad_int = cells.bad_amount, cells.bad_instant, cells.bad_int
+    sid = currency = ""
+    count = 0
+    total = Decimal(0)
+    v2 = plan.format == "settlement-v2"
+
+    def close(entry: _Block) -> None:
+        nonlocal first
+        entry.count, entry.total = count, total
+        if first is None:
+            first = entry
+        elif (entry.count, entry.total) != (first.count, first.total):
+            raise ReportError(
+                filename,
+                f"Die Abrechnung {sid} steht mehrfach in der Datei, aber der Eintrag ab Zeile "
+                f"{entry.line} weicht vom ersten ab ({entry.count} statt {first.count} Beträge, "
+                f"Summe {money(entry.total)} statt {money(first.total)}). Bitte den Bericht "
+                "erneut herunterladen.",
+                line=entry.line,
+            )
+
+    try:
+        for row in reader:
+            if len(row) != width:
+                row = irregular_row(row, header, reader, reader.line_num)
+                if row is None:
+                    continue
+            if row[i_sid] != sid or row[i_total]:
+                # Cold path: the summary row, a repeated header or summary, another settlement.
+                line = reader.line_num
+                cell = row[i_sid].strip()
+                if cell.lower() == "settlement-id":
+                    pending_header = line
+                    continue
+                if row[i_total].strip():
+                    this = _summary(row, plan, cells, line)
+                    this_cells = tuple(row[i].strip() for i in plan.summary_indexes)
+                    if summary is None:
+                        summary, summary_cells = this, this_cells
+                        sid, currency = this.settlement_id, this.currency
+                    elif this.settlement_id != sid:
+                        raise _two_settlements(
+                            filename, sid, this.settlement_id, line, header, plan
+                        )
+                    elif this_cells != summary_cells:
+                        raise ReportError(
+                            filename,
+                            f"Die Abrechnung {sid} hat zwei verschiedene Summenzeilen (Zeile "
+                            f"{first.line if first else block.line} und Zeile {line}). Bitte den "
+                            "Bericht erneut herunterladen.",
+                            line=line,
+                            column=header.name(i_total),
+                        )
+                    else:
+                        duplicate_from = duplicate_from or pending_header or line
+                    if block is not None:
+                        close(block)
+                    block = _Block(pending_header or line)
+                    pending_header = None
+                    count, total = 0, Decimal(0)
+                elif summary is None:
+                    raise ReportError(
+                        filename,
+                        "Die erste Datenzeile muss die Summenzeile der Abrechnung sein "
+                        "(settlement-id, Zeitraum, total-amount, currency); hier fehlt "
+                        "total-amount.",
+                        line=line,
+                        column=header.name(i_total),
+                    )
+                elif not cell:
+                    raise ReportError(
+                        filename, "Die settlement-id fehlt.", line=line, column=header.name(i_sid)
+                    )
+                elif cell != sid:
+                    raise _two_settlements(filename, sid, cell, line, header, plan)
+            if v2:
+                text = row[i_amount]
+                value = amount_get(text)
+                if value is None and not (row[i_total].strip() and not text.strip()):
+                    # Only the summary row may leave the amount empty.
+                    value = bad_amount(text, reader.line_num, i_amount)
+                if value is not None:
+                    total += value
+                    count += 1
+            else:
+                for _desc, index, _type, _default in slots:
+                    text = row[index]
+                    if text:
+                        value = amount_get(text)
+                        if value is None:
+                            if not text.strip():
+                                continue
+                            value = bad_amount(text, reader.line_num, index)
+                        total += value
+                        count += 1
+            text = row[i_posted]
+            if text and instant_get(text) is None:
+                bad_instant(text, reader.line_num, i_posted)
+            if i_posted2 is not None:
+                text = row[i_posted2]
+                if text and instant_get(text) is None:
+                    bad_instant(text, reader.line_num, i_posted2)
+            if i_qty is not None:
+                text = row[i_qty]
+                if text and int_get(text) is None:
+                    bad_int(text, reader.line_num, i_qty)
+            text = row[i_cur]
+            if text and text != currency and text.strip().upper() != currency:
+                raise ReportError(
+                    filename,
+                    f"Eine Abrechnung hat genau eine Währung: hier steht „{text}“, in der "
+                    f"Summenzeile aber „{currency}“.",
+                    line=reader.line_num,
+                    column=header.name(i_cur),
+                )
+            marketplaces.add(row[i_market])
+    except csv.Error as exc:
+        raise _csv_error(filename, reader, exc) from None
+
+    if summary is None or block is None:
+        raise ReportError(filename, "Die Datei enthält nur die Kopfzeile und keine Daten.")
+    close(block)
+    assert first is not None
+    if first.total != summary.total_amount:
+        raise ReportError(
+            filename,
+            f"Die Abrechnung geht nicht auf: die {first.count} Beträge ergeben "
+            f"{money(first.total)} {summary.currency}, total-amount nennt aber "
+            f"{money(summary.total_amount)} {summary.currency} (Differenz "
+            f"{money(summary.total_amount - first.total)}). Die Datei ist unvollständig oder "
+            "verändert; bitte den Bericht erneut herunterladen.",
+            line=first.line,
+            column=header.name(i_total),
+        )
+    return PayoutReport(
+        source=source,
+        plan=plan,
+        summary=summary,
+        line_count=first.count,
+        sum_of_amounts=first.total,
+        marketplaces=sorted(m.strip() for m in marketplaces if m.strip()),
+        sha256=sha256_of.hexdigest(),  # type: ignore[attr-defined]
+        end_line=duplicate_from,
+    )
+
+
+def _two_settlements(
+    filename: str, sid: str, other: str, line: int, header: Header, plan: _Plan
+) -> ReportError:
+    return ReportError(
+        filename,
+        f"Die Datei enthält mehr als eine Abrechnung (settlement-id {sid} und {other}). "
+        "Bitte jede Abrechnung als eigene Datei hochladen.",
+        line=line,
+        column=header.name(plan.sid),
+    )
+
+
+def _csv_error(filename: str, reader: Iterator[list[str]], exc: csv.Error) -> ReportError:
+    return ReportError(
+        filename,
+        "Die Zeile ist kein gültiges CSV (ein Anführungszeichen ist nicht geschlossen oder "
+        "die Datei endet mitten in einem Wert).",
+        line=reader.line_num,  # type: ignore[attr-defined]
+    )
+
+
+class PayoutReport:
+    """A validated settlement report; `lines()` streams its amounts again from the file."""
+
+    kind = "payout"
+
+    def __init__(
+        self,
+        *,
+        source: Source,
+        plan: _Plan,
+        summary: SettlementSummary,
+        line_count: int,
+        sum_of_amounts: Decimal,
+        marketplaces: list[str],
+        sha256: str,
+        end_line: int | None,
+    ) -> None:
+        self._source = source
+        self._plan = plan
+        self.format = plan.format
+        self.summary = summary
+        self.line_count = line_count
+        self.sum_of_amounts = sum_of_amounts
+        self.marketplaces = marketplaces
+        self.sha256 = sha256
+        self._end_line = end_line
+
+    @property
+    def filename(self) -> str:
+        return self._source.filename
+
+    @property
+    def reconciled(self) -> bool:
+        return self.sum_of_amounts == self.summary.total_amount
+
+    def __repr__(self) -> str:
+        return (
+            f"<PayoutReport {self.format} {self.summary.settlement_id} "
+            f"{money(self.summary.total_amount)} {self.summary.currency} lines={self.line_count}>"
+        )
+
+    def lines(self) -> Iterator[SettlementLine]:
+        """Stream every amount of the settlement as a SettlementLine (a fresh pass each call).
+
+        Repeated entries of the same settlement (checked identical by `read_report`)
+        are skipped. If the file changed on disk since `read_report`, ReportError.
+        """
+        from .detect import read_header
+
+        plan = self._plan
+        with self._source.rows() as (reader, hashing):
+            header = read_header(self._source, reader)
+            cells = Cells(header)
+            end = self._end_line
+            v2 = plan.format == "settlement-v2"
+            try:
+                for row in reader:
+                    if len(row) != header.width:
+                        row = irregular_row(row, header, reader, reader.line_num)
+                        if row is None:
+                            continue
+                    line = reader.line_num
+                    if end is not None and line >= end:
+                        break
+                    if row[plan.sid].strip().lower() == "settlement-id":
+                        continue  # a repeated header
+                    if v2 and not row[plan.amount].strip():  # type: ignore[index]
+                        continue  # the summary row
+                    base = _LineBase(row, plan, cells, line)
+                    if v2:
+                        yield base.line(
+                            row_text(row, plan.amount_type),
+                            row_text(row, plan.amount_description),
+                            cells.amount_at(row, plan.amount, line),  # type: ignore[arg-type]
+                        )
+                        continue
+                    for desc, index, amount_type, default in plan.slots:
+                        text = row[index]
+                        if text.strip():
+                            yield base.line(
+                                amount_type,
+                                row_text(row, desc) or default,
+                                cells.amount_at(row, index, line),
+                            )
+            except csv.Error as exc:
+                raise _csv_error(self._source.filename, reader, exc) from None
+            # Drain what csv has not read, so the hash covers the whole file.
+            while hashing.read(1 << 20):
+                pass
+            if hashing.sha256.hexdigest() != self.sha256:
+                raise ReportError(
+                    self._source.filename,
+                    "Die Datei wurde nach dem Einlesen verändert. Bitte erneut hochladen.",
+                )
+
+    def to_json(self) -> dict:
+        s = self.summary
+        return {
+            "kind": self.kind,
+            "format": self.format,
+            "settlement_id": s.settlement_id,
+            "currency": s.currency,
+            "start": s.start.isoformat(),
+            "end": s.end.isoformat(),
+            "deposit_date": s.deposit_date.isoformat() if s.deposit_date else None,
+            "total_amount": money(s.total_amount),
+            "sum_of_amounts": money(self.sum_of_amounts),
+            "reconciled": self.reconciled,
+            "lines": self.line_count,
+            "marketplaces": self.marketplaces,
+        }
+
+
+class _LineBase:
+    """The fields a row's amount lines share."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, row: list[str], plan: _Plan, cells: Cells, line: int) -> None:
+        posted = cells.instant_at(row, plan.posted, line)
+        if posted is None and plan.posted_date is not None:
+            posted = cells.instant_at(row, plan.posted_date, line)
+        self.fields = {
+            "line_no": line,
+            "transaction_type": row_text(row, plan.ttype),
+            "order_id": row_text(row, plan.order),
+            "merchant_order_id": row_text(row, plan.morder),
+            "adjustment_id": row_text(row, plan.adjustment),
+            "shipment_id": row_text(row, plan.shipment),
+            "marketplace_name": row_text(row, plan.market),
+            "posted_at": posted,
+            "fulfillment_id": row_text(row, plan.fulfillment),
+            "order_item_code": row_text(row, plan.order_item),
+            "merchant_order_item_id": row_text(row, plan.merchant_order_item),
+            "merchant_adjustment_item_id": row_text(row, plan.merchant_adjustment_item),
+            "sku": row_text(row, plan.sku),
+            "quantity": cells.int_at(row, plan.quantity, line),
+            "promotion_id": row_text(row, plan.promotion),
+        }
+
+    def line(self, amount_type: str, description: str, amount: Decimal) -> SettlementLine:
+        return SettlementLine(
+            amount_type=amount_type, amount_description=description, amount=amount, **self.fields
+        )

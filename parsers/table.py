@@ -1,0 +1,206 @@
+"""Header lookup and the irregular rows every report parser must handle alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from .errors import ReportError
+from .values import Cache, parse_amount, parse_day, parse_instant
+
+
+def normalise(name: str) -> str:
+    """Header key: `TRANSACTION_TYPE` and `transaction-type` both become `transaction-type`."""
+    return name.strip().strip('"').strip().lower().replace("_", "-").replace(" ", "-")
+
+
+class Header:
+    """The header row: column positions by name, unknown columns tolerated."""
+
+    def __init__(self, cells: list[str], filename: str, line: int) -> None:
+        self.cells = [c.strip().lstrip("\ufeff").strip() for c in cells]
+        self.filename = filename
+        self.line = line
+        self.width = len(cells)
+        self._index: dict[str, int] = {}
+        self._duplicates: set[str] = set()
+        for i, name in enumerate(self.cells):
+            key = normalise(name)
+            if not key:
+                continue
+            if key in self._index:
+                self._duplicates.add(key)
+            else:
+                self._index[key] = i
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._index
+
+    def find(self, key: str) -> int | None:
+        if key in self._duplicates:
+            raise ReportError(
+                self.filename,
+                "Die Spalte kommt in der Kopfzeile mehrfach vor.",
+                line=self.line,
+                column=self.cells[self._index[key]],
+            )
+        return self._index.get(key)
+
+    def require(self, keys: Iterable[str], what: str) -> dict[str, int]:
+        missing = [k for k in keys if k not in self._index]
+        if missing:
+            names = ", ".join(f"„{k}“" for k in missing)
+            raise ReportError(
+                self.filename,
+                f"Der {what} ist unvollständig: es fehlt die Spalte {names}."
+                if len(missing) == 1
+                else f"Der {what} ist unvollständig: es fehlen die Spalten {names}.",
+                line=self.line,
+                column=missing[0],
+            )
+        return {k: self.find(k) for k in keys}  # type: ignore[misc]
+
+    def name(self, index: int) -> str:
+        return self.cells[index]
+
+
+def is_blank(row: list[str]) -> bool:
+    return not any(cell.strip() for cell in row)
+
+
+def irregular_row(
+    row: list[str], header: Header, reader: Iterator[list[str]], line: int
+) -> list[str] | None:
+    """Handle a row whose width differs from the header's.
+
+    Returns None for a blank line (skipped), the row cut to the header's width when
+    only empty cells stick out (a trailing delimiter), and refuses everything else;
+    a short last row is a truncated file and gets its own message.
+    """
+    width = header.width
+    if is_blank(row):
+        return None
+    if len(row) > width:
+        if is_blank(row[width:]):
+            return row[:width]
+        raise ReportError(
+            header.filename,
+            f"Die Zeile hat {len(row)} Spalten, die Kopfzeile aber nur {width}. "
+            "Vermutlich enthält ein Wert das Trennzeichen; bitte den Bericht unverändert "
+            "aus Seller Central hochladen.",
+            line=line,
+        )
+    for later in reader:
+        if not is_blank(later):
+            raise ReportError(
+                header.filename,
+                f"Die Zeile hat nur {len(row)} von {width} Spalten. Bitte den Bericht "
+                "unverändert aus Seller Central hochladen.",
+                line=line,
+                column=header.name(len(row)) if row else None,
+            )
+    raise ReportError(
+        header.filename,
+        f"Die letzte Zeile ist unvollständig ({len(row)} von {width} Spalten): die Datei "
+        "wurde beim Herunterladen oder Kopieren abgeschnitten. Bitte den Bericht erneut "
+        "herunterladen.",
+        line=line,
+        column=header.name(len(row)) if row else None,
+    )
+
+
+class Cells:
+    """Parses cells through bounded caches and turns failures into ReportErrors."""
+
+    def __init__(self, header: Header) -> None:
+        self.header = header
+        self.amount = Cache(parse_amount)
+        self.instant = Cache(parse_instant)
+        self.day = Cache(parse_day)
+        self.integer = Cache(_parse_int)
+
+    def _fail(self, message: str, line: int, index: int) -> ReportError:
+        return ReportError(self.header.filename, message, line=line, column=self.header.name(index))
+
+    def bad_amount(self, text: str, line: int, index: int):  # noqa: ANN201
+        if not text.strip():
+            raise self._fail("Der Betrag fehlt.", line, index)
+        try:
+            return self.amount.miss(text)
+        except ValueError:
+            raise self._fail(f"„{text}“ ist kein gültiger Betrag.", line, index) from None
+
+    def bad_instant(self, text: str, line: int, index: int):  # noqa: ANN201
+        if not text.strip():
+            return None
+        try:
+            return self.instant.miss(text)
+        except ValueError:
+            raise self._fail(
+                f"„{text}“ ist kein gültiges Datum (erwartet z. B. „2025-10-09T22:07:18+00:00“, "
+                "„2023-01-05 07:13:19 UTC“, „05.01.2023 07:13:19 UTC“ oder „05.01.2023“).",
+                line,
+                index,
+            ) from None
+
+    def bad_day(self, text: str, line: int, index: int):  # noqa: ANN201
+        if not text.strip():
+            return None
+        try:
+            return self.day.miss(text)
+        except ValueError:
+            raise self._fail(
+                f"„{text}“ ist kein gültiges Datum (erwartet „TT-MM-JJJJ“, „TT.MM.JJJJ“ oder "
+                "„JJJJ-MM-TT“).",
+                line,
+                index,
+            ) from None
+
+    def bad_int(self, text: str, line: int, index: int):  # noqa: ANN201
+        if not text.strip():
+            return None
+        try:
+            return self.integer.miss(text)
+        except ValueError:
+            raise self._fail(f"„{text}“ ist keine gültige Menge.", line, index) from None
+
+    # Convenience for the second pass and cold paths.
+    def amount_at(self, row: list[str], index: int, line: int):  # noqa: ANN201
+        text = row[index]
+        value = self.amount.get(text)
+        return self.bad_amount(text, line, index) if value is None else value
+
+    def instant_at(self, row: list[str], index: int | None, line: int):  # noqa: ANN201
+        if index is None or not row[index]:
+            return None
+        text = row[index]
+        value = self.instant.get(text)
+        return self.bad_instant(text, line, index) if value is None else value
+
+    def day_at(self, row: list[str], index: int | None, line: int):  # noqa: ANN201
+        if index is None or not row[index].strip():
+            return None
+        text = row[index]
+        value = self.day.get(text)
+        return self.bad_day(text, line, index) if value is None else value
+
+    def int_at(self, row: list[str], index: int | None, line: int):  # noqa: ANN201
+        if index is None or not row[index].strip():
+            return None
+        text = row[index]
+        value = self.integer.get(text)
+        return self.bad_int(text, line, index) if value is None else value
+
+
+def _parse_int(text: str) -> int:
+    s = text.strip()
+    digits = s[1:] if s[:1] in "+-" else s
+    if digits.endswith(".0"):  # spreadsheet exports write 1 as 1.0
+        digits = digits[:-2]
+        s = s[:-2]
+    if not digits or not digits.isascii() or not digits.isdigit():
+        raise ValueError(text)
+    return int(s)
+
+
+def row_text(row: list[str], index: int | None) -> str:
+    return "" if index is None else row[index].strip()

@@ -1,0 +1,323 @@
+"""Amazon Order: the VAT Transactions Report (92 columns before 2021, the current layout since).
+
+Columns are read by header name, so the 2021 layout (PROGRAM_TYPE as column 5,
+TAX_REPORTING_SCHEME and TAX_COLLECTION_RESPONSIBILITY appended) and any further
+columns need no special case. Only the columns the booking rules need are parsed.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from decimal import Decimal
+
+from .errors import ReportError
+from .records import VatTransaction
+from .settlement import _csv_error, money
+from .source import Source
+from .table import Cells, Header, irregular_row
+
+REQUIRED = (
+    "activity-period",
+    "marketplace",
+    "transaction-type",
+    "transaction-event-id",
+    "transaction-complete-date",
+    "total-activity-value-amt-vat-excl",
+    "total-activity-value-vat-amt",
+    "total-activity-value-amt-vat-incl",
+    "transaction-currency-code",
+    "price-of-items-vat-rate-percent",
+    "sale-depart-country",
+    "sale-arrival-country",
+    "taxable-jurisdiction",
+    "buyer-vat-number",
+    "export-outside-eu",
+)
+# VatTransaction field -> column, for the plain text fields.
+TEXT_FIELDS = {
+    "marketplace": "marketplace",
+    "transaction_type": "transaction-type",
+    "transaction_event_id": "transaction-event-id",
+    "activity_transaction_id": "activity-transaction-id",
+    "activity_period": "activity-period",
+    "sales_channel": "sales-channel",
+    "program_type": "program-type",
+    "seller_sku": "seller-sku",
+    "asin": "asin",
+    "item_description": "item-description",
+    "currency": "transaction-currency-code",
+    "sale_depart_country": "sale-depart-country",
+    "sale_arrival_country": "sale-arrival-country",
+    "departure_country": "departure-country",
+    "arrival_country": "arrival-country",
+    "taxable_jurisdiction": "taxable-jurisdiction",
+    "vat_calculation_imputation_country": "vat-calculation-imputation-country",
+    "buyer_vat_number": "buyer-vat-number",
+    "buyer_vat_number_country": "buyer-vat-number-country",
+    "seller_vat_number": "transaction-seller-vat-number",
+    "seller_vat_number_country": "transaction-seller-vat-number-country",
+    "vat_invoice_number": "vat-inv-number",
+    "invoice_url": "invoice-url",
+    "tax_reporting_scheme": "tax-reporting-scheme",
+    "tax_collection_responsibility": "tax-collection-responsibility",
+}
+MONEY_TYPES = ("SALE", "REFUND")
+_EXPORT = {"": False, "NO": False, "YES": True, "FALSE": False, "TRUE": True, "N": False, "Y": True}
+_HUNDRED = Decimal(100)
+
+
+def _rate(value: Decimal) -> Decimal:
+    # The column is named PERCENT but holds a fraction (0.19); a file edited by hand
+    # may hold 19 instead, which can only mean percent.
+    return value / _HUNDRED if value > 1 else value
+
+
+class _Plan:
+    def __init__(self, header: Header) -> None:
+        cols = header.require(REQUIRED, "Umsatzsteuerbericht (VAT Transactions Report)")
+        self.text = {field: header.find(col) for field, col in TEXT_FIELDS.items()}
+        self.layout = (
+            "2021"
+            if any(c in header for c in ("program-type", "tax-reporting-scheme"))
+            or "tax-collection-responsibility" in header
+            else "92-columns"
+        )
+        self.ttype = cols["transaction-type"]
+        self.period = cols["activity-period"]
+        self.market = cols["marketplace"]
+        self.currency = cols["transaction-currency-code"]
+        self.excl = cols["total-activity-value-amt-vat-excl"]
+        self.vat = cols["total-activity-value-vat-amt"]
+        self.incl = cols["total-activity-value-amt-vat-incl"]
+        self.rate = cols["price-of-items-vat-rate-percent"]
+        self.complete = cols["transaction-complete-date"]
+        self.export = cols["export-outside-eu"]
+        self.calculation = header.find("tax-calculation-date")
+        self.quantity = header.find("qty")
+
+
+def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of: object):  # noqa: ANN201
+    """Validate every row in one pass; raises ReportError on the first problem."""
+    plan = _Plan(header)
+    cells = Cells(header)
+    filename = header.filename
+    width = header.width
+    i_type, i_period, i_market, i_cur = plan.ttype, plan.period, plan.market, plan.currency
+    i_excl, i_vat, i_incl, i_rate = plan.excl, plan.vat, plan.incl, plan.rate
+    i_complete, i_calc, i_qty, i_export = (
+        plan.complete,
+        plan.calculation,
+        plan.quantity,
+        plan.export,
+    )
+    amount_get, day_get, int_get = cells.amount.get, cells.day.get, cells.integer.get
+    bad_amount, bad_day, bad_int = cells.bad_amount, cells.bad_day, cells.bad_int
+
+    types: dict[str, int] = {}
+    periods: set[str] = set()
+    markets: set[str] = set()
+    currencies: set[str] = set()
+    totals: dict[str, dict[str, Decimal]] = {}
+    rows = 0
+    try:
+        for row in reader:
+            if len(row) != width:
+                row = irregular_row(row, header, reader, reader.line_num)
+                if row is None:
+                    continue
+            rows += 1
+            ttype = row[i_type]
+            if ttype in types:
+                types[ttype] += 1
+            else:
+                ttype = _new_type(ttype, filename, reader.line_num, header.name(i_type))
+                types[ttype] = types.get(ttype, 0) + 1
+            periods.add(row[i_period])
+            markets.add(row[i_market])
+            for index in (i_excl, i_vat):
+                text = row[index]
+                if text and amount_get(text) is None:
+                    bad_amount(text, reader.line_num, index)
+            text = row[i_rate]
+            if text and amount_get(text) is None:
+                bad_amount(text, reader.line_num, i_rate)
+            text = row[i_complete]
+            if text and day_get(text) is None:
+                bad_day(text, reader.line_num, i_complete)
+            if i_calc is not None:
+                text = row[i_calc]
+                if text and day_get(text) is None:
+                    bad_day(text, reader.line_num, i_calc)
+            if i_qty is not None:
+                text = row[i_qty]
+                if text and int_get(text) is None:
+                    bad_int(text, reader.line_num, i_qty)
+            if row[i_export] not in _EXPORT and row[i_export].strip().upper() not in _EXPORT:
+                raise ReportError(
+                    filename,
+                    f"„{row[i_export]}“ ist kein gültiger Wert (erwartet „YES“ oder „NO“).",
+                    line=reader.line_num,
+                    column=header.name(i_export),
+                )
+            currency = row[i_cur]
+            text = row[i_incl]
+            value = amount_get(text)
+            if value is None and (text.strip() or ttype in MONEY_TYPES):
+                value = bad_amount(text, reader.line_num, i_incl)
+            if currency not in currencies and (currency or ttype in MONEY_TYPES):
+                currency = _check_currency(currency, filename, reader.line_num, header, i_cur)
+                currencies.add(currency)
+            if ttype in MONEY_TYPES:
+                by_type = totals.get(currency)
+                if by_type is None:
+                    by_type = totals[currency] = dict.fromkeys(MONEY_TYPES, Decimal(0))
+                by_type[ttype] += value
+    except csv.Error as exc:
+        raise _csv_error(filename, reader, exc) from None
+    if rows == 0:
+        raise ReportError(filename, "Die Datei enthält nur die Kopfzeile und keine Daten.")
+    return OrderReport(
+        source=source,
+        layout=plan.layout,
+        row_count=rows,
+        transaction_types=dict(sorted(types.items())),
+        activity_periods=sorted(p.strip() for p in periods if p.strip()),
+        # Stock transfers carry MARKETPLACE "N/A": not a marketplace.
+        marketplaces=sorted(m.strip() for m in markets if m.strip() and m.strip() != "N/A"),
+        currencies=sorted(c for c in currencies if c),
+        totals={c: totals[c] for c in sorted(totals)},
+        sha256=sha256_of.hexdigest(),  # type: ignore[attr-defined]
+    )
+
+
+def _new_type(text: str, filename: str, line: int, column: str) -> str:
+    ttype = text.strip()
+    if not ttype:
+        raise ReportError(filename, "TRANSACTION_TYPE fehlt.", line=line, column=column)
+    if ttype != text:
+        raise ReportError(
+            filename,
+            f"„{text}“ enthält Leerzeichen; erwartet z. B. „SALE“.",
+            line=line,
+            column=column,
+        )
+    return ttype
+
+
+def _check_currency(text: str, filename: str, line: int, header: Header, index: int) -> str:
+    currency = text.strip()
+    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+        raise ReportError(
+            filename,
+            f"„{text}“ ist kein Währungscode (erwartet z. B. „EUR“)."
+            if currency
+            else "Die Währung fehlt.",
+            line=line,
+            column=header.name(index),
+        )
+    if currency != text:
+        raise ReportError(
+            filename, f"„{text}“ enthält Leerzeichen.", line=line, column=header.name(index)
+        )
+    return currency
+
+
+class OrderReport:
+    """A validated VAT Transactions Report; `rows()` streams its transactions again."""
+
+    kind = "order"
+    format = "vat-transactions"
+
+    def __init__(
+        self,
+        *,
+        source: Source,
+        layout: str,
+        row_count: int,
+        transaction_types: dict[str, int],
+        activity_periods: list[str],
+        marketplaces: list[str],
+        currencies: list[str],
+        totals: dict[str, dict[str, Decimal]],
+        sha256: str,
+    ) -> None:
+        self._source = source
+        self.layout = layout
+        self.row_count = row_count
+        self.transaction_types = transaction_types
+        self.activity_periods = activity_periods
+        self.marketplaces = marketplaces
+        self.currencies = currencies
+        self.totals = totals
+        self.sha256 = sha256
+
+    @property
+    def filename(self) -> str:
+        return self._source.filename
+
+    def __repr__(self) -> str:
+        return f"<OrderReport {self.layout} rows={self.row_count} {self.activity_periods}>"
+
+    def rows(self) -> Iterator[VatTransaction]:
+        """Stream every row as a VatTransaction (a fresh pass over the file each call)."""
+        from .detect import read_header
+
+        with self._source.rows() as (reader, hashing):
+            header = read_header(self._source, reader)
+            plan = _Plan(header)
+            cells = Cells(header)
+            text_fields = [(f, i) for f, i in plan.text.items() if i is not None]
+            missing = {f: "" for f, i in plan.text.items() if i is None}
+            try:
+                for row in reader:
+                    if len(row) != header.width:
+                        row = irregular_row(row, header, reader, reader.line_num)
+                        if row is None:
+                            continue
+                    line = reader.line_num
+                    fields = {f: row[i].strip() for f, i in text_fields}
+                    zero = Decimal(0)
+                    rate = cells.amount_at(row, plan.rate, line) if row[plan.rate].strip() else None
+                    yield VatTransaction(
+                        line_no=line,
+                        transaction_complete_date=cells.day_at(row, plan.complete, line),
+                        tax_calculation_date=cells.day_at(row, plan.calculation, line),
+                        quantity=cells.int_at(row, plan.quantity, line),
+                        total_vat_excl=_amount_or_zero(cells, row, plan.excl, line, zero),
+                        total_vat=_amount_or_zero(cells, row, plan.vat, line, zero),
+                        total_vat_incl=_amount_or_zero(cells, row, plan.incl, line, zero),
+                        vat_rate=None if rate is None else _rate(rate),
+                        export_outside_eu=_EXPORT[row[plan.export].strip().upper()],
+                        **fields,
+                        **missing,
+                    )
+            except csv.Error as exc:
+                raise _csv_error(self._source.filename, reader, exc) from None
+            while hashing.read(1 << 20):
+                pass
+            if hashing.sha256.hexdigest() != self.sha256:
+                raise ReportError(
+                    self._source.filename,
+                    "Die Datei wurde nach dem Einlesen verändert. Bitte erneut hochladen.",
+                )
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "format": self.format,
+            "layout": self.layout,
+            "rows": self.row_count,
+            "transaction_types": self.transaction_types,
+            "activity_periods": self.activity_periods,
+            "marketplaces": self.marketplaces,
+            "currencies": self.currencies,
+            "totals": {
+                currency: {t: money(v) for t, v in by_type.items()}
+                for currency, by_type in self.totals.items()
+            },
+        }
+
+
+def _amount_or_zero(cells: Cells, row: list[str], index: int, line: int, zero: Decimal) -> Decimal:
+    return cells.amount_at(row, index, line) if row[index].strip() else zero
