@@ -62,9 +62,7 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
         "SPAPI_APPLICATION_ID": environ.get("SPAPI_APPLICATION_ID", ""),
         "SPAPI_ENDPOINT": environ.get("SPAPI_ENDPOINT", sandbox),
         "SPAPI_TOKEN_ENDPOINT": environ.get("SPAPI_TOKEN_ENDPOINT", sandbox + "/auth/o2/token"),
-        "SPAPI_CONSENT_URL": environ.get(
-            "SPAPI_CONSENT_URL", sandbox + "/apps/authorize/consent"
-        ),
+        "SPAPI_CONSENT_URL": environ.get("SPAPI_CONSENT_URL", sandbox + "/apps/authorize/consent"),
         "SELF_REGISTRATION": environ.get("SELF_REGISTRATION", "0") == "1",
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)),
         "SESSION_COOKIE_HTTPONLY": True,

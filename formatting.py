@@ -1,9 +1,9 @@
 """German number and date formats (Babel), available in templates as filters.
 
-    {{ amount|money("EUR") }}  -> 1.234,56 €
-    {{ amount|number }}        -> 1.234,56
-    {{ day|date_de }}          -> 27.11.2026
-    {{ instant|datetime_de }}  -> 27.11.2026, 05:54 (Europe/Berlin)
+{{ amount|money("EUR") }}  -> 1.234,56 €
+{{ amount|number }}        -> 1.234,56
+{{ day|date_de }}          -> 27.11.2026
+{{ instant|datetime_de }}  -> 27.11.2026, 05:54 (Europe/Berlin)
 """
 
 from __future__ import annotations
@@ -48,4 +48,6 @@ def datetime_de(instant: datetime | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, number=number, date_de=date_de, datetime_de=datetime_de)
+    app.jinja_env.filters.update(
+        money=money, number=number, date_de=date_de, datetime_de=datetime_de
+    )

@@ -30,7 +30,9 @@ class KeepingHandler:
         return "250 Message accepted for delivery"
 
 
-def start_mail_sink(host: str, port: int, folder: Path | None = None) -> tuple[Controller, KeepingHandler]:
+def start_mail_sink(
+    host: str, port: int, folder: Path | None = None
+) -> tuple[Controller, KeepingHandler]:
     handler = KeepingHandler(folder)
     controller = Controller(handler, hostname=host, port=port)
     controller.start()

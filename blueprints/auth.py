@@ -93,9 +93,11 @@ def _registration_open() -> bool:
 
 def safe_next_url(target: str | None) -> str:
     """Only follow `next` to a path on this site; anything else would be an open redirect."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            if not target.startswith("//"):
-                return target
+    if not target:
+        return url_for("index")
+    parts = urlsplit(target)
+    local = not parts.scheme and not parts.netloc and target.startswith("/")
+    # Browsers read "//host" and "/\\host" as another site.
+    if local and not target.startswith("//") and "\\" not in target:
+        return target
     return url_for("index")

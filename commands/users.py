@@ -15,7 +15,9 @@ users_cli = AppGroup("users", help="Benutzer verwalten.")
 
 @users_cli.command("create")
 @click.option("--email", required=True, help="Anmelde-E-Mail")
-@click.option("--organisation", required=True, help="Name der Organisation (wird angelegt, falls neu)")
+@click.option(
+    "--organisation", required=True, help="Name der Organisation (wird angelegt, falls neu)"
+)
 @click.option("--name", default="", help="Anzeigename")
 @click.password_option("--password", help="Passwort (sonst wird danach gefragt)")
 def create_user(email: str, organisation: str, name: str, password: str) -> None:

@@ -9,7 +9,9 @@ MIN_PASSWORD_LENGTH = 10
 
 class LoginForm(FlaskForm):
     email = EmailField("E-Mail", validators=[DataRequired("Bitte geben Sie Ihre E-Mail an.")])
-    password = PasswordField("Passwort", validators=[DataRequired("Bitte geben Sie Ihr Passwort an.")])
+    password = PasswordField(
+        "Passwort", validators=[DataRequired("Bitte geben Sie Ihr Passwort an.")]
+    )
 
 
 class RegistrationForm(FlaskForm):

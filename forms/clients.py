@@ -1,4 +1,4 @@
-"""The client (Mandant) form with the DATEV master data, every field checked with a German message."""
+"""The client (Mandant) form with its DATEV master data; every field has a German message."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from stdnum.eu import vat
 from stdnum.exceptions import ValidationError as VatValidationError
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models.client import CHARTS_OF_ACCOUNTS
@@ -49,10 +50,16 @@ class ClientForm(FlaskForm):
         "Wirtschaftsjahr-Beginn", default="01.01.", description="TT.MM., meist 01.01."
     )
     account_length = SelectField(
-        "Sachkontenlänge", choices=[(str(n), str(n)) for n in range(4, 9)], default="4"
+        "Sachkontenlänge",
+        choices=[SelectChoice(str(n)) for n in range(4, 9)],
+        default="4",
+        invalid_choice_message="Die Sachkontenlänge muss zwischen 4 und 8 liegen.",
     )
     chart = SelectField(
-        "Kontenrahmen", choices=[(c, c) for c in CHARTS_OF_ACCOUNTS], default="SKR03"
+        "Kontenrahmen",
+        choices=[SelectChoice(chart) for chart in CHARTS_OF_ACCOUNTS],
+        default="SKR03",
+        invalid_choice_message="Bitte wählen Sie SKR03 oder SKR04.",
     )
     vat_id = StringField("USt-IdNr.", validators=[Optional()], description="z. B. DE123456789")
     amazon_seller_id = StringField(
@@ -80,7 +87,8 @@ class ClientForm(FlaskForm):
         field.data = field.data.strip().upper()
         if not SELLER_ID.match(field.data):
             raise ValidationError(
-                "Eine Amazon Seller-ID beginnt mit A und besteht aus 8 bis 20 Buchstaben und Ziffern."
+                "Eine Amazon Seller-ID beginnt mit A und besteht aus 8 bis 20 "
+                "Buchstaben und Ziffern."
             )
 
     def fill_client(self, client) -> None:

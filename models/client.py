@@ -1,4 +1,4 @@
-"""Clients (Mandanten): the sellers whose bookkeeping Kontor prepares, with their DATEV master data."""
+"""Clients (Mandanten): the sellers whose bookkeeping Kontor prepares, with DATEV master data."""
 
 from __future__ import annotations
 

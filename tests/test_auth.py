@@ -150,14 +150,30 @@ def test_registration_validates_in_german(client, auth, app, user):
 
 def test_users_create_command_creates_a_user_who_can_log_in(runner, auth):
     result = runner.invoke(
-        args=["users", "create", "--email", "cli@example.org", "--organisation", "Kanzlei CLI",
-              "--password", PASSWORD],
+        args=[
+            "users",
+            "create",
+            "--email",
+            "cli@example.org",
+            "--organisation",
+            "Kanzlei CLI",
+            "--password",
+            PASSWORD,
+        ],
     )
     assert result.exit_code == 0, result.output
     assert auth.login(email="cli@example.org").status_code == 302
     again = runner.invoke(
-        args=["users", "create", "--email", "cli@example.org", "--organisation", "X",
-              "--password", PASSWORD],
+        args=[
+            "users",
+            "create",
+            "--email",
+            "cli@example.org",
+            "--organisation",
+            "X",
+            "--password",
+            PASSWORD,
+        ],
     )
     assert again.exit_code != 0
     assert "bereits" in again.output

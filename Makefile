@@ -1,0 +1,52 @@
+# Kontor: one command each for run, test and lint.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+REDIS_PORT ?= 6390
+export FLASK_APP := app:create_app
+
+.PHONY: setup run test lint format services clean
+
+$(BIN)/activate: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(BIN)/activate
+
+## setup: create .venv and install the pinned requirements
+setup: $(BIN)/activate
+
+## services: make sure redis-server exists (installs it with apt when we are root)
+services:
+	@bash scripts/ensure-packages.sh redis-server
+
+## run: set everything up, migrate, seed the demo and start web, worker, clock, sandbox, mail sink
+run: setup services
+	@mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	@echo ""
+	@echo "  Kontor läuft gleich auf http://127.0.0.1:5000"
+	@echo "  Demo-Anmeldung: demo@kontor.local / kontor-demo"
+	@echo "  (Strg+C beendet alle Prozesse)"
+	@echo ""
+	REDIS_PORT=$(REDIS_PORT) REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:$(REDIS_PORT)/0} \
+		PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile.dev
+
+## test: run the whole suite (starts its own redis-server; DATABASE_URL=postgresql://... for PostgreSQL)
+test: setup services
+	$(BIN)/pytest
+
+## lint: ruff check and format check
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## format: apply ruff's formatting and safe fixes
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

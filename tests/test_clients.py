@@ -1,0 +1,164 @@
+"""Shops / Accounts: client CRUD with DATEV master data, and organisation isolation."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import make_client, make_user
+from models import Client
+
+VALID = {
+    "name": "Espadrille Versand GmbH",
+    "berater_nr": "29098",
+    "mandant_nr": "55003",
+    "fiscal_year_start": "01.07.",
+    "account_length": "5",
+    "chart": "SKR04",
+    "vat_id": "DE 136 695 976",
+    "amazon_seller_id": "a2sc0nlsyta68b",
+}
+
+
+@pytest.fixture
+def logged_in(auth, user):
+    auth.login()
+    return user
+
+
+def post_client(client, auth, path, **overrides):
+    data = {**VALID, **overrides, "csrf_token": auth.csrf_token(path)}
+    return client.post(path, data=data)
+
+
+def test_a_new_organisation_sees_an_empty_list(client, logged_in):
+    page = client.get("/clients")
+    assert page.status_code == 200
+    assert "Noch keine Mandanten" in page.text
+
+
+def test_creating_a_client_stores_its_datev_master_data(client, auth, logged_in, db_session):
+    response = post_client(client, auth, "/clients/new")
+    assert response.status_code == 302
+    stored = db_session.scalar(sa.select(Client))
+    assert stored.organisation_id == logged_in.organisation_id
+    assert (stored.berater_nr, stored.mandant_nr) == (29098, 55003)
+    assert (stored.fiscal_year_start_day, stored.fiscal_year_start_month) == (1, 7)
+    assert (stored.account_length, stored.chart) == (5, "SKR04")
+    assert stored.vat_id == "DE136695976"
+    assert stored.amazon_seller_id == "A2SC0NLSYTA68B"
+    assert response.headers["Location"] == f"/clients/{stored.id}"
+    page = client.get(response.headers["Location"])
+    assert "wurde angelegt" in page.text
+    assert "01.07." in page.text
+    listing = client.get("/clients").text
+    assert "Espadrille Versand GmbH" in listing and "29098" in listing
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "Bitte geben Sie einen Namen an."),
+        ("berater_nr", "1000", "Die Beraternummer muss zwischen 1001 und 9999999 liegen."),
+        ("berater_nr", "10000000", "Die Beraternummer muss zwischen 1001 und 9999999 liegen."),
+        ("berater_nr", "12a", "Die Beraternummer muss eine ganze Zahl sein."),
+        ("mandant_nr", "0", "Die Mandantennummer muss zwischen 1 und 99999 liegen."),
+        ("mandant_nr", "100000", "Die Mandantennummer muss zwischen 1 und 99999 liegen."),
+        ("mandant_nr", "", "Die Mandantennummer muss eine ganze Zahl sein."),
+        ("fiscal_year_start", "2024-01-01", "Bitte im Format TT.MM. angeben"),
+        ("fiscal_year_start", "31.04.", "Dieses Datum gibt es nicht in jedem Jahr."),
+        ("fiscal_year_start", "29.02.", "Dieses Datum gibt es nicht in jedem Jahr."),
+        ("account_length", "9", "Die Sachkontenlänge muss zwischen 4 und 8 liegen."),
+        ("chart", "SKR49", "Bitte wählen Sie SKR03 oder SKR04."),
+        ("vat_id", "DE123456789", "Diese USt-IdNr. ist ungültig"),
+        ("amazon_seller_id", "XYZ", "Eine Amazon Seller-ID beginnt mit A"),
+    ],
+)
+def test_every_field_is_validated_with_a_german_message(
+    client, auth, logged_in, db_session, field, value, message
+):
+    response = post_client(client, auth, "/clients/new", **{field: value})
+    assert response.status_code == 200
+    assert message in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert db_session.scalar(sa.select(sa.func.count(Client.id))) == 0
+
+
+def test_optional_fields_may_stay_empty(client, auth, logged_in, db_session):
+    response = post_client(client, auth, "/clients/new", vat_id="", amazon_seller_id="")
+    assert response.status_code == 302
+    stored = db_session.scalar(sa.select(Client))
+    assert stored.vat_id is None and stored.amazon_seller_id is None
+
+
+def test_the_same_datev_mandant_cannot_be_created_twice(client, auth, logged_in, db_session):
+    post_client(client, auth, "/clients/new")
+    response = post_client(client, auth, "/clients/new", name="Doppelt")
+    assert response.status_code == 200
+    assert "Diese Kombination aus Berater- und Mandantennummer gibt es schon." in response.text
+    assert db_session.scalar(sa.select(sa.func.count(Client.id))) == 1
+
+
+def test_editing_a_client_shows_and_saves_its_data(client, auth, logged_in, db_session):
+    existing = make_client(logged_in.organisation_id, fiscal_year_start_month=4)
+    page = client.get(f"/clients/{existing.id}/edit")
+    assert 'value="Muster Versand GmbH"' in page.text
+    assert 'value="01.04."' in page.text
+    response = post_client(client, auth, f"/clients/{existing.id}/edit", name="Neuer Name")
+    assert response.headers["Location"] == f"/clients/{existing.id}"
+    db_session.refresh(existing)
+    assert existing.name == "Neuer Name"
+    assert existing.chart == "SKR04"
+
+
+def test_an_invalid_edit_changes_nothing(client, auth, logged_in, db_session):
+    existing = make_client(logged_in.organisation_id)
+    response = post_client(client, auth, f"/clients/{existing.id}/edit", berater_nr="5")
+    assert response.status_code == 200
+    db_session.refresh(existing)
+    assert existing.berater_nr == 1001
+
+
+def test_values_are_escaped_in_every_page(client, auth, logged_in):
+    post_client(client, auth, "/clients/new", name="<script>alert(1)</script>")
+    listing = client.get("/clients").text
+    assert "<script>alert(1)</script>" not in listing
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing
+
+
+class TestOrganisationIsolation:
+    """A client of another organisation answers 404 on every route, like a missing one."""
+
+    @pytest.fixture
+    def foreign_client(self, app):
+        stranger = make_user("fremd@example.org")
+        return make_client(stranger.organisation_id, name="Fremde GmbH")
+
+    def test_the_list_shows_only_the_own_organisation(self, client, logged_in, foreign_client):
+        make_client(logged_in.organisation_id, name="Eigene GmbH")
+        listing = client.get("/clients").text
+        assert "Eigene GmbH" in listing
+        assert "Fremde GmbH" not in listing
+
+    @pytest.mark.parametrize("path", ["/clients/{id}", "/clients/{id}/edit"])
+    def test_get_routes_answer_404(self, client, logged_in, foreign_client, path):
+        response = client.get(path.format(id=foreign_client.id))
+        assert response.status_code == 404
+        assert "Seite nicht gefunden" in response.text
+        assert "Fremde GmbH" not in response.text
+
+    def test_an_edit_post_answers_404_and_changes_nothing(
+        self, client, auth, logged_in, foreign_client, db_session
+    ):
+        response = post_client(client, auth, f"/clients/{foreign_client.id}/edit", name="Gekapert")
+        assert response.status_code == 404
+        db_session.refresh(foreign_client)
+        assert foreign_client.name == "Fremde GmbH"
+
+    def test_every_client_route_is_covered(self, app):
+        """A new route under /clients/<id> must be added to the isolation tests above."""
+        routes = {rule.rule for rule in app.url_map.iter_rules() if "<int:client_id>" in rule.rule}
+        assert routes == {"/clients/<int:client_id>", "/clients/<int:client_id>/edit"}
+
+    def test_a_missing_client_answers_the_same_404(self, client, logged_in):
+        assert client.get("/clients/999999").status_code == 404

@@ -1,0 +1,48 @@
+"""GET /healthz reports the database and Redis."""
+
+from __future__ import annotations
+
+from app import create_app
+from conftest import free_port
+from jobs.health import record_heartbeat
+
+
+def test_healthz_reports_database_and_redis(client, app):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["database"] == {
+        "ok": True,
+        "backend": app.extensions["sqlalchemy"].engine.dialect.name,
+    }
+    assert body["redis"] == {"ok": True}
+
+
+def test_healthz_shows_the_age_of_the_last_worker_heartbeat(client, app):
+    record_heartbeat()
+    body = client.get("/healthz").get_json()
+    assert 0 <= body["redis"]["worker_heartbeat_age_seconds"] < 60
+
+
+def test_healthz_answers_503_when_redis_is_down(app, database_url):
+    from conftest import _sqlalchemy_url
+
+    broken = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
+            "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        }
+    )
+    with broken.app_context():
+        response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "error"
+    assert body["database"]["ok"] is True
+    assert body["redis"] == {"ok": False, "error": "ConnectionError"}
+
+
+def test_healthz_needs_no_login(client):
+    assert client.get("/healthz").status_code == 200
