@@ -1,0 +1,76 @@
+"""Default accounts of DESIGN.md §4 for SKR03 and SKR04.
+
+Accounts marked P in DESIGN.md come from pathway's published suggestions; the others are standard
+accounts that the tax advisor should confirm. Every one of them is editable per client and
+marketplace in the booking rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from datev.settings import Chart
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultAccounts:
+    debtor: str  # Sammeldebitor Amazon
+    clearing: str  # Amazon clearing account per marketplace ("Bank-/Guthabenkonto")
+    transit: str  # Geldtransit
+    reserve: str  # Freigabe und Einbehalte
+    suspense: str  # Klärungskonto for amounts no rule matches
+    revenue_19: str
+    revenue_7: str
+    revenue_oss: str  # also other-EU-country taxable revenue
+    revenue_ic_supply: str  # innergemeinschaftliche Lieferung
+    revenue_export: str
+    selling_fees: str
+    fba_fees: str
+    advertising: str
+    reimbursements: str
+    fx_gain: str  # Erträge aus Kursdifferenzen
+    fx_loss: str  # Aufwendungen aus Kursdifferenzen
+
+
+DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
+    "SKR03": DefaultAccounts(
+        debtor="10000",
+        clearing="1210",
+        transit="1360",
+        reserve="1385",
+        suspense="1590",
+        revenue_19="8400",
+        revenue_7="8300",
+        revenue_oss="8320",
+        revenue_ic_supply="8125",
+        revenue_export="8120",
+        selling_fees="4760",
+        fba_fees="4780",
+        advertising="4600",
+        reimbursements="2700",
+        fx_gain="2660",
+        fx_loss="2150",
+    ),
+    "SKR04": DefaultAccounts(
+        debtor="10000",
+        clearing="1810",
+        transit="1460",
+        reserve="1596",
+        suspense="1370",
+        revenue_19="4400",
+        revenue_7="4300",
+        revenue_oss="4320",
+        revenue_ic_supply="4125",
+        revenue_export="4120",
+        selling_fees="6770",
+        fba_fees="6780",
+        advertising="6600",
+        reimbursements="4830",
+        fx_gain="4840",
+        fx_loss="6880",
+    ),
+}
+
+
+def default_accounts(chart: Chart) -> DefaultAccounts:
+    return DEFAULT_ACCOUNTS[chart]

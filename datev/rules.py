@@ -1,0 +1,235 @@
+"""Booking rules: which account and tax key each kind of amount goes to.
+
+Rules are plain immutable objects so the engine works without a database (the `datev convert`
+command uses `default_rule_book` directly); `datev.rule_store` loads the same objects from the
+database for the web app.
+
+- Payout rules match (transaction-type, amount-type, amount-description) of a settlement line.
+  Each part is a case-insensitive pattern with `*` and `?` wildcards. The most specific rule wins
+  (fewest wildcard parts, then fewest `*`), ties go to the earlier rule.
+- Order rules match the tax treatment of a VAT transaction (see `datev.tax_treatment`) and,
+  optionally, its country.
+- Every rule has an optional validity period (`valid_from`/`valid_to`, both inclusive), because
+  Amazon's fee invoices changed from reverse charge (BU 94) to German VAT (BU 9) on 2024-08-01.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from datev.accounts import default_accounts
+from datev.settings import Chart
+
+WILDCARD = "*"
+FEE_TAX_KEY_CHANGE = date(2024, 8, 1)
+REVERSE_CHARGE_UNTIL = date(2024, 7, 31)
+
+# What an amount is; decides Belegfeld 1 and how granularity merges bookings.
+DEBTOR = "debtor"  # clears the order's open item on the Sammeldebitor
+FEE = "fee"
+RESERVE = "reserve"
+OTHER = "other"
+REVENUE = "revenue"
+PAYOUT = "payout"
+UNMATCHED = "unmatched"
+FX_DIFFERENCE = "fx_difference"
+
+
+@lru_cache(maxsize=512)
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern.strip().casefold()))
+
+
+def _specificity(parts: tuple[str, ...]) -> tuple[int, int]:
+    """Sort key: rules with fewer wildcards first."""
+    wild_parts = sum(1 for p in parts if p.strip() == WILDCARD)
+    stars = sum(p.count("*") + p.count("?") for p in parts)
+    return wild_parts, stars
+
+
+def _valid(valid_from: date | None, valid_to: date | None, day: date) -> bool:
+    return (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutRule:
+    transaction_type: str
+    amount_type: str
+    amount_description: str
+    account: str  # Gegenkonto; Konto is the clearing account
+    tax_key: str = ""
+    kind: str = OTHER
+    valid_from: date | None = None
+    valid_to: date | None = None
+    label: str = ""
+
+    @property
+    def pattern(self) -> tuple[str, str, str]:
+        return (self.transaction_type, self.amount_type, self.amount_description)
+
+    def matches(self, transaction_type: str, amount_type: str, amount_description: str) -> bool:
+        return all(
+            _compile(p).match(v.strip().casefold())
+            for p, v in zip(
+                self.pattern, (transaction_type, amount_type, amount_description), strict=True
+            )
+        )
+
+    def describe(self) -> str:
+        text = self.label or "/".join(self.pattern)
+        return f"{text} -> {self.account}" + (f" BU {self.tax_key}" if self.tax_key else "")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRule:
+    treatment: str  # a datev.tax_treatment name, e.g. "DE_19"
+    account: str  # Gegenkonto; Konto is the Sammeldebitor
+    country: str = WILDCARD  # ISO code of the arrival/taxing country, or "*"
+    tax_key: str = ""
+    net: bool = False  # book the amount without VAT (where the marketplace collects the VAT)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    label: str = ""
+
+    def describe(self) -> str:
+        text = self.label or self.treatment
+        return f"{text} -> {self.account}" + (f" BU {self.tax_key}" if self.tax_key else "")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules of one client for one marketplace (or "*" for every marketplace)."""
+
+    marketplace: str
+    clearing_account: str
+    debtor_account: str
+    transit_account: str
+    suspense_account: str
+    fx_gain_account: str
+    fx_loss_account: str
+    payout_rules: tuple[PayoutRule, ...] = ()
+    order_rules: tuple[OrderRule, ...] = ()
+    _payout_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def match_payout(
+        self, transaction_type: str, amount_type: str, amount_description: str, day: date
+    ) -> PayoutRule | None:
+        key = (transaction_type, amount_type, amount_description)
+        candidates = self._payout_cache.get(key)
+        if candidates is None:
+            matching = [r for r in self.payout_rules if r.matches(*key)]
+            candidates = self._payout_cache[key] = sorted(
+                matching, key=lambda r: _specificity(r.pattern)
+            )
+        for rule in candidates:
+            if _valid(rule.valid_from, rule.valid_to, day):
+                return rule
+        return None
+
+    def match_order(self, treatment: str, country: str, day: date) -> OrderRule | None:
+        best: OrderRule | None = None
+        for rule in self.order_rules:
+            if rule.treatment != treatment or not _valid(rule.valid_from, rule.valid_to, day):
+                continue
+            if rule.country.upper() == country.upper():
+                return rule
+            if rule.country == WILDCARD and best is None:
+                best = rule
+        return best
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """All rule sets of a client for one integration, looked up by marketplace."""
+
+    rule_sets: tuple[RuleSet, ...]
+
+    def for_marketplace(self, marketplace: str | None) -> RuleSet:
+        wanted = (marketplace or "").strip().casefold()
+        fallback = None
+        for rule_set in self.rule_sets:
+            if rule_set.marketplace.casefold() == wanted:
+                return rule_set
+            if rule_set.marketplace == WILDCARD:
+                fallback = rule_set
+        if fallback is None:
+            raise LookupError(f"Keine Buchungsregeln für den Marktplatz {marketplace!r}.")
+        return fallback
+
+
+def _fee_rules(
+    tt: str, at: str, desc: str, account: str, label: str
+) -> tuple[PayoutRule, PayoutRule]:
+    """A fee rule twice: reverse charge until 31.07.2024, German input VAT from 01.08.2024."""
+    return (
+        PayoutRule(tt, at, desc, account, "94", FEE, None, REVERSE_CHARGE_UNTIL, label + " (RC)"),
+        PayoutRule(tt, at, desc, account, "9", FEE, FEE_TAX_KEY_CHANGE, None, label),
+    )
+
+
+def default_payout_rules(chart: Chart) -> tuple[PayoutRule, ...]:
+    """Settlement rules of DESIGN.md §4; unmatched amounts go to the Klärungskonto."""
+    a = default_accounts(chart)
+    rules: list[PayoutRule] = []
+    for tt in ("Order", "Refund", "Chargeback*"):
+        for at in ("ItemPrice", "ItemWithheldTax", "Promotion"):
+            rules.append(PayoutRule(tt, at, "*", a.debtor, "", DEBTOR, label=f"{tt}/{at}"))
+    rules += _fee_rules("*", "ItemFees", "*", a.selling_fees, "Verkaufsgebühren")
+    rules += _fee_rules("*", "ItemFees", "FBA*", a.fba_fees, "FBA-Gebühren")
+    rules += _fee_rules("ServiceFee", "*", "*", a.fba_fees, "Servicegebühren")
+    rules += _fee_rules("*", "*", "*Storage*", a.fba_fees, "Lagergebühren")
+    rules += _fee_rules("*", "*", "*Removal*", a.fba_fees, "Remissionsgebühren")
+    rules += _fee_rules("*", "*", "*Disposal*", a.fba_fees, "Entsorgungsgebühren")
+    rules += _fee_rules("*", "*", "Subscription Fee", a.selling_fees, "Grundgebühr")
+    for tt, at in (("*", "Cost of Advertising"), ("Cost of Advertising", "*")):
+        rules.append(PayoutRule(tt, at, "*", a.advertising, "9", FEE, label="Werbekosten"))
+    rules.append(
+        PayoutRule("*", "FBA Inventory Reimbursement", "*", a.reimbursements, "", OTHER,
+                   label="Erstattungen FBA-Inventar")
+    )  # fmt: skip
+    for desc in ("Previous Reserve Amount Balance", "Current Reserve Amount"):
+        rules.append(PayoutRule("*", "*", desc, a.reserve, "", RESERVE, label="Einbehalt"))
+    return tuple(rules)
+
+
+def default_order_rules(chart: Chart) -> tuple[OrderRule, ...]:
+    """VAT report rules of DESIGN.md §4 by tax treatment."""
+    a = default_accounts(chart)
+    return (
+        OrderRule("DE_19", a.revenue_19, label="Erlöse 19 % DE"),
+        OrderRule("DE_7", a.revenue_7, label="Erlöse 7 % DE"),
+        OrderRule("OSS_FROM_DE", a.revenue_oss, tax_key="240", label="OSS-Fernverkauf aus DE"),
+        OrderRule("OSS_FROM_EU", a.revenue_oss, tax_key="241", label="OSS-Fernverkauf EU-EU"),
+        OrderRule("IC_SUPPLY", a.revenue_ic_supply, label="Innergemeinschaftliche Lieferung"),
+        OrderRule("EXPORT", a.revenue_export, label="Ausfuhr Drittland"),
+        # The marketplace collects and remits the VAT (UK VOEC, IOSS): the seller's revenue is
+        # the net amount; not taxable in Germany. To be confirmed by the tax advisor.
+        OrderRule(
+            "MARKETPLACE_COLLECTED", a.revenue_export, net=True, label="Marktplatz führt USt ab"
+        ),
+        # Taxable in another EU country under a local registration (or before OSS, 07/2021).
+        OrderRule("EU_LOCAL", a.revenue_oss, label="Im anderen EU-Land steuerpflichtig"),
+    )
+
+
+def default_rule_set(chart: Chart, marketplace: str = WILDCARD) -> RuleSet:
+    a = default_accounts(chart)
+    return RuleSet(
+        marketplace=marketplace,
+        clearing_account=a.clearing,
+        debtor_account=a.debtor,
+        transit_account=a.transit,
+        suspense_account=a.suspense,
+        fx_gain_account=a.fx_gain,
+        fx_loss_account=a.fx_loss,
+        payout_rules=default_payout_rules(chart),
+        order_rules=default_order_rules(chart),
+    )
+
+
+def default_rule_book(chart: Chart) -> RuleBook:
+    return RuleBook((default_rule_set(chart),))

@@ -1,0 +1,75 @@
+"""Per-client DATEV master data that a booking batch needs (the web app maps its Client to this)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+Chart = Literal["SKR03", "SKR04"]
+
+
+class SettingsError(ValueError):
+    """Invalid DATEV master data; the message is German and meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSettings:
+    """DATEV master data of one client (Mandant).
+
+    `fy_start` is the first day of the fiscal year as (month, day); (1, 1) is the calendar year.
+    `account_length` is the Sachkontenlänge: Sachkonten have at most that many digits,
+    Personenkonten (the Sammeldebitor 10000 with length 4) exactly one more.
+    """
+
+    berater: int
+    mandant: int
+    chart: Chart = "SKR03"
+    fy_start: tuple[int, int] = (1, 1)
+    account_length: int = 4
+    dictation: str = ""  # Diktatkürzel, two letters or empty
+
+    def __post_init__(self) -> None:
+        if not 1001 <= self.berater <= 9_999_999:
+            raise SettingsError("Die Beraternummer muss zwischen 1001 und 9999999 liegen.")
+        if not 1 <= self.mandant <= 99_999:
+            raise SettingsError("Die Mandantennummer muss zwischen 1 und 99999 liegen.")
+        if self.chart not in ("SKR03", "SKR04"):
+            raise SettingsError("Der Kontenrahmen muss SKR03 oder SKR04 sein.")
+        if not 4 <= self.account_length <= 8:
+            raise SettingsError("Die Sachkontenlänge muss zwischen 4 und 8 liegen.")
+        month, day = self.fy_start
+        try:
+            date(2023, month, day)  # a non-leap year: 29 February cannot start a fiscal year
+        except ValueError:
+            raise SettingsError(
+                "Der Beginn des Wirtschaftsjahres ist kein gültiges Datum."
+            ) from None
+
+    @property
+    def skr(self) -> str:
+        """The two-digit SKR of header field 27 ("03" or "04")."""
+        return self.chart[3:]
+
+    def fiscal_year_start(self, day: date) -> date:
+        """The first day of the fiscal year that `day` falls in."""
+        month, dom = self.fy_start
+        start = date(day.year, month, dom)
+        return start if start <= day else date(day.year - 1, month, dom)
+
+    def next_fiscal_year_start(self, day: date) -> date:
+        start = self.fiscal_year_start(day)
+        return date(start.year + 1, start.month, start.day)
+
+
+def parse_fy_start(text: str) -> tuple[int, int]:
+    """Parse "MM-DD" (as the CLI takes it) into (month, day)."""
+    try:
+        month_text, day_text = text.split("-")
+        month, day = int(month_text), int(day_text)
+        date(2023, month, day)
+    except ValueError:
+        raise SettingsError(
+            f"Ungültiger Beginn des Wirtschaftsjahres {text!r}: erwartet MM-TT, z. B. 07-01."
+        ) from None
+    return month, day
