@@ -1,0 +1,166 @@
+"""The parts of the sandbox that are not Amazon's API: pre-signed document downloads (Amazon's
+S3) and /_sandbox, the control panel tests use to steer the clock, faults and revocations."""
+
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, jsonify, request
+
+from sandbox.api import inject_faults, state
+from sandbox.limits import Fault
+from sandbox.state import iso
+
+bp = Blueprint("admin", __name__)
+
+S3_ERROR = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+    "<Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
+)
+
+
+def s3_error(status: int, code: str, message: str) -> Response:
+    from sandbox.api import request_id
+
+    body = S3_ERROR.format(code=code, message=message, request_id=request_id())
+    return Response(body, status=status, content_type="application/xml")
+
+
+@bp.get("/_documents/<document_id>")
+def download(document_id):
+    """A pre-signed URL: no token, valid for 5 minutes, gzip-compressed Windows-1252 text."""
+    sandbox = state()
+    verdict = sandbox.check_presigned(
+        document_id, request.args.get("X-Amz-Date", ""), request.args.get("X-Amz-Signature", "")
+    )
+    if verdict == "invalid":
+        return s3_error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        )
+    found = sandbox.find_document(document_id)
+    owner = found[0].selling_partner_id if found else None
+    failure = inject_faults("downloadDocument", owner)
+    if failure is not None:
+        return s3_error(
+            failure.status_code,
+            "InternalError" if failure.status_code == 500 else "SlowDown",
+            "Please try again.",
+        )
+    expired = sandbox.faults.take({"expired_url"}, "downloadDocument", owner)
+    if verdict == "expired" or expired:
+        return s3_error(403, "AccessDenied", "Request has expired")
+    if found is None:
+        return s3_error(404, "NoSuchKey", "The specified key does not exist.")
+    body = sandbox.compress(found[1]())
+    if sandbox.faults.take({"truncated_gzip"}, "downloadDocument", owner):
+        body = body[: len(body) // 2]
+    return Response(body, headers={"Content-Type": "text/plain;charset=Cp1252"})
+
+
+@bp.before_request
+def loopback_only():
+    if request.path.startswith("/_sandbox") and request.remote_addr not in (
+        "127.0.0.1",
+        "::1",
+        None,
+    ):
+        abort(403)
+
+
+@bp.get("/_sandbox/sellers")
+def sellers():
+    """Every seeded seller with the credentials a third-party client needs."""
+    return jsonify([credentials(s.number) for s in state().sellers])
+
+
+def credentials(number: int) -> dict:
+    sandbox = state()
+    seller = sandbox.sellers[number - 1]
+    return {
+        "client_id": sandbox.client_id,
+        "client_secret": sandbox.client_secret,
+        "refresh_token": sandbox.seeded_refresh_token(seller),
+        "selling_partner_id": seller.selling_partner_id,
+        "marketplace_ids": seller.marketplace_ids,
+        "store_name": seller.profile.store_name,
+    }
+
+
+@bp.get("/_sandbox/clock")
+@bp.post("/_sandbox/clock")
+def clock():
+    """POST {"now": ISO date-time, "frozen": bool} or {"advance": seconds}."""
+    sandbox = state()
+    if request.method == "POST":
+        body = request.get_json(force=True, silent=True) or {}
+        if "now" in body:
+            when = datetime.fromisoformat(str(body["now"]).replace("Z", "+00:00"))
+            sandbox.clock.set(when, frozen=body.get("frozen"))
+        elif "frozen" in body:
+            sandbox.clock.set(sandbox.clock.now(), frozen=bool(body["frozen"]))
+        if "advance" in body:
+            sandbox.clock.advance(float(body["advance"]))
+    return {"now": iso(sandbox.clock.now()), "frozen": sandbox.clock.frozen}
+
+
+@bp.route("/_sandbox/faults", methods=["GET", "POST", "DELETE"])
+def faults():
+    """POST one fault or a list of faults (see sandbox.limits.Fault); DELETE clears them."""
+    sandbox = state()
+    if request.method == "POST":
+        body = request.get_json(force=True, silent=True)
+        try:
+            for spec in body if isinstance(body, list) else [body or {}]:
+                sandbox.faults.add(Fault.from_dict(spec))
+        except (ValueError, TypeError) as error:
+            return {"error": str(error)}, 400
+    elif request.method == "DELETE":
+        sandbox.faults.clear()
+    return jsonify(sandbox.faults.list())
+
+
+@bp.post("/_sandbox/revoke")
+def revoke():
+    """The seller removes the app in Seller Central: all its tokens stop working."""
+    sandbox = state()
+    body = request.get_json(force=True, silent=True) or {}
+    seller = sandbox.seller(str(body.get("selling_partner_id")))
+    if seller is None:
+        return {"error": "unknown selling_partner_id"}, 404
+    sandbox.revoke(seller)
+    return {"revoked": seller.selling_partner_id}
+
+
+@bp.post("/_sandbox/reset")
+def reset():
+    state().reset()
+    return {"reset": True}
+
+
+@bp.get("/_sandbox/sellers/<selling_partner_id>/settlements")
+def all_settlements(selling_partner_id):
+    """Every settlement of the last twelve months, also those older than the API's 90 days,
+    as Seller Central's download page would offer them for upload."""
+    sandbox = state()
+    seller = sandbox.seller(selling_partner_id) or abort(404)
+    entries = sandbox.settlement_entries(seller, include_expired=True)
+    return jsonify(
+        [
+            {
+                **entry.to_json(),
+                "download": f"/_sandbox/sellers/{selling_partner_id}/documents/{entry.document_id}",
+            }
+            for entry in entries
+        ]
+    )
+
+
+@bp.get("/_sandbox/sellers/<selling_partner_id>/documents/<document_id>")
+def document(selling_partner_id, document_id):
+    """A report document as plain Windows-1252 text, as Seller Central downloads it."""
+    sandbox = state()
+    seller = sandbox.seller(selling_partner_id) or abort(404)
+    found = sandbox.find_document(document_id, seller, include_expired=True) or abort(404)
+    return Response(
+        found[1]().encode("cp1252"), headers={"Content-Type": "text/plain;charset=Cp1252"}
+    )
