@@ -33,9 +33,10 @@ class Header:
                 self._index[key] = i
 
     def __contains__(self, key: str) -> bool:
-        return key in self._index
+        return normalise(key) in self._index
 
     def find(self, key: str) -> int | None:
+        key = normalise(key)
         if key in self._duplicates:
             raise ReportError(
                 self.filename,
@@ -46,7 +47,7 @@ class Header:
         return self._index.get(key)
 
     def require(self, keys: Iterable[str], what: str) -> dict[str, int]:
-        missing = [k for k in keys if k not in self._index]
+        missing = [k for k in keys if normalise(k) not in self._index]
         if missing:
             names = ", ".join(f"„{k}“" for k in missing)
             raise ReportError(

@@ -18,21 +18,21 @@ from .source import Source
 from .table import Cells, Header, irregular_row
 
 REQUIRED = (
-    "activity-period",
-    "marketplace",
-    "transaction-type",
-    "transaction-event-id",
-    "transaction-complete-date",
-    "total-activity-value-amt-vat-excl",
-    "total-activity-value-vat-amt",
-    "total-activity-value-amt-vat-incl",
-    "transaction-currency-code",
-    "price-of-items-vat-rate-percent",
-    "sale-depart-country",
-    "sale-arrival-country",
-    "taxable-jurisdiction",
-    "buyer-vat-number",
-    "export-outside-eu",
+    "ACTIVITY_PERIOD",
+    "MARKETPLACE",
+    "TRANSACTION_TYPE",
+    "TRANSACTION_EVENT_ID",
+    "TRANSACTION_COMPLETE_DATE",
+    "TOTAL_ACTIVITY_VALUE_AMT_VAT_EXCL",
+    "TOTAL_ACTIVITY_VALUE_VAT_AMT",
+    "TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL",
+    "TRANSACTION_CURRENCY_CODE",
+    "PRICE_OF_ITEMS_VAT_RATE_PERCENT",
+    "SALE_DEPART_COUNTRY",
+    "SALE_ARRIVAL_COUNTRY",
+    "TAXABLE_JURISDICTION",
+    "BUYER_VAT_NUMBER",
+    "EXPORT_OUTSIDE_EU",
 )
 # VatTransaction field -> column, for the plain text fields.
 TEXT_FIELDS = {
@@ -83,16 +83,16 @@ class _Plan:
             or "tax-collection-responsibility" in header
             else "92-columns"
         )
-        self.ttype = cols["transaction-type"]
-        self.period = cols["activity-period"]
-        self.market = cols["marketplace"]
-        self.currency = cols["transaction-currency-code"]
-        self.excl = cols["total-activity-value-amt-vat-excl"]
-        self.vat = cols["total-activity-value-vat-amt"]
-        self.incl = cols["total-activity-value-amt-vat-incl"]
-        self.rate = cols["price-of-items-vat-rate-percent"]
-        self.complete = cols["transaction-complete-date"]
-        self.export = cols["export-outside-eu"]
+        self.ttype = cols["TRANSACTION_TYPE"]
+        self.period = cols["ACTIVITY_PERIOD"]
+        self.market = cols["MARKETPLACE"]
+        self.currency = cols["TRANSACTION_CURRENCY_CODE"]
+        self.excl = cols["TOTAL_ACTIVITY_VALUE_AMT_VAT_EXCL"]
+        self.vat = cols["TOTAL_ACTIVITY_VALUE_VAT_AMT"]
+        self.incl = cols["TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL"]
+        self.rate = cols["PRICE_OF_ITEMS_VAT_RATE_PERCENT"]
+        self.complete = cols["TRANSACTION_COMPLETE_DATE"]
+        self.export = cols["EXPORT_OUTSIDE_EU"]
         self.calculation = header.find("tax-calculation-date")
         self.quantity = header.find("qty")
 

@@ -1,0 +1,323 @@
+"""Every refused file gets a German message naming the file, and the line and column."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from decimal import Decimal
+
+import pytest
+from amazon_builders import (
+    V1_SAMPLE,
+    VAT_SAMPLE,
+    Line,
+    Settlement,
+    Variant,
+    settlement_v2,
+    settlement_v2_rows,
+    vat_rows,
+    write,
+)
+
+from parsers import ReportError, read_report
+
+SETTLEMENT = Settlement(
+    lines=(
+        Line(Decimal("39.99")),
+        Line(Decimal("-5.99"), amount_type="ItemFees", amount_description="Commission"),
+        Line(
+            Decimal("-3.10"), amount_type="ItemFees", amount_description="FBAPerUnitFulfillmentFee"
+        ),
+    )
+)
+
+
+def refused(path, **kwargs) -> ReportError:
+    with pytest.raises(ReportError) as info:
+        report = read_report(path, **kwargs)
+        list(report.lines() if report.kind == "payout" else report.rows())
+    error = info.value
+    message = str(error)
+    assert message.startswith(f"Datei „{error.filename}“")
+    if error.line is not None:
+        assert f"Zeile {error.line}" in message
+    if error.column is not None:
+        assert f"Spalte „{error.column}“" in message
+    return error
+
+
+def v2_with(tmp_path, change, variant: Variant | None = None):
+    variant = variant or Variant()
+    rows = settlement_v2_rows(SETTLEMENT, variant)
+    change(rows)
+    return write(tmp_path, "settlement.txt", variant.render(rows))
+
+
+def vat_with(tmp_path, change):
+    rows = vat_rows()[:20]
+    change(rows)
+    return write(tmp_path, "vat.txt", Variant(newline="\r\n").render(rows))
+
+
+def test_error_message_names_file_line_and_column(tmp_path):
+    def bad(rows):
+        rows[3][14] = "12,3x"
+
+    error = refused(v2_with(tmp_path, bad), filename="x.txt")
+
+    assert (error.filename, error.line, error.column) == ("x.txt", 4, "amount")
+    assert (
+        str(error) == "Datei „x.txt“, Zeile 4, Spalte „amount“: „12,3x“ ist kein gültiger Betrag."
+    )
+
+
+def test_empty_file(tmp_path):
+    error = refused(write(tmp_path, "leer.txt", b""))
+    assert "leer" in str(error)
+    assert error.line is None
+
+
+def test_file_of_blank_lines_is_empty(tmp_path):
+    assert "leer" in str(refused(write(tmp_path, "leer.txt", b"\r\n\r\n  \n")))
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "Bild (PNG)"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(100), "Bild (JPEG)"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "ZIP-Archiv"),
+        (gzip.compress(V1_SAMPLE.read_bytes()), "gzip"),
+        (bytes(range(256)) * 4, "keine Textdatei"),
+    ],
+)
+def test_not_a_text_file(tmp_path, data, words):
+    error = refused(write(tmp_path, "upload.bin", data))
+    assert words in str(error)
+
+
+def test_datev_batch_is_refused_as_datev(tmp_path):
+    datev = (
+        '"EXTF";700;21;"Buchungsstapel";13;20240130140440439;;"RE";"";"";29098;55003;20240101;4;'
+        '20240101;20240831;"Rechnungen";"";1;0;0;"EUR";;"";;;"03";;;"";""\r\n'
+        "Umsatz (ohne Soll/Haben-Kz);Soll/Haben-Kennzeichen;WKZ Umsatz;Kurs\r\n"
+        '1785,98;"S";"EUR";;\r\n'
+    ).encode("cp1252")
+    error = refused(write(tmp_path, "EXTF_Buchungsstapel.csv", datev))
+    assert "DATEV" in str(error)
+    assert error.line == 1
+
+
+def test_other_csv_is_not_an_amazon_report(tmp_path):
+    error = refused(write(tmp_path, "kunden.csv", "Name;Ort\nMüller;Köln\n"))
+    assert "kein Amazon-Bericht" in str(error)
+    assert error.line == 1
+
+
+@pytest.mark.parametrize("source", ["settlement", "vat"])
+def test_header_without_data(tmp_path, source):
+    if source == "settlement":
+        data = "\t".join(settlement_v2_rows(SETTLEMENT)[0]) + "\n"
+    else:
+        data = "\t".join(vat_rows()[0]) + "\r\n"
+    error = refused(write(tmp_path, "nur-kopf.txt", data))
+    assert "nur die Kopfzeile" in str(error)
+
+
+def test_truncated_last_line_says_the_file_was_cut(tmp_path):
+    data = V1_SAMPLE.read_bytes()
+    cut = data[: data.rindex(b"\t-205.41") + 4]  # inside the last line
+    error = refused(write(tmp_path, "abgeschnitten.txt", cut))
+    assert "abgeschnitten" in str(error)
+    assert error.line == 192
+
+
+def test_truncated_vat_report(tmp_path):
+    data = VAT_SAMPLE.read_bytes()
+    error = refused(write(tmp_path, "vat.txt", data[:100_000]))
+    assert "abgeschnitten" in str(error)
+    assert error.line == data[:100_000].count(b"\n") + 1
+
+
+def test_short_row_in_the_middle(tmp_path):
+    def short(rows):
+        rows[3] = rows[3][:10]
+
+    error = refused(v2_with(tmp_path, short))
+    assert (error.line, error.column) == (4, "shipment-id")
+    assert "nur 10 von 24 Spalten" in str(error)
+
+
+def test_row_with_an_extra_value(tmp_path):
+    def longer(rows):
+        rows[2].append("surplus")
+
+    error = refused(v2_with(tmp_path, longer))
+    assert error.line == 3
+    assert "25 Spalten" in str(error)
+
+
+def test_settlement_that_does_not_add_up(tmp_path):
+    s = Settlement(lines=SETTLEMENT.lines, total=Decimal("30.91"))
+    error = refused(write(tmp_path, "s.txt", settlement_v2(s)))
+    assert (error.line, error.column) == (2, "total-amount")
+    assert "30.90" in str(error) and "30.91" in str(error)
+    assert "geht nicht auf" in str(error)
+
+
+def test_missing_required_column(tmp_path):
+    def drop_currency(rows):
+        for row in rows:
+            del row[5]
+
+    error = refused(v2_with(tmp_path, drop_currency))
+    assert (error.line, error.column) == (1, "currency")
+    assert "fehlt die Spalte „currency“" in str(error)
+
+
+def test_missing_required_vat_column(tmp_path):
+    def drop(rows):
+        i = rows[0].index("TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL")
+        for row in rows:
+            del row[i]
+
+    error = refused(vat_with(tmp_path, drop))
+    assert error.column == "TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL"
+    assert error.line == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        (14, "", "Der Betrag fehlt"),
+        (14, "1.2.3", "„1.2.3“ ist kein gültiger Betrag"),
+        (14, "NaN", "„NaN“ ist kein gültiger Betrag"),
+        (14, "1e3", "„1e3“ ist kein gültiger Betrag"),
+        (17, "2023-13-05T07:13:19+00:00", "kein gültiges Datum"),
+        (17, "2023-01-05T07:13:19", "kein gültiges Datum"),  # no offset: ambiguous
+        (17, "05/01/2023", "kein gültiges Datum"),
+        (16, "32.01.2023", "kein gültiges Datum"),
+        (22, "eins", "keine gültige Menge"),
+    ],
+)
+def test_bad_cells_in_a_settlement(tmp_path, column, value, words):
+    def bad(rows):
+        rows[4][column] = value
+
+    error = refused(v2_with(tmp_path, bad))
+    assert error.line == 5
+    assert error.column == settlement_v2_rows(SETTLEMENT)[0][column]
+    assert words in str(error)
+
+
+def test_two_settlements_in_one_file(tmp_path):
+    def other(rows):
+        rows[4][0] = "99999999999"
+
+    error = refused(v2_with(tmp_path, other))
+    assert "mehr als eine Abrechnung" in str(error)
+    assert "99999999999" in str(error)
+    assert (error.line, error.column) == (5, "settlement-id")
+
+
+def test_two_currencies_in_one_settlement(tmp_path):
+    def gbp(rows):
+        rows[3][5] = "GBP"
+
+    error = refused(v2_with(tmp_path, gbp))
+    assert "genau eine Währung" in str(error)
+    assert (error.line, error.column) == (4, "currency")
+
+
+def test_summary_row_must_come_first(tmp_path):
+    def swap(rows):
+        rows[1], rows[2] = rows[2], rows[1]
+
+    error = refused(v2_with(tmp_path, swap))
+    assert "Summenzeile" in str(error)
+    assert (error.line, error.column) == (2, "total-amount")
+
+
+def test_bad_currency_code(tmp_path):
+    def euro(rows):
+        rows[1][5] = "€"
+
+    error = refused(v2_with(tmp_path, euro))
+    assert (error.line, error.column) == (2, "currency")
+
+
+def test_contradicting_repeated_summary(tmp_path):
+    def repeat(rows):
+        again = list(rows[1])
+        again[4] = "1.00"
+        rows.append(again)
+
+    error = refused(v2_with(tmp_path, repeat))
+    assert "zwei verschiedene Summenzeilen" in str(error)
+
+
+def test_repeated_entry_that_differs_from_the_first(tmp_path):
+    def repeat(rows):
+        rows.extend([list(r) for r in rows[:4]])  # header, summary and two of three lines
+
+    error = refused(v2_with(tmp_path, repeat))
+    assert "mehrfach" in str(error)
+    assert error.line == 6
+
+
+def test_unclosed_quote_in_a_csv(tmp_path):
+    variant = Variant(delimiter=",", quoted=True)
+    data = variant.render(settlement_v2_rows(SETTLEMENT, variant))
+    data = data.replace(b'"302-1234567-7654321"', b'"302-1234567-7654321', 1)
+    error = refused(write(tmp_path, "s.csv", data))
+    assert "Anführungszeichen" in str(error)
+    assert error.line is not None
+
+
+def test_bytes_invalid_in_every_accepted_encoding(tmp_path):
+    data = settlement_v2(SETTLEMENT).replace(b"SKU-1", b"SKU-\x81\x8d", 1)
+    error = refused(write(tmp_path, "s.txt", data))
+    assert "Zeichenkodierung" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("TRANSACTION_COMPLETE_DATE", "2020-02-30", "kein gültiges Datum"),
+        ("TAX_CALCULATION_DATE", "29/02/2020", "kein gültiges Datum"),
+        ("TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL", "", "Der Betrag fehlt"),
+        ("TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL", "18.9.0", "kein gültiger Betrag"),
+        ("TOTAL_ACTIVITY_VALUE_VAT_AMT", "drei", "kein gültiger Betrag"),
+        ("PRICE_OF_ITEMS_VAT_RATE_PERCENT", "19%", "kein gültiger Betrag"),
+        ("QTY", "1,5", "keine gültige Menge"),
+        ("EXPORT_OUTSIDE_EU", "MAYBE", "„MAYBE“ ist kein gültiger Wert"),
+        ("TRANSACTION_CURRENCY_CODE", "", "Die Währung fehlt"),
+        ("TRANSACTION_CURRENCY_CODE", "EURO", "kein Währungscode"),
+        ("TRANSACTION_TYPE", "", "TRANSACTION_TYPE fehlt"),
+    ],
+)
+def test_bad_cells_in_a_vat_report(tmp_path, column, value, words):
+    def bad(rows):
+        rows[2][rows[0].index(column)] = value  # line 3 is a SALE
+
+    error = refused(vat_with(tmp_path, bad))
+    assert (error.line, error.column) == (3, column)
+    assert words in str(error)
+
+
+def test_unreadable_path(tmp_path):
+    error = refused(tmp_path / "fehlt.txt")
+    assert "kann nicht gelesen werden" in str(error)
+
+
+def test_every_message_is_german_and_complete(tmp_path):
+    def bad(rows):
+        rows[2][17] = "gestern"
+
+    error = refused(v2_with(tmp_path, bad), filename="Abrechnung Januar.txt")
+    assert re.fullmatch(
+        r"Datei „Abrechnung Januar\.txt“, Zeile 3, Spalte „posted-date-time“: „gestern“ ist kein "
+        r"gültiges Datum \(.*\)\.",
+        str(error),
+    )
