@@ -33,7 +33,7 @@ from decimal import Decimal
 from .errors import ReportError
 from .records import SettlementLine, SettlementSummary
 from .source import Source
-from .table import Cells, Header, irregular_row, row_text
+from .table import Cells, Header, irregular_row, is_blank, row_text
 
 SUMMARY_COLUMNS = (
     "settlement-id",
@@ -253,7 +253,8 @@ def scan(
         entry.count, entry.total = count, total
         if first is None:
             first = entry
-        elif (entry.count, entry.total) != (first.count, first.total):
+        elif entry.count and (entry.count, entry.total) != (first.count, first.total):
+            # (A repeated summary row on its own, count 0, is a harmless repetition.)
             raise ReportError(
                 filename,
                 f"Die Abrechnung {sid} steht mehrfach in der Datei, aber der Eintrag ab Zeile "
@@ -273,6 +274,8 @@ def scan(
                 # Cold path: the summary row, a repeated header or summary, another settlement.
                 line = reader.line_num
                 cell = row[i_sid].strip()
+                if is_blank(row):
+                    continue
                 if cell.lower() == "settlement-id":
                     pending_header = line
                     continue

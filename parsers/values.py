@@ -78,6 +78,12 @@ def parse_instant(text: str) -> datetime:
     n = len(s)
     if n == 10:
         return datetime.combine(parse_day(s), datetime.min.time(), UTC)
+    if n == 23 and s[19:] in (" UTC", " GMT"):
+        day = parse_day(s[:10])
+        if s[10] != " ":
+            raise ValueError(text)
+        hour, minute, second = _clock(text, s[11:19])
+        return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=UTC)
     if n > 20 and s[4] == "-" and s[10] in "T ":
         _digits(text, s[0:4], s[5:7], s[8:10])
         try:
@@ -87,12 +93,6 @@ def parse_instant(text: str) -> datetime:
         if value.tzinfo is None:
             raise ValueError(text)
         return value
-    if n == 23 and s[19:] in (" UTC", " GMT"):
-        day = parse_day(s[:10])
-        if s[10] != " ":
-            raise ValueError(text)
-        hour, minute, second = _clock(text, s[11:19])
-        return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=UTC)
     raise ValueError(text)
 
 

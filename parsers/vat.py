@@ -15,7 +15,7 @@ from .errors import ReportError
 from .records import VatTransaction
 from .settlement import _csv_error, money
 from .source import Source
-from .table import Cells, Header, irregular_row
+from .table import Cells, Header, irregular_row, is_blank
 
 REQUIRED = (
     "ACTIVITY_PERIOD",
@@ -126,13 +126,15 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
                 row = irregular_row(row, header, reader, reader.line_num)
                 if row is None:
                     continue
-            rows += 1
             ttype = row[i_type]
             if ttype in types:
                 types[ttype] += 1
             else:
+                if is_blank(row):
+                    continue
                 ttype = _new_type(ttype, filename, reader.line_num, header.name(i_type))
                 types[ttype] = types.get(ttype, 0) + 1
+            rows += 1
             periods.add(row[i_period])
             markets.add(row[i_market])
             for index in (i_excl, i_vat):
@@ -275,6 +277,8 @@ class OrderReport:
                         row = irregular_row(row, header, reader, reader.line_num)
                         if row is None:
                             continue
+                    if not row[plan.ttype].strip():
+                        continue  # a row of empty cells (validated: nothing else lacks a type)
                     line = reader.line_num
                     fields = {f: row[i].strip() for f, i in text_fields}
                     zero = Decimal(0)

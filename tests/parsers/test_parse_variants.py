@@ -1,0 +1,226 @@
+"""Every variant Amazon and spreadsheet programs produce reads to the same records."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import pytest
+from amazon_builders import (
+    V1_SAMPLE,
+    VAT_SAMPLE,
+    Line,
+    Settlement,
+    Variant,
+    read_rows,
+    settlement_v2,
+    settlement_v2_rows,
+    v1_sample_as_v2,
+    vat_2021_layout,
+    vat_rows,
+    write,
+)
+
+from parsers import read_report
+
+SAMPLE_V2 = v1_sample_as_v2()
+
+VARIANTS = [
+    Variant(),
+    Variant(newline="\r\n"),
+    Variant(encoding="utf-8-sig"),
+    Variant(encoding="cp1252", newline="\r\n", dates="de", decimal=","),
+    Variant(encoding="utf-16"),
+    Variant(dates="utc"),
+    Variant(dates="de", decimal="1.234,56"),
+    Variant(delimiter=",", quoted=True),
+    Variant(delimiter=","),
+    Variant(delimiter=";", decimal=",", dates="de", encoding="cp1252", newline="\r\n"),
+    Variant(delimiter=";", quoted=True, decimal="1.234,56", encoding="utf-8-sig"),
+    Variant(delimiter="\t", quoted=True, newline="\r\n"),
+    Variant(trailing_newline=False),
+]
+
+
+def variant_id(v: Variant) -> str:
+    sep = {"\t": "tab", ",": "comma", ";": "semicolon"}[v.delimiter]
+    return "-".join(
+        [sep, "quoted" if v.quoted else "plain", v.encoding, repr(v.newline)[1:-1], v.dates]
+        + [v.decimal, "eof-nl" if v.trailing_newline else "no-eof-nl"]
+    )
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
+def test_settlement_v2_variants_of_the_real_sample_reconcile(tmp_path, variant):
+    path = write(tmp_path, "settlement.txt", settlement_v2(SAMPLE_V2, variant))
+
+    report = read_report(path)
+
+    assert report.format == "settlement-v2"
+    assert report.summary.total_amount == Decimal("1016.08")
+    assert report.summary.currency == "CAD"
+    assert report.summary.start == SAMPLE_V2.start
+    assert report.reconciled and report.line_count == 153
+    lines = list(report.lines())
+    assert [x.amount for x in lines] == [x.amount for x in SAMPLE_V2.lines]
+    assert [x.posted_at for x in lines] == [x.posted for x in SAMPLE_V2.lines]
+    assert [x.amount_description for x in lines] == [x.amount_description for x in SAMPLE_V2.lines]
+    assert [x.quantity for x in lines] == [x.quantity for x in SAMPLE_V2.lines]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
+def test_settlement_v1_variants_of_the_real_sample_reconcile(tmp_path, variant):
+    rows = read_rows(V1_SAMPLE)
+    path = write(tmp_path, "v1.txt", variant.render(rows))
+
+    report = read_report(path)
+
+    assert (report.format, report.line_count, report.sum_of_amounts) == (
+        "settlement-v1",
+        153,
+        Decimal("1016.08"),
+    )
+    assert len(list(report.lines())) == 153
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        Variant(newline="\r\n"),
+        Variant(delimiter=",", quoted=True, newline="\r\n"),  # Seller Central's .csv
+        Variant(delimiter=",", encoding="utf-8-sig"),
+        Variant(delimiter=";", encoding="cp1252", newline="\r\n"),
+        Variant(encoding="utf-16", newline="\r\n"),
+    ],
+    ids=variant_id,
+)
+@pytest.mark.parametrize("layout", ["92-columns", "2021"])
+def test_vat_report_variants_of_the_real_sample(tmp_path, variant, layout):
+    rows = vat_rows()
+    if layout == "2021":
+        rows = vat_2021_layout(rows)
+    path = write(tmp_path, "vat.csv", variant.render(rows))
+
+    report = read_report(path)
+
+    assert report.layout == layout
+    assert report.row_count == 285
+    assert report.transaction_types == {"FC_TRANSFER": 15, "REFUND": 32, "RETURN": 29, "SALE": 209}
+    assert report.to_json()["totals"] == {"EUR": {"SALE": "5938.45", "REFUND": "-1091.32"}}
+    parsed = list(report.rows())
+    assert any("Hyaluronsäure" in r.item_description for r in parsed)
+    if layout == "2021":
+        sale = next(r for r in parsed if r.transaction_type == "SALE")
+        assert (sale.program_type, sale.tax_collection_responsibility) == ("REGULAR", "SELLER")
+        assert sale.tax_reporting_scheme in ("REGULAR", "UNION-OSS")
+
+
+def test_vat_dates_in_german_notation(tmp_path):
+    rows = vat_rows()
+    for row in rows[1:]:
+        for i in (7, 8, 9, 10):
+            if row[i]:
+                row[i] = row[i].replace("-", ".")
+    report = read_report(write(tmp_path, "vat.txt", Variant().render(rows)))
+    assert {r.transaction_complete_date for r in report.rows()} == {
+        r.transaction_complete_date for r in read_report(VAT_SAMPLE).rows()
+    }
+
+
+def test_windows_1252_detected_even_when_the_first_umlaut_comes_late(tmp_path):
+    lines = [Line(Decimal("1.00"), sku=f"SKU-{i:06d}") for i in range(3000)]
+    lines.append(Line(Decimal("2.50"), sku="Größe-XL"))
+    s = Settlement(lines=tuple(lines))
+    data = settlement_v2(s, Variant(encoding="cp1252"))
+    assert data.index("Größe".encode("cp1252")) > 64 * 1024
+
+    report = read_report(write(tmp_path, "s.txt", data))
+
+    assert report.sum_of_amounts == Decimal("3002.50")
+    assert list(report.lines())[-1].sku == "Größe-XL"
+
+
+def test_unknown_columns_and_any_column_order_are_tolerated(tmp_path):
+    rows = settlement_v2_rows(SAMPLE_V2)
+    rows = [[*r, "extra"] if i else [*r, "some-new-column"] for i, r in enumerate(rows)]
+    order = list(range(len(rows[0])))
+    random.Random(3).shuffle(order)
+    rows = [[r[i] for i in order] for r in rows]
+
+    report = read_report(write(tmp_path, "s.txt", Variant().render(rows)))
+
+    assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
+    assert [x.order_id for x in report.lines()] == [x.order_id for x in SAMPLE_V2.lines]
+
+
+def test_settlement_v2_with_23_columns_without_promotion_id(tmp_path):
+    rows = [r[:23] for r in settlement_v2_rows(SAMPLE_V2)]
+    report = read_report(write(tmp_path, "s.txt", Variant().render(rows)))
+    assert report.reconciled and report.line_count == 153
+
+
+def test_settlement_v1_with_33_columns(tmp_path):
+    rows = read_rows(V1_SAMPLE)
+    drop = {
+        rows[0].index(c)
+        for c in ("direct-payment-type", "direct-payment-amount", "misc-fee-amount")
+    }
+    rows = [[c for i, c in enumerate(r) if i not in drop] for r in rows]
+    report = read_report(write(tmp_path, "v1.txt", Variant().render(rows)))
+    assert (report.format, report.line_count) == ("settlement-v1", 153)
+
+
+def test_blank_lines_and_trailing_empty_cells_are_ignored(tmp_path):
+    rows = settlement_v2_rows(SAMPLE_V2)
+    rows.insert(5, [])
+    rows.insert(9, [""] * 24)
+    rows[7] = [*rows[7], "", ""]
+    rows.append([])
+    report = read_report(write(tmp_path, "s.txt", Variant(newline="\r\n").render(rows)))
+    assert report.line_count == 153
+    assert len(list(report.lines())) == 153
+
+
+def test_a_settlement_entry_repeated_in_the_file_is_read_once(tmp_path):
+    rows = settlement_v2_rows(SAMPLE_V2)
+    rows = rows + rows
+    report = read_report(write(tmp_path, "s.txt", Variant().render(rows)))
+    assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
+    assert len(list(report.lines())) == 153
+
+
+def test_a_repeated_summary_row_is_read_once(tmp_path):
+    rows = settlement_v2_rows(SAMPLE_V2)
+    rows.append(rows[1])
+    report = read_report(write(tmp_path, "s.txt", Variant().render(rows)))
+    assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
+    assert len(list(report.lines())) == 153
+
+
+def test_tab_file_with_a_literal_quote_at_the_start_of_a_cell(tmp_path):
+    rows = settlement_v2_rows(SAMPLE_V2)
+    rows[3][21] = '"Deluxe" Set 15"'
+    report = read_report(write(tmp_path, "s.txt", Variant().render(rows)))
+    assert list(report.lines())[1].sku == '"Deluxe" Set 15"'
+
+
+def test_negative_settlement_and_thousands(tmp_path):
+    s = Settlement(
+        lines=(
+            Line(Decimal("1234.56")),
+            Line(
+                Decimal("-2500.00"),
+                transaction_type="ServiceFee",
+                amount_type="Cost of Advertising",
+            ),
+        )
+    )
+    for variant in (Variant(decimal="1.234,56"), Variant(decimal=","), Variant()):
+        report = read_report(write(tmp_path, "s.txt", settlement_v2(s, variant)))
+        assert report.summary.total_amount == Decimal("-1265.44")
+        assert report.to_json()["total_amount"] == "-1265.44"
+
+
+def test_filename_is_the_display_name(tmp_path):
+    path = write(tmp_path, "upload-123.tmp", settlement_v2(SAMPLE_V2))
+    assert read_report(path, filename="Abrechnung.txt").filename == "Abrechnung.txt"
