@@ -13,12 +13,12 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-_PLAIN = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_PLAIN = re.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)
 # Thousands separators only appear together with the other decimal mark
 # ("1.234,56" / "1,234.56"); a lone "1.234" is read as a decimal point.
-_EU_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+")
-_US_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+\.\d+")
+_EU_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+", re.ASCII)
+_US_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+\.\d+", re.ASCII)
 
 
 def parse_amount(text: str) -> Decimal:
@@ -84,7 +84,7 @@ def parse_instant(text: str) -> datetime:
             raise ValueError(text)
         hour, minute, second = _clock(text, s[11:19])
         return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=UTC)
-    if n > 20 and s[4] == "-" and s[10] in "T ":
+    if n >= 20 and s[4] == "-" and s[10] in "T ":
         _digits(text, s[0:4], s[5:7], s[8:10])
         try:
             value = datetime.fromisoformat(s)
