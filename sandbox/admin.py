@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from sandbox.api import inject_faults, state
+from sandbox.api import inject_faults, request_id, state
 from sandbox.limits import Fault
 from sandbox.state import iso
 
@@ -18,8 +18,6 @@ S3_ERROR = (
 
 
 def s3_error(status: int, code: str, message: str) -> Response:
-    from sandbox.api import request_id
-
     body = S3_ERROR.format(code=code, message=message, request_id=request_id())
     return Response(body, status=status, content_type="application/xml")
 
@@ -70,7 +68,9 @@ def loopback_only():
 @bp.get("/_sandbox/sellers")
 def sellers():
     """Every seeded seller with the credentials a third-party client needs."""
-    return jsonify([credentials(s.number) for s in state().sellers])
+    return jsonify(
+        [{**credentials(s.number), "store_name": s.profile.store_name} for s in state().sellers]
+    )
 
 
 def credentials(number: int) -> dict:
@@ -82,7 +82,6 @@ def credentials(number: int) -> dict:
         "refresh_token": sandbox.seeded_refresh_token(seller),
         "selling_partner_id": seller.selling_partner_id,
         "marketplace_ids": seller.marketplace_ids,
-        "store_name": seller.profile.store_name,
     }
 
 

@@ -1,0 +1,95 @@
+"""Checks sandbox responses against the official SP-API models (tests/fixtures/spapi-models)."""
+
+import json
+import re
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from jsonschema import Draft4Validator, FormatChecker
+
+MODELS = Path(__file__).parent.parent / "fixtures" / "spapi-models"
+RATE_LIMIT = "x-amzn-RateLimit-Limit"
+
+format_checker = FormatChecker()
+
+
+@format_checker.checks("date-time", raises=ValueError)
+def is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is None:
+        raise ValueError(f"{value} has no offset")
+    return True
+
+
+@cache
+def operations() -> list[tuple[re.Pattern, str, dict, dict]]:
+    """(path pattern, method, operation, model) of every operation of every model."""
+    found = []
+    for name in ("reports_2021-06-30.json", "sellers.json"):
+        model = json.loads((MODELS / name).read_text())
+        for template, methods in model["paths"].items():
+            pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
+            for method, op in methods.items():
+                if method != "parameters":
+                    found.append((pattern, method.upper(), op, model))
+    return found
+
+
+def operation_for(method: str, path: str) -> tuple[dict, dict] | None:
+    for pattern, op_method, op, model in operations():
+        if op_method == method.upper() and pattern.match(path):
+            return op, model
+    return None
+
+
+def validate(instance, schema: dict, model: dict) -> None:
+    root = {"definitions": model["definitions"], **schema}
+    Draft4Validator(root, format_checker=format_checker).validate(instance)
+
+
+def check_response(method: str, path: str, response) -> str | None:
+    """Assert that `response` is one the official model allows; return its operationId."""
+    found = operation_for(method, path)
+    if found is None:
+        return None
+    op, model = found
+    status = str(response.status_code)
+    assert "x-amzn-RequestId" in response.headers, f"{op['operationId']} {status}: no request id"
+    assert status in op["responses"], f"{op['operationId']} answered {status}, not in the model"
+    declared = op["responses"][status]
+    if RATE_LIMIT in response.headers:
+        assert RATE_LIMIT in declared.get("headers", {}), f"{RATE_LIMIT} on {status}"
+    if response.status_code in (200, 201, 202, 400, 404):
+        assert RATE_LIMIT in response.headers, f"{op['operationId']} {status}: no {RATE_LIMIT}"
+    schema = declared.get("schema")
+    if schema is None:
+        assert not response.get_data(), f"{op['operationId']} {status} must have no body"
+    else:
+        assert response.mimetype == "application/json"
+        validate(response.get_json(), schema, model)
+    return op["operationId"]
+
+
+LWA_SUCCESS = {
+    "type": "object",
+    "required": ["access_token", "token_type", "expires_in", "refresh_token"],
+    "properties": {
+        "access_token": {"type": "string", "pattern": r"^Atza\|"},
+        "refresh_token": {"type": "string", "pattern": r"^Atzr\|"},
+        "token_type": {"enum": ["bearer"]},
+        "expires_in": {"enum": [3600]},
+    },
+}
+LWA_ERROR = {
+    "type": "object",
+    "required": ["error", "error_description"],
+    "additionalProperties": False,
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+
+
+def check_lwa_response(response) -> None:
+    schema = LWA_SUCCESS if response.status_code == 200 else LWA_ERROR
+    Draft4Validator(schema).validate(response.get_json())
