@@ -26,10 +26,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _FILE_NAME_FORBIDDEN = re.compile(r"[^A-Za-z0-9_-]+")
 
 
+# Letters that Unicode does not decompose into a base letter plus accent.
+_NO_DECOMPOSITION = str.maketrans("ŁłĐđıĦħŦŧ", "LlDdiHhTt")
+
+
 def _transliterate(error: UnicodeError) -> tuple[str, int]:
     """Codec error handler: replace what Windows-1252 cannot hold by its plain-letter form."""
     assert isinstance(error, UnicodeEncodeError)
-    bad = error.object[error.start : error.end]
+    bad = error.object[error.start : error.end].translate(_NO_DECOMPOSITION)
     plain = unicodedata.normalize("NFKD", bad).encode("ascii", "ignore").decode("ascii")
     return plain or "?", error.end
 

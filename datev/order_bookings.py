@@ -55,11 +55,12 @@ def _row_bookings(
         if rule is None:
             totals.unmatched += 1
             totals.unmatched_keys.add((treatment.name, treatment.country))
-            contra, tax_key, rule_text, kind = rules.suspense_account, "", "", UNMATCHED
+            contra, tax_key, kind = rules.suspense_account, "", UNMATCHED
             rule_text = f"keine Regel für {treatment.name} {treatment.country}: Klärungskonto"
+            label = treatment.name
         else:
             contra, tax_key, kind = rule.account, rule.tax_key, REVENUE
-            rule_text = rule.describe()
+            rule_text, label = rule.describe(), rule.label or treatment.name
         order_id = tx.transaction_event_id
         yield Booking(
             amount=abs(amount),
@@ -70,7 +71,7 @@ def _row_bookings(
             currency=tx.currency,
             tax_key=tax_key,
             document_no=clean_document_no(order_id),
-            text=f"Amazon {tx.transaction_type} {order_id} {treatment.name}"[:60],
+            text=f"Amazon {tx.transaction_type} {order_id} {label}"[:60],
             document_link=tx.invoice_url if len(tx.invoice_url) <= 210 else "",
             eu_country_vat_id=eu_field,
             eu_tax_rate=eu_rate if eu_field else None,

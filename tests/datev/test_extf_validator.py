@@ -1,0 +1,115 @@
+"""The project's EXTF validator: DATEV's own sample passes, each broken rule is found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from datev.extf_validator import split_fields, validate_file
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "datev"
+SAMPLE = FIXTURES / "EXTF_Buchungsstapel_datev-musterdaten.csv"
+
+
+def test_datevs_own_sample_batch_passes_without_a_finding():
+    result = validate_file(SAMPLE)
+    assert result.issues == []
+    assert result.bookings == 54
+
+
+def _sample_lines() -> list[str]:
+    return SAMPLE.read_bytes().decode("cp1252").split("\r\n")[:-1]
+
+
+def _write(tmp_path: Path, lines: list[str], name: str = "EXTF_test.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    return path
+
+
+def _set_field(line: str, number: int, value: str) -> str:
+    fields = line.split(";")
+    fields[number - 1] = value
+    return ";".join(fields)
+
+
+def _messages(path: Path) -> str:
+    return " | ".join(str(issue) for issue in validate_file(path).issues)
+
+
+@pytest.mark.parametrize(
+    ("line_no", "field", "value", "expected"),
+    [
+        (0, 21, "", "Festschreibung muss 0 sein"),
+        (0, 5, "12", "erwartet '13'"),
+        (0, 16, "20250131", "verschiedenen Kalenderjahren"),
+        (0, 13, "20240201", "nicht in einem Wirtschaftsjahr"),
+        (0, 16, "20240131", "außerhalb Datum vom/bis"),
+        (0, 11, "999", "Beraternummer"),
+        (0, 17, '"Ein sehr langer Stapelname, länger als dreißig"', "höchstens 30"),
+        (2, 1, "0,00", "Umsatz"),
+        (2, 1, "12.50", "Umsatz"),
+        (2, 2, '"X"', "Soll/Haben"),
+        (2, 7, "1234567", "länger als Sachkontenlänge"),
+        (2, 8, "", "Gegenkonto (ohne BU-Schlüssel) fehlt"),
+        (2, 9, '"12345"', "BU-Schlüssel"),
+        (2, 10, "3102", "gibt es 2024 nicht"),
+        (2, 11, '"302_123"', "Belegfeld 1"),
+        (2, 14, "Ohne Anführungszeichen", "Text muss in"),
+        (2, 3, '"GBP"', "Fremdwährung GBP"),
+        (2, 114, "1", "Festschreibung muss 0 sein"),
+        (2, 121, '"' + "R" * 51 + '"', "Abrechnungsreferenz"),
+        (2, 40, '"de123"', "EU-Land u. UStID"),
+    ],
+)
+def test_each_broken_rule_is_reported(tmp_path, line_no, field, value, expected):
+    lines = _sample_lines()
+    lines[line_no] = _set_field(lines[line_no], field, value)
+    assert expected in _messages(_write(tmp_path, lines))
+
+
+def test_foreign_currency_base_amount_must_fit_the_rate(tmp_path):
+    lines = _sample_lines()
+    gbp = next(i for i, line in enumerate(lines) if '"GBP"' in line)
+    lines[gbp] = _set_field(lines[gbp], 5, "150,00")
+    assert "Basis-Umsatz passt nicht" in _messages(_write(tmp_path, lines))
+
+
+def test_line_ends_other_than_crlf_are_reported(tmp_path):
+    path = tmp_path / "EXTF_lf.csv"
+    path.write_bytes(SAMPLE.read_bytes().replace(b"\r\n", b"\n"))
+    assert "CRLF" in _messages(path)
+
+
+def test_a_wrong_column_line_is_reported(tmp_path):
+    lines = _sample_lines()
+    lines[1] = lines[1].replace("Abrechnungsreferenz", "Abrechnungs-Referenz")
+    assert "Spaltenüberschrift" in _messages(_write(tmp_path, lines))
+
+
+def test_a_row_with_126_fields_is_reported(tmp_path):
+    lines = _sample_lines()
+    lines[2] += ";"
+    assert "126 statt 125" in _messages(_write(tmp_path, lines))
+
+
+def test_utf8_instead_of_windows_1252_is_reported(tmp_path):
+    path = tmp_path / "EXTF_utf8.csv"
+    path.write_bytes(SAMPLE.read_bytes().decode("cp1252").encode("utf-8"))
+    assert validate_file(path).issues  # "ä" as UTF-8 decodes to mojibake or fails a pattern
+
+
+def test_file_name_must_be_extf(tmp_path):
+    path = _write(tmp_path, _sample_lines(), name="buchungen.csv")
+    assert "EXTF_<Name>.csv" in _messages(path)
+
+
+def test_quoted_semicolons_and_doubled_quotes_split_correctly():
+    assert split_fields('1;"a;b";"sag ""hallo""";;""') == [
+        ("1", False),
+        ("a;b", True),
+        ('sag "hallo"', True),
+        ("", False),
+        ("", True),
+    ]
