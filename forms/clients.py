@@ -61,7 +61,9 @@ class ClientForm(FlaskForm):
         default="SKR03",
         invalid_choice_message="Bitte wählen Sie SKR03 oder SKR04.",
     )
-    vat_id = StringField("USt-IdNr.", validators=[Optional()], description="optional, z. B. DE136695976")
+    vat_id = StringField(
+        "USt-IdNr.", validators=[Optional()], description="optional, z. B. DE136695976"
+    )
     amazon_seller_id = StringField(
         "Amazon Seller-ID", validators=[Optional()], description="optional, z. B. A2SC0NLSYTA68B"
     )
