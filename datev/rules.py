@@ -178,17 +178,27 @@ def default_payout_rules(chart: Chart) -> tuple[PayoutRule, ...]:
     for tt in ("Order", "Refund", "Chargeback*"):
         for at in ("ItemPrice", "ItemWithheldTax", "Promotion"):
             rules.append(PayoutRule(tt, at, "*", a.debtor, "", DEBTOR, label=f"{tt}/{at}"))
+    # Advertising first: it also arrives as ServiceFee/ItemFees/"Cost of Advertising".
+    for tt, at, desc in (
+        ("*", "Cost of Advertising", "*"),
+        ("Cost of Advertising", "*", "*"),
+        ("*", "*", "Cost of Advertising"),
+    ):
+        rules.append(PayoutRule(tt, at, desc, a.advertising, "9", FEE, label="Werbekosten"))
     rules += _fee_rules("*", "ItemFees", "*", a.selling_fees, "Verkaufsgebühren")
+    rules += _fee_rules("*", "ShipmentFees", "*", a.fba_fees, "Versandgebühren")
     rules += _fee_rules("*", "ItemFees", "FBA*", a.fba_fees, "FBA-Gebühren")
     rules += _fee_rules("ServiceFee", "*", "*", a.fba_fees, "Servicegebühren")
     rules += _fee_rules("*", "*", "*Storage*", a.fba_fees, "Lagergebühren")
     rules += _fee_rules("*", "*", "*Removal*", a.fba_fees, "Remissionsgebühren")
     rules += _fee_rules("*", "*", "*Disposal*", a.fba_fees, "Entsorgungsgebühren")
     rules += _fee_rules("*", "*", "Subscription Fee", a.selling_fees, "Grundgebühr")
-    for tt, at in (("*", "Cost of Advertising"), ("Cost of Advertising", "*")):
-        rules.append(PayoutRule(tt, at, "*", a.advertising, "9", FEE, label="Werbekosten"))
     rules.append(
         PayoutRule("*", "FBA Inventory Reimbursement", "*", a.reimbursements, "", OTHER,
+                   label="Erstattungen FBA-Inventar")
+    )  # fmt: skip
+    rules.append(
+        PayoutRule("*", "*", "WAREHOUSE_*", a.reimbursements, "", OTHER,
                    label="Erstattungen FBA-Inventar")
     )  # fmt: skip
     for desc in ("Previous Reserve Amount Balance", "Current Reserve Amount"):

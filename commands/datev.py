@@ -1,0 +1,141 @@
+"""`flask datev convert FILE...`: Amazon reports straight into DATEV files, without a database.
+
+For tax advisors who only want the booking batch: the default rules of the chart (DESIGN.md §4),
+the master data from the options. Prints a JSON summary on stdout; refused input ends with exit
+status 2 and a German message on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+
+from datev.currency import EcbRates, RateError
+from datev.export import ExportResult, export_settlement, export_vat_report
+from datev.extf_validator import ExtfValidationError
+from datev.granularity import Granularity
+from datev.payout_bookings import BookingError
+from datev.rules import default_rule_book
+from datev.settings import BatchSettings, SettingsError, parse_fy_start
+from parsers import PayoutReport, ReportError, read_report
+
+datev_cli = click.Group("datev", help="DATEV-Buchungsstapel erzeugen.")
+
+
+class Refused(Exception):
+    """Input the command refuses; str() is the German message for stderr."""
+
+
+def _number(name: str, value: str | None) -> int:
+    if value is None or not re.fullmatch(r"\d+", value.strip()):
+        raise Refused(f"Bitte {name} als Zahl angeben (--{name.lower()}).")
+    return int(value)
+
+
+def _settings(chart, berater, mandant, fy_start, account_length) -> BatchSettings:
+    chart_name = (chart or "").strip().upper()
+    if chart_name not in ("SKR03", "SKR04"):
+        raise Refused("Bitte den Kontenrahmen angeben: --chart skr03 oder --chart skr04.")
+    return BatchSettings(
+        berater=_number("Berater", berater),
+        mandant=_number("Mandant", mandant),
+        chart=chart_name,
+        fy_start=parse_fy_start(fy_start),
+        account_length=_number("Account-Length", account_length),
+    )
+
+
+def _granularity(value: str) -> Granularity:
+    try:
+        return Granularity(value)
+    except ValueError:
+        choices = ", ".join(g.value for g in Granularity)
+        raise Refused(f"Unbekannte Granularität {value!r}; möglich: {choices}.") from None
+
+
+@datev_cli.command("convert")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--chart", help="Kontenrahmen: skr03 oder skr04.")
+@click.option("--berater", help="Beraternummer.")
+@click.option("--mandant", help="Mandantennummer.")
+@click.option("--fy-start", default="01-01", show_default=True, help="Beginn des WJ, MM-TT.")
+@click.option("--account-length", default="4", show_default=True, help="Sachkontenlänge.")
+@click.option("--granularity", default=Granularity.PER_ORDER.value, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path))
+def convert_command(files, chart, berater, mandant, fy_start, account_length, granularity, out_dir):
+    """Wandelt Amazon-Berichte (Abrechnung, USt-Bericht) in DATEV-Buchungsstapel um."""
+    written: list[Path] = []
+    try:
+        if not files:
+            raise Refused("Bitte mindestens eine Berichtsdatei angeben.")
+        if out_dir is None:
+            raise Refused("Bitte das Zielverzeichnis angeben (--out).")
+        settings = _settings(chart, berater, mandant, fy_start, account_length)
+        mode = _granularity(granularity)
+        for file in files:
+            if not file.is_file():
+                raise Refused(f"Die Datei {file} gibt es nicht.")
+        # Every file is read and checked completely before the first batch is written.
+        reports = [read_report(file) for file in files]
+        summary = _convert(reports, settings, mode, out_dir, written)
+    except (Refused, ReportError, SettingsError, BookingError, RateError) as exc:
+        _remove(written)
+        click.echo(str(exc), err=True)
+        raise SystemExit(2) from None
+    except ExtfValidationError as exc:  # a defect of Kontor, not of the input
+        _remove(written)
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+def _convert(reports, settings: BatchSettings, mode: Granularity, out_dir: Path, written):
+    rule_book = default_rule_book(settings.chart)
+    rates = EcbRates()
+    results: list[ExportResult] = []
+    for report in reports:
+        if isinstance(report, PayoutReport):
+            result = export_settlement(
+                report.summary,
+                report.lines(),
+                rule_book,
+                settings,
+                out_dir,
+                marketplace=report.marketplaces[0] if report.marketplaces else None,
+                granularity=mode,
+                rates=rates,
+            )
+        else:
+            name = "_".join([*report.activity_periods, report.sha256[:8]])
+            result = export_vat_report(
+                report.rows(), rule_book, settings, out_dir, name=name, granularity=mode,
+                rates=rates,
+            )  # fmt: skip
+        written += [f.path for f in result.files]
+        results.append(result)
+    clearing: dict[str, object] = {}
+    for result in results:
+        for account in result.clearing_accounts:
+            clearing[account] = clearing.get(account, 0) + result.totals.balances.get(account, 0)
+    return {
+        "files": [
+            {
+                "path": str(f.path),
+                "bookings": f.bookings,
+                "period": [f.period.start.isoformat(), f.period.end.isoformat()],
+            }
+            for result in results
+            for f in result.files
+        ],
+        "bookings": sum(r.totals.bookings for r in results),
+        "clearing_balance": {a: f"{v:.2f}" for a, v in sorted(clearing.items())},
+        "unmatched": sum(r.totals.unmatched for r in results),
+    }
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)

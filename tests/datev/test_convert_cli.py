@@ -1,0 +1,96 @@
+"""`flask datev convert`: real Amazon reports in, validated DATEV files and a JSON summary out."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from datev_extf_check import check_file
+
+from commands.datev import datev_cli
+from datev.extf_validator import validate_file
+
+AMAZON = Path(__file__).parent.parent / "fixtures" / "amazon"
+SETTLEMENT = AMAZON / "settlement-v1-amazon-ca-24288684721.txt"
+VAT_REPORT = AMAZON / "vat-transactions-2020-02-de-seller.txt"
+MASTER_DATA = ["--chart", "skr03", "--berater", "1001", "--mandant", "42"]
+
+
+def convert(*args: str):
+    return CliRunner().invoke(datev_cli, ["convert", *args])
+
+
+def test_converts_a_settlement_and_a_vat_report_into_valid_files(tmp_path):
+    result = convert(str(SETTLEMENT), str(VAT_REPORT), *MASTER_DATA, "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["clearing_balance"] == {"1210": "0.00"}
+    assert [f["period"] for f in summary["files"]] == [
+        ["2025-08-01", "2025-08-31"],
+        ["2020-02-01", "2020-02-29"],
+    ]
+    total = 0
+    balances: dict[str, Decimal] = {}
+    for entry in summary["files"]:
+        path = Path(entry["path"])
+        assert path.parent == tmp_path and path.name.startswith("EXTF_")
+        assert validate_file(path).ok
+        checked = check_file(path)
+        assert checked["bookings"] == entry["bookings"]
+        total += entry["bookings"]
+        for account, value in checked["balances"].items():
+            balances[account] = balances.get(account, Decimal(0)) + value
+    assert summary["bookings"] == total
+    assert balances["1210"] == 0  # the CAD settlement, read back from the file in EUR
+    # Payout to Geldtransit: transfers and unknown kinds of the real file need rules
+    assert summary["unmatched"] > 0
+
+
+def test_fiscal_year_and_account_length_reach_the_header(tmp_path):
+    result = convert(
+        str(VAT_REPORT), *MASTER_DATA, "--fy-start", "07-01", "--account-length", "5",
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    path = Path(json.loads(result.stdout)["files"][0]["path"])
+    header = path.read_bytes().decode("cp1252").split("\r\n")[0].split(";")
+    assert header[12] == "20190701" and header[13] == "5"
+    check_file(path, account_length=5)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--chart", "skr05", "--berater", "1001", "--mandant", "1"], "Kontenrahmen"),
+        (["--chart", "skr03", "--mandant", "1"], "Berater"),
+        (["--chart", "skr03", "--berater", "1001", "--mandant", "x"], "Mandant"),
+        ([*MASTER_DATA, "--fy-start", "13-01"], "Wirtschaftsjahres"),
+        ([*MASTER_DATA, "--account-length", "12"], "Sachkontenlänge"),
+        ([*MASTER_DATA, "--granularity", "hourly"], "Granularität"),
+    ],
+)
+def test_refused_options_exit_2_with_a_german_message(tmp_path, args, message):
+    result = convert(str(SETTLEMENT), *args, "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_that_is_no_amazon_report_is_refused_and_nothing_is_written(tmp_path):
+    bogus = tmp_path / "bogus.txt"
+    bogus.write_text("das ist kein Bericht\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = convert(str(SETTLEMENT), str(bogus), *MASTER_DATA, "--out", str(out))
+    assert result.exit_code == 2
+    assert "bogus.txt" in result.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_missing_file_and_a_missing_out_dir_are_refused(tmp_path):
+    result = convert(str(tmp_path / "fehlt.txt"), *MASTER_DATA, "--out", str(tmp_path))
+    assert result.exit_code == 2 and "gibt es nicht" in result.stderr
+    result = convert(str(SETTLEMENT), *MASTER_DATA)
+    assert result.exit_code == 2 and "--out" in result.stderr
