@@ -29,3 +29,16 @@ def download(client, url: str) -> bytes:
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.headers["Content-Type"] == "text/plain;charset=Cp1252"
     return gzip.decompress(response.get_data())
+
+
+def table(text: str) -> list[dict]:
+    """Rows of a tab-separated report as dicts by header name."""
+    lines = text.replace("\r\n", "\n").rstrip("\n").split("\n")
+    header = lines[0].split("\t")
+    return [dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]]
+
+
+def amount(text: str):
+    from decimal import Decimal
+
+    return Decimal(text.replace(",", ".")) if text else Decimal(0)
