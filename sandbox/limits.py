@@ -39,8 +39,9 @@ class RateLimiter:
             tokens, last = self._buckets.get((operation, seller), (float(burst), now))
             elapsed = max(0.0, (now - last).total_seconds())
             tokens = min(float(burst), tokens + elapsed * rate * self.time_scale)
-            allowed = tokens >= 1
-            self._buckets[(operation, seller)] = (tokens - 1 if allowed else tokens, now)
+            # The clock has microsecond resolution; don't let rounding withhold a token.
+            allowed = tokens >= 1 - 1e-6
+            self._buckets[(operation, seller)] = (max(0.0, tokens - 1) if allowed else tokens, now)
             return allowed
 
     def reset(self) -> None:
