@@ -1,0 +1,164 @@
+"""Booking rules in the database: seed them from the defaults, load them for the engine.
+
+    rule_store.seed_client_rules(client)              # on creating a client (caller commits)
+    rule_store.seed_rule_set(client, "payout", "amazon.fr")   # a new marketplace ("+")
+    book = rule_store.load_rule_book(client.id, "payout")     # pure datev.rules.RuleBook
+    settings = rule_store.batch_settings(client)
+
+Nothing here commits: the view or job that owns the unit of work does.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from datev.rules import (
+    WILDCARD,
+    OrderRule,
+    PayoutRule,
+    RuleBook,
+    RuleSet,
+    default_rule_set,
+)
+from datev.settings import BatchSettings
+from models.base import db
+from models.booking_rules import INTEGRATIONS, BookingRule, BookingRuleSet
+
+
+def batch_settings(client) -> BatchSettings:
+    """The DATEV master data of a `models.client.Client`."""
+    return BatchSettings(
+        berater=client.berater_nr,
+        mandant=client.mandant_nr,
+        chart=client.chart,
+        fy_start=(client.fiscal_year_start_month, client.fiscal_year_start_day),
+        account_length=client.account_length,
+    )
+
+
+def seed_rule_set(client, integration: str, marketplace: str = WILDCARD) -> BookingRuleSet:
+    """Add the SKR03/SKR04 default rules of `integration` for `marketplace`, or return the set
+    that exists already (seeding twice changes nothing)."""
+    if integration not in INTEGRATIONS:
+        raise ValueError(f"unknown integration {integration!r}")
+    existing = db.session.scalar(
+        sa.select(BookingRuleSet).filter_by(
+            client_id=client.id, integration=integration, marketplace=marketplace
+        )
+    )
+    if existing is not None:
+        return existing
+    defaults = default_rule_set(client.chart, marketplace)
+    rule_set = BookingRuleSet(
+        client_id=client.id,
+        integration=integration,
+        marketplace=marketplace,
+        clearing_account=defaults.clearing_account,
+        debtor_account=defaults.debtor_account,
+        transit_account=defaults.transit_account,
+        suspense_account=defaults.suspense_account,
+        fx_gain_account=defaults.fx_gain_account,
+        fx_loss_account=defaults.fx_loss_account,
+    )
+    if integration == "payout":
+        rows = [_payout_row(rule) for rule in defaults.payout_rules]
+    else:
+        rows = [_order_row(rule) for rule in defaults.order_rules]
+    for position, row in enumerate(rows):
+        row.position = position
+        rule_set.rules.append(row)
+    db.session.add(rule_set)
+    return rule_set
+
+
+def seed_client_rules(client) -> list[BookingRuleSet]:
+    return [seed_rule_set(client, integration) for integration in INTEGRATIONS]
+
+
+def _payout_row(rule: PayoutRule) -> BookingRule:
+    return BookingRule(
+        transaction_type=rule.transaction_type,
+        amount_type=rule.amount_type,
+        amount_description=rule.amount_description,
+        account=rule.account,
+        tax_key=rule.tax_key,
+        kind=rule.kind,
+        valid_from=rule.valid_from,
+        valid_to=rule.valid_to,
+        label=rule.label,
+    )
+
+
+def _order_row(rule: OrderRule) -> BookingRule:
+    return BookingRule(
+        treatment=rule.treatment,
+        country=rule.country,
+        account=rule.account,
+        tax_key=rule.tax_key,
+        kind="revenue",
+        net=rule.net,
+        valid_from=rule.valid_from,
+        valid_to=rule.valid_to,
+        label=rule.label,
+    )
+
+
+def to_rule_set(row: BookingRuleSet) -> RuleSet:
+    """The pure rule set of a database row (with its rules in their order)."""
+    payout: tuple[PayoutRule, ...] = ()
+    order: tuple[OrderRule, ...] = ()
+    if row.integration == "payout":
+        payout = tuple(
+            PayoutRule(
+                r.transaction_type,
+                r.amount_type,
+                r.amount_description,
+                r.account,
+                r.tax_key,
+                r.kind,
+                r.valid_from,
+                r.valid_to,
+                r.label,
+            )  # fmt: skip
+            for r in row.rules
+        )
+    else:
+        order = tuple(
+            OrderRule(
+                r.treatment,
+                r.account,
+                r.country,
+                r.tax_key,
+                r.net,
+                r.valid_from,
+                r.valid_to,
+                r.label,
+            )  # fmt: skip
+            for r in row.rules
+        )
+    return RuleSet(
+        marketplace=row.marketplace,
+        clearing_account=row.clearing_account,
+        debtor_account=row.debtor_account,
+        transit_account=row.transit_account,
+        suspense_account=row.suspense_account,
+        fx_gain_account=row.fx_gain_account,
+        fx_loss_account=row.fx_loss_account,
+        payout_rules=payout,
+        order_rules=order,
+    )
+
+
+def load_rule_book(client_id: int, integration: str) -> RuleBook:
+    """All rule sets of a client's integration. Raises LookupError if none was seeded."""
+    rows = db.session.scalars(
+        sa.select(BookingRuleSet)
+        .filter_by(client_id=client_id, integration=integration)
+        .options(selectinload(BookingRuleSet.rules))
+    ).all()
+    if not rows:
+        raise LookupError(
+            f"Für diesen Mandanten sind keine Buchungsregeln ({integration}) angelegt."
+        )
+    return RuleBook(tuple(to_rule_set(row) for row in rows))
