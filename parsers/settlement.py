@@ -243,7 +243,7 @@ def scan(
     slots = plan.slots
     amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
     bad_amount, bad_instant, bad_int = cells.bad_amount, cells.bad_instant, cells.bad_int
-    sid = currency = ""
+    sid = currency = last_posted = last_posted2 = ""
     count = 0
     total = Decimal(0)
     v2 = plan.format == "settlement-v2"
@@ -340,13 +340,18 @@ def scan(
                             value = bad_amount(text, reader.line_num, index)
                         total += value
                         count += 1
+            # The lines of one order share their timestamps: compare before looking up.
             text = row[i_posted]
-            if text and instant_get(text) is None:
-                bad_instant(text, reader.line_num, i_posted)
+            if text != last_posted:
+                if text and instant_get(text) is None:
+                    bad_instant(text, reader.line_num, i_posted)
+                last_posted = text
             if i_posted2 is not None:
                 text = row[i_posted2]
-                if text and instant_get(text) is None:
-                    bad_instant(text, reader.line_num, i_posted2)
+                if text != last_posted2:
+                    if text and instant_get(text) is None:
+                        bad_instant(text, reader.line_num, i_posted2)
+                    last_posted2 = text
             if i_qty is not None:
                 text = row[i_qty]
                 if text and int_get(text) is None:

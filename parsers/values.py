@@ -40,31 +40,28 @@ def parse_amount(text: str) -> Decimal:
         raise ValueError(text) from None
 
 
-def _clock(text: str, hh_mm_ss: str) -> tuple[int, int, int]:
-    if len(hh_mm_ss) != 8 or hh_mm_ss[2] != ":" or hh_mm_ss[5] != ":":
-        raise ValueError(text)
-    return int(hh_mm_ss[0:2]), int(hh_mm_ss[3:5]), int(hh_mm_ss[6:8])
-
-
-def _digits(text: str, *parts: str) -> None:
-    for part in parts:
-        if not part.isascii() or not part.isdigit():
-            raise ValueError(text)
+_DAY_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_DAY_DE = re.compile(r"(\d{2})([.-])(\d{2})\2(\d{4})", re.ASCII)
+_INSTANT_ISO = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+_INSTANT_UTC = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) (?:UTC|GMT)", re.ASCII)
+_INSTANT_DE_UTC = re.compile(
+    r"(\d{2})([.-])(\d{2})\2(\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:UTC|GMT)", re.ASCII
+)
+_MIDNIGHT = datetime.min.time()
 
 
 def parse_day(text: str) -> date:
     """Parse a calendar date: `YYYY-MM-DD`, `DD-MM-YYYY` or `DD.MM.YYYY`."""
     s = text.strip()
-    if len(s) != 10:
-        raise ValueError(text)
-    if s[4] == "-" and s[7] == "-":
-        y, m, d = s[0:4], s[5:7], s[8:10]
-    elif (s[2] == "-" and s[5] == "-") or (s[2] == "." and s[5] == "."):
-        d, m, y = s[0:2], s[3:5], s[6:10]
+    if m := _DAY_ISO.fullmatch(s):
+        y, mo, d = m.groups()
+    elif m := _DAY_DE.fullmatch(s):
+        d, _, mo, y = m.groups()
     else:
         raise ValueError(text)
-    _digits(text, y, m, d)
-    return date(int(y), int(m), int(d))
+    return date(int(y), int(mo), int(d))
 
 
 def parse_instant(text: str) -> datetime:
@@ -72,28 +69,17 @@ def parse_instant(text: str) -> datetime:
 
     Accepted: ISO 8601 with offset or `Z` (`2025-10-09T22:07:18+00:00`),
     `2023-01-05 07:13:19 UTC`, `05.01.2023 07:13:19 UTC`, and the date-only forms of
-    `parse_day` (midnight UTC).
+    `parse_day` (midnight UTC). A time without a zone is refused: it would be a guess.
     """
     s = text.strip()
-    n = len(s)
-    if n == 10:
-        return datetime.combine(parse_day(s), datetime.min.time(), UTC)
-    if n == 23 and s[19:] in (" UTC", " GMT"):
-        day = parse_day(s[:10])
-        if s[10] != " ":
-            raise ValueError(text)
-        hour, minute, second = _clock(text, s[11:19])
-        return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=UTC)
-    if n >= 20 and s[4] == "-" and s[10] in "T ":
-        _digits(text, s[0:4], s[5:7], s[8:10])
-        try:
-            value = datetime.fromisoformat(s)
-        except ValueError:
-            raise ValueError(text) from None
-        if value.tzinfo is None:
-            raise ValueError(text)
-        return value
-    raise ValueError(text)
+    if m := _INSTANT_UTC.fullmatch(s):
+        return datetime(*map(int, m.groups()), tzinfo=UTC)
+    if _INSTANT_ISO.fullmatch(s):
+        return datetime.fromisoformat(s)
+    if m := _INSTANT_DE_UTC.fullmatch(s):
+        d, _, mo, y, h, mi, sec = m.groups()
+        return datetime(int(y), int(mo), int(d), int(h), int(mi), int(sec), tzinfo=UTC)
+    return datetime.combine(parse_day(s), _MIDNIGHT, UTC)
 
 
 class Cache:
