@@ -1,19 +1,15 @@
 """Fixtures for the Amazon sandbox tests.
 
 Every response a test receives through `client` is checked against the official SP-API models,
-so each test is also a conformance test; `conformance.seen` records which operations answered.
+so each test is also a conformance test; `sandbox_conformance.SEEN` records what answered.
 """
-
-from collections import defaultdict
 
 import pytest
 from flask.testing import FlaskClient
-from sandbox_conformance import check_lwa_response, check_response
+from sandbox_conformance import SEEN, check_lwa_response, check_response
 from sandbox_helpers import NOW, token_for
 
 from sandbox import create_sandbox_app
-
-SEEN: dict[str, set[int]] = defaultdict(set)
 
 
 class ConformingClient(FlaskClient):

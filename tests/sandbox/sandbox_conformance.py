@@ -2,6 +2,7 @@
 
 import json
 import re
+from collections import defaultdict
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -10,6 +11,8 @@ from jsonschema import Draft4Validator, FormatChecker
 
 MODELS = Path(__file__).parent.parent / "fixtures" / "spapi-models"
 RATE_LIMIT = "x-amzn-RateLimit-Limit"
+# operationId -> statuses it answered with, across the test session.
+SEEN: dict[str, set[int]] = defaultdict(set)
 
 format_checker = FormatChecker()
 
