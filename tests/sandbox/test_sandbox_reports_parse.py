@@ -1,0 +1,55 @@
+"""Every report the sandbox serves is one Kontor's parsers accept, and every settlement
+reconciles (the sum of its amounts is its total-amount)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sandbox_helpers import NOW
+
+from sandbox import create_sandbox_app, vat
+
+parsers = pytest.importorskip("parsers", reason="parsers/ has not landed")
+read_report = parsers.read_report
+
+
+@pytest.fixture(scope="module")
+def sandbox_state():
+    return create_sandbox_app({"SANDBOX_CLOCK": NOW}).extensions["sandbox"]
+
+
+def write(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_bytes(text.encode("cp1252"))
+    return path
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 4])
+def test_every_settlement_parses_and_reconciles(sandbox_state, tmp_path, number):
+    seller = sandbox_state.sellers[number - 1]
+    entries = sandbox_state.settlement_entries(seller, include_expired=True)
+    assert entries
+    for entry in entries:
+        text = sandbox_state.settlement_text(seller, entry)
+        report = read_report(write(tmp_path, f"{entry.report_id}.txt", text))
+        summary = report.to_json()
+        assert summary["kind"] == "payout" and summary["reconciled"], summary
+        assert summary["currency"] in {"EUR", "GBP", "PLN", "SEK"}
+        assert sum(1 for _ in report.lines()) == len(text.strip().splitlines()) - 2
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 4])
+def test_every_vat_report_parses_with_its_totals(sandbox_state, tmp_path, number):
+    seller = sandbox_state.sellers[number - 1]
+    month, parsed = date(2025, 12, 1), 0
+    while month < date(2026, 11, 1):
+        text = vat.render(sandbox_state.seed, seller, month, sandbox_state.first_index)
+        if text is not None:
+            report = read_report(write(tmp_path, f"vat-{month}.txt", text))
+            summary = report.to_json()
+            assert summary["kind"] == "order" and summary["layout"] == "2021", summary
+            sales = Decimal(summary["totals"].get("EUR", {}).get("SALE", "0"))
+            assert sales > 0
+            parsed += 1
+        month = vat.next_month(month)
+    assert parsed >= 5
