@@ -29,11 +29,12 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 
 from .errors import ReportError
 from .records import SettlementLine, SettlementSummary
 from .source import Source
-from .table import Cells, Header, irregular_row, is_blank, row_text
+from .table import Cells, Header, irregular_row, is_blank
 
 SUMMARY_COLUMNS = (
     "settlement-id",
@@ -467,11 +468,24 @@ class PayoutReport:
         from .detect import read_header
 
         plan = self._plan
+        # Every row gets one empty cell appended, so an absent column reads as "".
+        head = itemgetter(
+            plan.ttype, plan.order, _or_last(plan.morder), _or_last(plan.adjustment),
+            _or_last(plan.shipment), plan.market,
+        )  # fmt: skip
+        tail = itemgetter(
+            _or_last(plan.fulfillment), _or_last(plan.order_item),
+            _or_last(plan.merchant_order_item), _or_last(plan.merchant_adjustment_item),
+            _or_last(plan.sku),
+        )  # fmt: skip
+        i_promo, i_sid, i_amount = _or_last(plan.promotion), plan.sid, plan.amount
+        i_posted, i_qty, strip = plan.posted, plan.quantity, str.strip
+        v2 = plan.format == "settlement-v2"
         with self._source.rows() as (reader, hashing):
             header = read_header(self._source, reader)
             cells = Cells(header)
+            instant_get, int_get = cells.instant.get, cells.integer.get
             end = self._end_line
-            v2 = plan.format == "settlement-v2"
             try:
                 for row in reader:
                     if len(row) != header.width:
@@ -481,25 +495,46 @@ class PayoutReport:
                     line = reader.line_num
                     if end is not None and line >= end:
                         break
-                    if row[plan.sid].strip().lower() == "settlement-id":
+                    if row[i_sid].strip().lower() == "settlement-id":
                         continue  # a repeated header
-                    if v2 and not row[plan.amount].strip():  # type: ignore[index]
+                    if v2 and not row[i_amount].strip():  # type: ignore[index]
                         continue  # the summary row
-                    base = _LineBase(row, plan, cells, line)
+                    row.append("")
+                    # Positional, in the field order of SettlementLine: this is the hot path.
+                    first = tuple(map(strip, head(row)))
+                    last = tuple(map(strip, tail(row)))
+                    posted = instant_get(row[i_posted]) or cells.instant_at(row, i_posted, line)
+                    if posted is None and plan.posted_date is not None:
+                        posted = cells.instant_at(row, plan.posted_date, line)
+                    quantity = int_get(row[i_qty]) if i_qty is not None else None
+                    if quantity is None:
+                        quantity = cells.int_at(row, i_qty, line)
+                    promotion = row[i_promo].strip()
                     if v2:
-                        yield base.line(
-                            row_text(row, plan.amount_type),
-                            row_text(row, plan.amount_description),
-                            cells.amount_at(row, plan.amount, line),  # type: ignore[arg-type]
+                        yield SettlementLine(
+                            line,
+                            *first,
+                            row[plan.amount_type].strip(),  # type: ignore[index]
+                            row[plan.amount_description].strip(),  # type: ignore[index]
+                            cells.amount_at(row, i_amount, line),  # type: ignore[arg-type]
+                            posted,
+                            *last,
+                            quantity,
+                            promotion,
                         )
                         continue
                     for desc, index, amount_type, default in plan.slots:
-                        text = row[index]
-                        if text.strip():
-                            yield base.line(
+                        if row[index].strip():
+                            yield SettlementLine(
+                                line,
+                                *first,
                                 amount_type,
-                                row_text(row, desc) or default,
+                                row[_or_last(desc)].strip() or default,
                                 cells.amount_at(row, index, line),
+                                posted,
+                                *last,
+                                quantity,
+                                promotion,
                             )
             except csv.Error as exc:
                 raise _csv_error(self._source.filename, reader, exc) from None
@@ -530,34 +565,5 @@ class PayoutReport:
         }
 
 
-class _LineBase:
-    """The fields a row's amount lines share."""
-
-    __slots__ = ("fields",)
-
-    def __init__(self, row: list[str], plan: _Plan, cells: Cells, line: int) -> None:
-        posted = cells.instant_at(row, plan.posted, line)
-        if posted is None and plan.posted_date is not None:
-            posted = cells.instant_at(row, plan.posted_date, line)
-        self.fields = {
-            "line_no": line,
-            "transaction_type": row_text(row, plan.ttype),
-            "order_id": row_text(row, plan.order),
-            "merchant_order_id": row_text(row, plan.morder),
-            "adjustment_id": row_text(row, plan.adjustment),
-            "shipment_id": row_text(row, plan.shipment),
-            "marketplace_name": row_text(row, plan.market),
-            "posted_at": posted,
-            "fulfillment_id": row_text(row, plan.fulfillment),
-            "order_item_code": row_text(row, plan.order_item),
-            "merchant_order_item_id": row_text(row, plan.merchant_order_item),
-            "merchant_adjustment_item_id": row_text(row, plan.merchant_adjustment_item),
-            "sku": row_text(row, plan.sku),
-            "quantity": cells.int_at(row, plan.quantity, line),
-            "promotion_id": row_text(row, plan.promotion),
-        }
-
-    def line(self, amount_type: str, description: str, amount: Decimal) -> SettlementLine:
-        return SettlementLine(
-            amount_type=amount_type, amount_description=description, amount=amount, **self.fields
-        )
+def _or_last(index: int | None) -> int:
+    return -1 if index is None else index
