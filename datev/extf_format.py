@@ -36,18 +36,29 @@ class Column:
     name: str
     kind: str
     pattern: re.Pattern[str] | None = None  # applied to the unquoted value when it is not empty
+    free_text_limit: int | None = None  # free text of at most this many characters
 
 
 def _p(expr: str) -> re.Pattern[str]:
     return re.compile(expr)
 
 
+_FREE_TEXT = "[^\\x00-\\x1f\\x7f]{0,"
+
+
 def _text(n: int) -> re.Pattern[str]:
-    return re.compile(r"[^\x00-\x1f\x7f]{0," + str(n) + "}")
+    return re.compile(_FREE_TEXT + str(n) + "}")
+
+
+def _free_text_limit(pattern: re.Pattern[str] | None) -> int | None:
+    if pattern is None or not pattern.pattern.startswith(_FREE_TEXT):
+        return None
+    return int(pattern.pattern[len(_FREE_TEXT) : -1])
 
 
 # DATEV also reads whole amounts without decimals ("64083" in its own sample).
-_AMOUNT = _p(r"(?!0+(,0{1,2})?$)\d{1,10}(,\d{1,2})?")
+# Lookaheads end at ";" too: the validator also embeds these patterns in a whole-row pattern.
+_AMOUNT = _p(r"(?!0+(?:,0{1,2})?(?:;|$))\d{1,10}(?:,\d{1,2})?")
 _ACCOUNT = _p(r"\d{1,9}")
 _DATE = _p(r"(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{4}")
 _RATE = _p(r"\d{1,2},\d{2}")
@@ -58,7 +69,7 @@ _SPEC: list[tuple[str, str, re.Pattern[str] | None]] = [
     ("Umsatz (ohne Soll/Haben-Kz)", AMOUNT, _AMOUNT),
     ("Soll/Haben-Kennzeichen", TEXT, _p(r"[SH]")),
     ("WKZ Umsatz", TEXT, _p(r"[A-Z]{3}")),
-    ("Kurs", NUMBER, _p(r"(?!0{1,4},0{1,6}$)\d{1,4},\d{1,6}")),
+    ("Kurs", NUMBER, _p(r"(?!0{1,4},0{1,6}(?:;|$))\d{1,4},\d{1,6}")),
     ("Basis-Umsatz", AMOUNT, _AMOUNT),
     ("WKZ Basis-Umsatz", TEXT, _p(r"[A-Z]{3}")),
     ("Konto", ACCOUNT, _ACCOUNT),
@@ -137,7 +148,8 @@ _SPEC += [
 ]
 
 COLUMNS: tuple[Column, ...] = tuple(
-    Column(number, name, kind, pattern) for number, (name, kind, pattern) in enumerate(_SPEC, 1)
+    Column(number, name, kind, pattern, _free_text_limit(pattern))
+    for number, (name, kind, pattern) in enumerate(_SPEC, 1)
 )
 COLUMN_COUNT = 125
 assert len(COLUMNS) == COLUMN_COUNT

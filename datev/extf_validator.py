@@ -8,6 +8,7 @@ does not grow with its size. Messages are German: they are shown to users.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -100,6 +101,23 @@ class _Header:
     fy_start: dt.date
     account_length: int
     currency: str
+    _dates: dict[str, str] = field(default_factory=dict)
+
+    def date_problem(self, ddmm: str) -> str:
+        """ "" if Belegdatum TTMM is a day inside Datum vom/bis, else the German message."""
+        problem = self._dates.get(ddmm)
+        if problem is None:
+            problem = ""
+            if len(ddmm) == 4 and ddmm.isdigit():
+                try:
+                    day = dt.date(self.year, int(ddmm[2:]), int(ddmm[:2]))
+                except ValueError:
+                    problem = f"Belegdatum {ddmm} gibt es {self.year} nicht."
+                else:
+                    if not self.start <= day <= self.end:
+                        problem = f"Belegdatum {ddmm} liegt außerhalb Datum vom/bis."
+            self._dates[ddmm] = problem
+        return problem
 
 
 def _check_header(fields: list[tuple[str, bool]], result: ValidationResult) -> _Header | None:
@@ -155,12 +173,56 @@ def _check_header(fields: list[tuple[str, bool]], result: ValidationResult) -> _
     return _Header(start.year, start, end, fy_start, account_length, currency)
 
 
-def _check_row(
-    number: int, fields: list[tuple[str, bool]], header: _Header | None, result: ValidationResult
-) -> None:
+# Columns whose values the semantic checks need; the whole-row pattern captures them.
+_SEMANTIC = (
+    Col.UMSATZ, Col.SOLL_HABEN, Col.WKZ_UMSATZ, Col.KURS, Col.BASIS_UMSATZ,
+    Col.WKZ_BASIS_UMSATZ, Col.KONTO, Col.GEGENKONTO, Col.BELEGDATUM, Col.FESTSCHREIBUNG,
+)  # fmt: skip
+
+
+def _row_pattern() -> re.Pattern[str]:
+    """One pattern for a whole booking line: every field's quoting, pattern and length at once.
+
+    A line that matches needs only the semantic checks; one that does not is taken apart field
+    by field to say what is wrong. This keeps validating 500,000 lines in the order of seconds.
+    """
+    parts = []
+    for column in fmt.COLUMNS:
+        source = column.pattern.pattern if column.pattern is not None else '[^;"]*'
+        if column.kind == fmt.TEXT:
+            if column.free_text_limit is not None:
+                inner = r'(?:[^"\x00-\x1f\x7f]|""){0,' + str(column.free_text_limit) + "}"
+            else:
+                inner = f"(?:{source})?"
+            body = f'"{inner}"|'
+        else:
+            body = f'{source}|""|'
+        if column.number in _SEMANTIC:
+            parts.append(f"(?P<c{column.number}>{body})")
+        else:
+            parts.append(f"(?:{body})")
+    return re.compile(";".join(parts))
+
+
+_ROW = _row_pattern()
+
+
+def _check_row(number: int, line: str, header: _Header | None, result: ValidationResult) -> None:
+    match = _ROW.fullmatch(line)
+    if match is not None:
+        values = {col: match.group(f"c{col}").strip('"') for col in _SEMANTIC}
+    else:
+        fields = split_fields(line)
+        if not _check_fields(number, fields, result):
+            return
+        values = {col: fields[col - 1][0] for col in _SEMANTIC}
+    _check_semantics(number, values.__getitem__, header, result)
+
+
+def _check_fields(number: int, fields: list[tuple[str, bool]], result: ValidationResult) -> bool:
     if len(fields) != fmt.COLUMN_COUNT:
         result.add(number, None, f"Buchungszeile hat {len(fields)} statt 125 Felder.")
-        return
+        return False
     for column, (value, quoted) in zip(fmt.COLUMNS, fields, strict=True):
         if not value:
             continue
@@ -171,39 +233,33 @@ def _check_row(
             result.add(number, column.number, f'{column.name}: Zahl darf nicht in "..." stehen.')
         if column.pattern is not None and not column.pattern.fullmatch(value):
             result.add(number, column.number, f"{column.name}: ungültiger Wert {value!r}.")
-    values = [v for v, _ in fields]
+    return True
 
-    def value(col: int) -> str:
-        return values[col - 1]
 
+def _check_semantics(number: int, value, header: _Header | None, result: ValidationResult) -> None:
     for required in (Col.UMSATZ, Col.SOLL_HABEN, Col.KONTO, Col.GEGENKONTO, Col.BELEGDATUM):
         if not value(required):
             result.add(number, required, f"{fmt.COLUMNS[required - 1].name} fehlt.")
-    if header is not None:
-        for col in (Col.KONTO, Col.GEGENKONTO):
-            if len(value(col)) > header.account_length + 1:
-                result.add(
-                    number,
-                    col,
-                    f"Konto {value(col)} ist länger als Sachkontenlänge "
-                    f"{header.account_length} + 1 Stelle.",
-                )
-        ddmm = value(Col.BELEGDATUM)
-        if len(ddmm) == 4 and ddmm.isdigit():
-            try:
-                day = dt.date(header.year, int(ddmm[2:]), int(ddmm[:2]))
-            except ValueError:
-                result.add(
-                    number, Col.BELEGDATUM, f"Belegdatum {ddmm} gibt es {header.year} nicht."
-                )
-            else:
-                if not header.start <= day <= header.end:
-                    result.add(
-                        number, Col.BELEGDATUM, f"Belegdatum {ddmm} liegt außerhalb Datum vom/bis."
-                    )
-        _check_currency(number, value, header, result)
     if value(Col.FESTSCHREIBUNG) not in ("", "0"):
         result.add(number, Col.FESTSCHREIBUNG, "Festschreibung muss 0 sein.")
+    if header is None:
+        return
+    for col in (Col.KONTO, Col.GEGENKONTO):
+        if len(value(col)) > header.account_length + 1:
+            result.add(
+                number,
+                col,
+                f"Konto {value(col)} ist länger als Sachkontenlänge "
+                f"{header.account_length} + 1 Stelle.",
+            )
+    ddmm = value(Col.BELEGDATUM)
+    problem = header.date_problem(ddmm)
+    if problem:
+        result.add(number, Col.BELEGDATUM, problem)
+    if value(Col.WKZ_UMSATZ) not in ("", header.currency) or value(Col.KURS):
+        _check_currency(number, value, header, result)
+    elif value(Col.BASIS_UMSATZ) or value(Col.WKZ_BASIS_UMSATZ):
+        result.add(number, Col.KURS, "Kurs/Basis-Umsatz ohne Fremdwährung in WKZ Umsatz.")
 
 
 def _check_currency(number, value, header: _Header, result: ValidationResult) -> None:
@@ -260,7 +316,7 @@ def validate_stream(stream: BinaryIO) -> ValidationResult:
                 result.add(2, None, "Zeile 2 ist nicht die Spaltenüberschrift des Formats 13.")
         else:
             result.bookings += 1
-            _check_row(number, split_fields(text), header, result)
+            _check_row(number, text, header, result)
     if result.bookings == 0:
         result.add(1, None, "Der Stapel enthält keine Buchungen.")
     if result.bookings > fmt.MAX_BOOKINGS_PER_FILE:
