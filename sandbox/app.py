@@ -20,7 +20,8 @@ DEFAULTS = {
     "SANDBOX_APP_DRAFT": False,  # True: the consent requires &version=beta
     "SANDBOX_TIME_SCALE": 1.0,
     "SANDBOX_RATE_LIMITS": True,
-    "SANDBOX_CLOCK": None,
+    "SANDBOX_CLOCK": None,  # ISO date-time to start from (default: real time)
+    "SANDBOX_CLOCK_FROZEN": None,  # True: time stands still until /_sandbox/clock moves it
     "SANDBOX_FAULTS": (),
 }
 
@@ -29,7 +30,7 @@ def _from_environment(key: str, default):
     value = os.environ.get(key)
     if value is None:
         return default
-    if isinstance(default, bool):
+    if isinstance(default, bool) or key == "SANDBOX_CLOCK_FROZEN":
         return value.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(default, float):
         return float(value)
@@ -55,7 +56,7 @@ def create_sandbox_app(config: dict | None = None) -> Flask:
 
 
 def build_state(config) -> SandboxState:
-    clock = parse_clock_config(config["SANDBOX_CLOCK"])
+    clock = parse_clock_config(config["SANDBOX_CLOCK"], config["SANDBOX_CLOCK_FROZEN"])
     time_scale = float(config["SANDBOX_TIME_SCALE"])
     uris = config["SANDBOX_REDIRECT_URIS"]
     if isinstance(uris, str):

@@ -54,15 +54,18 @@ class SandboxClock:
         return self._frozen_at is not None
 
 
-def parse_clock_config(value) -> SandboxClock:
-    """SANDBOX_CLOCK: a SandboxClock, an aware datetime or an ISO string (both freeze the clock
-    there), or None for real time."""
+def parse_clock_config(value, frozen: bool | None = None) -> SandboxClock:
+    """SANDBOX_CLOCK: a SandboxClock; an aware datetime or ISO string to start from; or None
+    for real time. A datetime freezes the clock there and a string (from the environment)
+    starts a running clock, unless SANDBOX_CLOCK_FROZEN says otherwise."""
     if value is None or value == "":
-        return SandboxClock()
+        return SandboxClock(frozen=bool(frozen))
     if isinstance(value, SandboxClock):
         return value
+    if frozen is None:
+        frozen = isinstance(value, datetime)
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if isinstance(value, datetime):
-        return SandboxClock(value, frozen=True)
+        return SandboxClock(value, frozen=frozen)
     raise TypeError(f"SANDBOX_CLOCK cannot be {value!r}")

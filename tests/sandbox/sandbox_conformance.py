@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jsonschema import Draft4Validator, FormatChecker
 
@@ -96,3 +97,31 @@ LWA_ERROR = {
 def check_lwa_response(response) -> None:
     schema = LWA_SUCCESS if response.status_code == 200 else LWA_ERROR
     Draft4Validator(schema).validate(response.get_json())
+
+
+class _RequestsResponse:
+    """A requests.Response seen through the Flask response attributes the checks use."""
+
+    def __init__(self, response):
+        self._response = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.mimetype = response.headers.get("Content-Type", "").split(";")[0].strip()
+
+    def get_data(self) -> bytes:
+        return self._response.content
+
+    def get_json(self):
+        return self._response.json()
+
+
+def check_requests_response(response, *args, **kwargs):
+    """A `requests` response hook: check every answer of a live sandbox."""
+    path = urlsplit(response.request.url).path
+    adapted = _RequestsResponse(response)
+    operation = check_response(response.request.method, path, adapted)
+    if operation:
+        SEEN[operation].add(response.status_code)
+    if path == "/auth/o2/token":
+        check_lwa_response(adapted)
+    return response

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 import requests
+from sandbox_conformance import check_requests_response
 from sandbox_helpers import NOW, SETTLEMENT, VAT
 from sandbox_server import serve
 
@@ -92,7 +93,10 @@ def test_amazons_sdk_lists_settlements_and_requests_polls_and_downloads_a_vat_re
 
 
 def test_a_plain_requests_client_does_the_same(live, credentials):
-    token = requests.post(
+    """Every answer it gets is also checked against the official models."""
+    api = requests.Session()
+    api.hooks["response"].append(check_requests_response)
+    token = api.post(
         f"{live}/auth/o2/token",
         data={
             "grant_type": "refresh_token",
@@ -102,7 +106,6 @@ def test_a_plain_requests_client_does_the_same(live, credentials):
         },
         timeout=10,
     ).json()["access_token"]
-    api = requests.Session()
     api.headers["x-amz-access-token"] = token
     reports = f"{live}/reports/2021-06-30/reports"
 
