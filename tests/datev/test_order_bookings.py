@@ -1,0 +1,78 @@
+"""VAT report bookings beyond the golden file."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from datev_builders import vat_row
+
+from datev.granularity import Granularity
+from datev.order_bookings import vat_report_bookings
+from datev.payout_bookings import BatchTotals, BookingError
+from datev.rules import default_rule_book
+
+BOOK = default_rule_book("SKR03")
+
+
+def _book(rows, **kwargs):
+    totals = BatchTotals()
+    return list(vat_report_bookings(rows, BOOK, totals=totals, **kwargs)), totals
+
+
+def test_a_row_without_a_treatment_goes_to_the_klaerungskonto_and_needs_rules():
+    bookings, totals = _book([vat_row(2, "REFUND", gross="-29.90", rate=None, jurisdiction="")])
+    assert (bookings[0].contra_account, bookings[0].side) == ("1590", "H")
+    assert bookings[0].needs_rule and totals.needs_rules and totals.unmatched == 1
+
+
+def test_stock_movements_and_zero_rows_create_no_booking():
+    rows = [
+        vat_row(2, "RETURN", gross="0.00"),
+        vat_row(3, "FC_TRANSFER", order_id="", gross="0.00", marketplace="N/A"),
+        vat_row(4, "INBOUND", gross="12.00"),
+        vat_row(5, "SALE", gross="0.00"),
+    ]
+    assert _book(rows)[0] == []
+
+
+def test_a_sale_without_any_date_is_refused_in_german():
+    row = replace(vat_row(2), transaction_complete_date=None, tax_calculation_date=None)
+    with pytest.raises(BookingError, match="kein Datum"):
+        _book([row])
+
+
+def test_daily_summary_per_tax_treatment():
+    rows = [vat_row(i, order_id=f"302-000000{i}-1", gross="11.90") for i in range(2, 7)]
+    rows.append(vat_row(9, order_id="302-0000009-1", gross="10.70", rate="0.07"))
+    rows.append(vat_row(10, "REFUND", order_id="302-0000002-1", gross="-11.90"))
+    bookings, _ = _book(rows, granularity=Granularity.DAILY_SUMMARY)
+    assert [(b.contra_account, b.amount, b.side, b.document_no) for b in bookings] == [
+        ("8400", Decimal("47.60"), "S", ""),
+        ("8300", Decimal("10.70"), "S", ""),
+    ]
+
+
+def test_a_long_invoice_url_is_left_out_of_beleglink():
+    short, long_ = "https://a.example/i/1", "https://a.example/" + "x" * 300
+    bookings, _ = _book(
+        [
+            vat_row(2, "SALE", "302-1-1", invoice_url=short),
+            vat_row(3, "SALE", "302-2-2", invoice_url=long_),
+        ]
+    )
+    assert [b.document_link for b in bookings] == [short, ""]
+
+
+def test_refund_in_sek_uses_the_rate_of_its_day():
+    bookings, totals = _book(
+        [vat_row(2, "REFUND", gross="-250.00", rate="0.25", arrival="SE", jurisdiction="SWEDEN",
+                 scheme="UNION-OSS", currency="SEK", day=date(2024, 9, 7))]
+    )  # fmt: skip
+    b = bookings[0]
+    assert (b.currency, b.side, b.contra_account, b.tax_key) == ("SEK", "H", "8320", "240")
+    assert b.rate is not None and b.base_amount == (Decimal("250") / b.rate).quantize(
+        Decimal("0.01")
+    )

@@ -1,0 +1,93 @@
+"""Rule matching: wildcards, most specific rule first, validity periods, marketplaces."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from datev.rules import (
+    DEBTOR,
+    OrderRule,
+    PayoutRule,
+    RuleBook,
+    default_rule_book,
+    default_rule_set,
+)
+
+DAY = date(2024, 9, 1)
+
+
+@pytest.fixture
+def rules():
+    return default_rule_book("SKR03").for_marketplace("amazon.de")
+
+
+@pytest.mark.parametrize(
+    ("key", "account", "tax_key"),
+    [
+        (("Order", "ItemPrice", "Principal"), "10000", ""),
+        (("Refund", "Promotion", "Shipping"), "10000", ""),
+        (("Chargeback Refund", "ItemPrice", "Tax"), "10000", ""),
+        (("Order", "ItemFees", "Commission"), "4760", "9"),
+        (("Order", "ItemFees", "FBAPerUnitFulfillmentFee"), "4780", "9"),
+        (("ServiceFee", "ItemFees", "Cost of Advertising"), "4600", "9"),
+        (("Cost of Advertising", "TransactionTotalAmount", "x"), "4600", "9"),
+        (("other-transaction", "other-transaction", "Storage Fee"), "4780", "9"),
+        (("other-transaction", "other-transaction", "Subscription Fee"), "4760", "9"),
+        (("other-transaction", "FBA Inventory Reimbursement", "WAREHOUSE_LOST"), "2700", ""),
+        (("other-transaction", "other-transaction", "Current Reserve Amount"), "1385", ""),
+        (("ORDER", "itemprice", "principal"), "10000", ""),  # case does not matter
+    ],
+)
+def test_default_payout_rules(rules, key, account, tax_key):
+    rule = rules.match_payout(*key, DAY)
+    assert (rule.account, rule.tax_key) == (account, tax_key)
+
+
+def test_unknown_combinations_match_nothing(rules):
+    assert rules.match_payout("Transfer", "Unknown", "Something new", DAY) is None
+
+
+def test_the_fee_tax_key_changes_on_1_august_2024(rules):
+    assert rules.match_payout("Order", "ItemFees", "Commission", date(2024, 7, 31)).tax_key == "94"
+    assert rules.match_payout("Order", "ItemFees", "Commission", date(2024, 8, 1)).tax_key == "9"
+
+
+def test_a_more_specific_rule_wins_regardless_of_order():
+    generic = PayoutRule("*", "ItemFees", "*", "4760")
+    specific = PayoutRule("Order", "ItemFees", "Commission", "4761")
+    question = PayoutRule("Order", "ItemFees", "Comm?ssion", "4762")
+    base = default_rule_set("SKR03")
+    rule_set = replace(base, payout_rules=(generic, question, specific))
+    assert rule_set.match_payout("Order", "ItemFees", "Commission", DAY) is specific
+    assert rule_set.match_payout("Order", "ItemFees", "Comm1ssion", DAY) is question
+    assert rule_set.match_payout("Refund", "ItemFees", "Commission", DAY) is generic
+
+
+def test_order_rules_prefer_a_country_rule_to_the_wildcard():
+    base = default_rule_set("SKR03")
+
+    rule_set = replace(
+        base, order_rules=(OrderRule("EU_LOCAL", "8320"), OrderRule("EU_LOCAL", "8321", "PL"))
+    )
+    assert rule_set.match_order("EU_LOCAL", "PL", DAY).account == "8321"
+    assert rule_set.match_order("EU_LOCAL", "CZ", DAY).account == "8320"
+    assert rule_set.match_order("UNKNOWN", "", DAY) is None
+
+
+def test_a_marketplace_set_takes_precedence_over_the_default_set():
+    fr = default_rule_set("SKR03", "amazon.fr")
+    book = RuleBook((default_rule_set("SKR03"), fr))
+    assert book.for_marketplace("Amazon.FR") is fr
+    assert book.for_marketplace("amazon.it").marketplace == "*"
+    with pytest.raises(LookupError):
+        RuleBook((fr,)).for_marketplace("amazon.de")
+
+
+def test_skr04_defaults(rules):
+    skr04 = default_rule_book("SKR04").for_marketplace(None)
+    assert skr04.clearing_account == "1810" and skr04.transit_account == "1460"
+    assert skr04.match_payout("Order", "ItemFees", "Commission", DAY).account == "6770"
+    assert skr04.match_payout("Order", "ItemPrice", "Principal", DAY).kind == DEBTOR
