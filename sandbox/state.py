@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 
 from sandbox import settlements, vat
 from sandbox.clock import SandboxClock
@@ -132,6 +132,20 @@ class RequestedReport:
             entry.status = "IN_PROGRESS"
             entry.processing_start = started
         return entry
+
+
+@lru_cache(maxsize=16384)
+def published_settlements(seed: str, seller: Seller, mp: Marketplace, index: int):
+    """(report id, period, created) of the report entries of one settlement period."""
+    p = period(seed, seller, mp, index)
+    created, _ = settlements.publication(seed, p)
+    copies = [("", created)]
+    if index % 10 == 4:
+        # Amazon sometimes lists one settlement twice (DESIGN §2.3).
+        copies.append(("copy", created + timedelta(minutes=47)))
+    return tuple(
+        (derive_digits(seed, 11, "report", *p.key, copy), p, when) for copy, when in copies
+    )
 
 
 def document_id_for(report_id: str) -> str:
@@ -304,27 +318,20 @@ class SandboxState:
         for mp in seller.marketplaces:
             last = period_index_at(self.seed, seller, mp, now)
             for index in range(self.first_index(seller, mp), last + 1):
-                p = period(self.seed, seller, mp, index)
-                created, _ = settlements.publication(self.seed, p)
-                copies = [("", created)]
-                if index % 10 == 4:
-                    # Amazon sometimes lists one settlement twice (DESIGN §2.3).
-                    copies.append(("copy", created + timedelta(minutes=47)))
-                for copy, when in copies:
-                    if when > now or (not include_expired and when < now - RETENTION):
+                for report_id, p, created in published_settlements(self.seed, seller, mp, index):
+                    if created > now or (not include_expired and created < now - RETENTION):
                         continue
-                    report_id = derive_digits(self.seed, 11, "report", *p.key, copy)
                     entries.append(
                         ReportEntry(
                             report_id,
                             seller,
                             settlements.REPORT_TYPE,
                             [mp.id],
-                            when,
+                            created,
                             p.start,
                             p.end,
-                            when - timedelta(minutes=3),
-                            when,
+                            created - timedelta(minutes=3),
+                            created,
                             "DONE",
                             document_id=document_id_for(report_id),
                         )
