@@ -33,6 +33,10 @@ def token():
     params = request.form.to_dict() or (request.get_json(silent=True) or {})
     if not isinstance(params, dict):
         params = {}
+    if request.authorization and request.authorization.type == "basic":
+        # Some OAuth clients send the client credentials as HTTP Basic; LWA accepts both.
+        params.setdefault("client_id", request.authorization.username)
+        params.setdefault("client_secret", request.authorization.password)
     grant_type = params.get("grant_type")
     refresh_seller = None
     if grant_type == "refresh_token":

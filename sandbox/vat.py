@@ -52,6 +52,7 @@ COLUMNS = (
     "TAX_REPORTING_SCHEME",
     "TAX_COLLECTION_RESPONSIBILITY",
 )
+MONEY_SUFFIXES = ("_AMT", "_EXCL", "_INCL", "_PERCENT")
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 CITIES = {
     "DE": ("Leipzig", "04347"),
@@ -171,7 +172,7 @@ def _row(seller, month, order: Order, item: Item, kind: str, when: datetime, ref
     arrival_city, arrival_post = CITIES[order.ship_to]
     taxable = order.ship_to if scheme in ("UNION-OSS", "UK_VOEC-IMPORT") else order.ship_from
     export = "YES" if order.marketplace.country in ("GB", "TR") else "NO"
-    invoice = "INV" if kind == "SALE" else "CN"
+    invoice = {"SALE": "INV", "REFUND": "CN"}.get(kind, "")
     row = {
         "UNIQUE_ACCOUNT_IDENTIFIER": seller.selling_partner_id,
         "ACTIVITY_PERIOD": f"{month.year}-{MONTHS[month.month - 1]}",
@@ -211,7 +212,8 @@ def _row(seller, month, order: Order, item: Item, kind: str, when: datetime, ref
         "VAT_CALCULATION_IMPUTATION_COUNTRY": taxable,
         "TAXABLE_JURISDICTION": COUNTRY_NAMES[taxable],
         "TAXABLE_JURISDICTION_LEVEL": "Country",
-        "VAT_INV_NUMBER": f"{invoice}-{order.marketplace.country}-{ref[-9:]}-{month.year}",
+        "VAT_INV_NUMBER": invoice
+        and f"{invoice}-{order.marketplace.country}-{ref[-9:]}-{month.year}",
         "EXPORT_OUTSIDE_EU": export,
         "INVOICE_URL": "https://www.amazon.de/gp/invoice/download.html?v=urn%3aalx%3adoc%3a" + ref,
         "TAX_REPORTING_SCHEME": scheme,
@@ -263,6 +265,21 @@ def render(seed, seller, month: date, first_index) -> str | None:
                     ),
                 )
             )
+            if refund.order.fulfillment == "AFN":
+                # The goods come back to the warehouse: a RETURN row without money.
+                back = _row(
+                    seller,
+                    month,
+                    refund.order,
+                    item,
+                    "RETURN",
+                    refund.posted,
+                    refund.adjustment_id,
+                    style,
+                )
+                back.update({column: "" for column in back if column.endswith(MONEY_SUFFIXES)})
+                back["INVOICE_URL"] = ""
+                rows.append((refund.posted, back))
     if seller.profile.fulfillment == "AFN":
         for _ in range(rng.randint(1, 3)):
             # Stock moved between fulfilment centres: goods only, no money, MARKETPLACE N/A.

@@ -199,3 +199,12 @@ def test_access_token_is_required_for_the_api(client):
         REPORTS, query_string={"reportTypes": SETTLEMENT}, headers={"x-amz-access-token": "Atza|x"}
     )
     assert forged.status_code == 403
+
+
+def test_client_credentials_may_come_as_http_basic(client, state, seller):
+    response = client.post(
+        "/auth/o2/token",
+        data={"grant_type": "refresh_token", "refresh_token": state.seeded_refresh_token(seller)},
+        auth=(state.client_id, state.client_secret),
+    )
+    assert response.status_code == 200

@@ -47,7 +47,13 @@ def test_vat_report_goes_from_in_queue_over_in_progress_to_done(api, seller, clo
     assert header[-2:] == ["TAX_REPORTING_SCHEME", "TAX_COLLECTION_RESPONSIBILITY"]
     rows = table(text)
     assert {r["ACTIVITY_PERIOD"] for r in rows} == {"2026-OCT"}
-    assert {"SALE", "FC_TRANSFER"} <= {r["TRANSACTION_TYPE"] for r in rows}
+    assert {"SALE", "REFUND", "RETURN", "FC_TRANSFER"} <= {r["TRANSACTION_TYPE"] for r in rows}
+    for row in rows:
+        value = row["TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL"]
+        if row["TRANSACTION_TYPE"] == "RETURN":
+            assert value == "" and row["TRANSACTION_EVENT_ID"]
+        elif row["TRANSACTION_TYPE"] == "REFUND":
+            assert Decimal(value) < 0
     schemes = {r["TAX_REPORTING_SCHEME"] for r in rows if r["TRANSACTION_TYPE"] == "SALE"}
     assert {"REGULAR", "UNION-OSS"} <= schemes
 
