@@ -139,7 +139,9 @@ def test_a_plain_requests_client_does_the_same(live, credentials):
         report = api.get(f"{reports}/{report_id}", timeout=10).json()
         seen.append(report["processingStatus"])
         time.sleep(0.05)
-    assert seen[0] == "IN_QUEUE" and seen[-1] == "DONE"
+    # How many polls see IN_QUEUE and IN_PROGRESS depends on the machine; the order does not.
+    order = ["IN_QUEUE", "IN_PROGRESS", "DONE"]
+    assert seen[-1] == "DONE" and seen == sorted(seen, key=order.index)
     document = api.get(
         f"{live}/reports/2021-06-30/documents/{report['reportDocumentId']}", timeout=10
     ).json()
