@@ -106,7 +106,7 @@ def _rates(refresh: bool) -> EcbRates:
 
 
 def _convert(reports, settings, mode: Granularity, out_dir: Path, written, rates: EcbRates):
-    rule_book = default_rule_book(settings.chart)
+    rule_book = default_rule_book(settings.chart, settings.account_length)
     results: list[ExportResult] = []
     for report in reports:
         if isinstance(report, PayoutReport):

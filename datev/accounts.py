@@ -7,7 +7,7 @@ marketplace in the booking rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from datev.settings import Chart
 
@@ -72,5 +72,14 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
 }
 
 
-def default_accounts(chart: Chart) -> DefaultAccounts:
-    return DEFAULT_ACCOUNTS[chart]
+STANDARD_LENGTH = 4
+
+
+def default_accounts(chart: Chart, account_length: int = STANDARD_LENGTH) -> DefaultAccounts:
+    """The defaults for a Sachkontenlänge: SKR accounts are given for length 4; with length 5
+    DATEV's 1210 is 12100 and the Sammeldebitor 10000 is 100000 (one digit more)."""
+    accounts = DEFAULT_ACCOUNTS[chart]
+    if account_length == STANDARD_LENGTH:
+        return accounts
+    zeros = "0" * (account_length - STANDARD_LENGTH)
+    return DefaultAccounts(**{k: v + zeros for k, v in asdict(accounts).items()})

@@ -49,7 +49,7 @@ def seed_rule_set(client, integration: str, marketplace: str = WILDCARD) -> Book
     )
     if existing is not None:
         return existing
-    defaults = default_rule_set(client.chart, marketplace)
+    defaults = default_rule_set(client.chart, marketplace, client.account_length)
     rule_set = BookingRuleSet(
         client_id=client.id,
         integration=integration,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from datev.accounts import default_accounts
+from datev.accounts import STANDARD_LENGTH, default_accounts
 from datev.settings import Chart
 
 WILDCARD = "*"
@@ -171,9 +171,11 @@ def _fee_rules(
     )
 
 
-def default_payout_rules(chart: Chart) -> tuple[PayoutRule, ...]:
+def default_payout_rules(
+    chart: Chart, account_length: int = STANDARD_LENGTH
+) -> tuple[PayoutRule, ...]:
     """Settlement rules of DESIGN.md §4; unmatched amounts go to the Klärungskonto."""
-    a = default_accounts(chart)
+    a = default_accounts(chart, account_length)
     rules: list[PayoutRule] = []
     for tt in ("Order", "Refund", "Chargeback*"):
         for at in ("ItemPrice", "ItemWithheldTax", "Promotion"):
@@ -206,9 +208,11 @@ def default_payout_rules(chart: Chart) -> tuple[PayoutRule, ...]:
     return tuple(rules)
 
 
-def default_order_rules(chart: Chart) -> tuple[OrderRule, ...]:
+def default_order_rules(
+    chart: Chart, account_length: int = STANDARD_LENGTH
+) -> tuple[OrderRule, ...]:
     """VAT report rules of DESIGN.md §4 by tax treatment."""
-    a = default_accounts(chart)
+    a = default_accounts(chart, account_length)
     return (
         OrderRule("DE_19", a.revenue_19, label="Erlöse 19 % DE"),
         OrderRule("DE_7", a.revenue_7, label="Erlöse 7 % DE"),
@@ -226,8 +230,10 @@ def default_order_rules(chart: Chart) -> tuple[OrderRule, ...]:
     )
 
 
-def default_rule_set(chart: Chart, marketplace: str = WILDCARD) -> RuleSet:
-    a = default_accounts(chart)
+def default_rule_set(
+    chart: Chart, marketplace: str = WILDCARD, account_length: int = STANDARD_LENGTH
+) -> RuleSet:
+    a = default_accounts(chart, account_length)
     return RuleSet(
         marketplace=marketplace,
         clearing_account=a.clearing,
@@ -236,10 +242,10 @@ def default_rule_set(chart: Chart, marketplace: str = WILDCARD) -> RuleSet:
         suspense_account=a.suspense,
         fx_gain_account=a.fx_gain,
         fx_loss_account=a.fx_loss,
-        payout_rules=default_payout_rules(chart),
-        order_rules=default_order_rules(chart),
+        payout_rules=default_payout_rules(chart, account_length),
+        order_rules=default_order_rules(chart, account_length),
     )
 
 
-def default_rule_book(chart: Chart) -> RuleBook:
-    return RuleBook((default_rule_set(chart),))
+def default_rule_book(chart: Chart, account_length: int = STANDARD_LENGTH) -> RuleBook:
+    return RuleBook((default_rule_set(chart, account_length=account_length),))

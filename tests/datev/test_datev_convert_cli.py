@@ -59,6 +59,8 @@ def test_fiscal_year_and_account_length_reach_the_header(tmp_path):
     header = path.read_bytes().decode("cp1252").split("\r\n")[0].split(";")
     assert header[12] == "20190701" and header[13] == "5"
     check_file(path, account_length=5)
+    first = path.read_bytes().decode("cp1252").split("\r\n")[2].split(";")
+    assert first[6:8] == ["100000", "84000"]  # Sammeldebitor and 8400 at Sachkontenlänge 5
 
 
 @pytest.mark.parametrize(

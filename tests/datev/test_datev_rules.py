@@ -91,3 +91,10 @@ def test_skr04_defaults(rules):
     assert skr04.clearing_account == "1810" and skr04.transit_account == "1460"
     assert skr04.match_payout("Order", "ItemFees", "Commission", DAY).account == "6770"
     assert skr04.match_payout("Order", "ItemPrice", "Principal", DAY).kind == DEBTOR
+
+
+def test_default_accounts_follow_the_sachkontenlaenge():
+    rules = default_rule_book("SKR03", account_length=6).for_marketplace(None)
+    assert (rules.clearing_account, rules.debtor_account) == ("121000", "1000000")
+    assert rules.match_payout("Order", "ItemFees", "Commission", DAY).account == "476000"
+    assert rules.match_order("DE_19", "DE", DAY).account == "840000"
