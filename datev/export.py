@@ -49,12 +49,10 @@ def write_validated(
     created_at: datetime | None = None,
 ) -> list[WrittenFile]:
     files = write_batch(bookings, settings, out_dir, name=name, title=title, created_at=created_at)
-    for index, written in enumerate(files):
+    for written in files:
         result = validate_file(written.path)
         if not result.ok:
-            for other in files[index:]:
-                other.path.unlink(missing_ok=True)
-            for other in files[:index]:
+            for other in files:
                 other.path.unlink(missing_ok=True)
             raise ExtfValidationError(written.path, result)
     return files

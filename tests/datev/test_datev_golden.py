@@ -9,6 +9,7 @@ Set KONTOR_REGENERATE_GOLDEN=1 to rewrite them after an intended change, then re
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,8 +19,8 @@ from datev_builders import line, settlement, vat_row
 from datev_extf_check import check_file
 
 from datev.export import export_settlement, export_vat_report
-from datev.extf_validator import validate_file
-from datev.rules import default_rule_book
+from datev.extf_validator import ExtfValidationError, validate_file
+from datev.rules import RuleBook, default_rule_book
 from datev.settings import BatchSettings
 
 GOLDEN = Path(__file__).parent.parent / "fixtures" / "datev" / "golden"
@@ -217,3 +218,14 @@ def test_both_charts_produce_valid_files(tmp_path, chart):
     assert validate_file(result.files[0].path).ok
     clearing = "1210" if chart == "SKR03" else "1810"
     assert result.totals.balances[clearing] == 0
+
+
+def test_a_batch_that_fails_validation_is_never_offered(tmp_path):
+    rules = default_rule_book("SKR03").for_marketplace(None)
+    too_long = replace(rules, clearing_account="1234567")  # an edited rule, too long for 4
+    summary, lines = settlement(
+        [line(2, "Order", "ItemPrice", "Principal", "10.00", order_id=ORDER)]
+    )
+    with pytest.raises(ExtfValidationError, match="länger als Sachkontenlänge"):
+        export_settlement(summary, lines, RuleBook((too_long,)), SETTINGS, tmp_path)
+    assert list(tmp_path.iterdir()) == []
