@@ -31,7 +31,7 @@ def all_settlements(client, seller) -> list[tuple[dict, str]]:
 @pytest.fixture(scope="module")
 def documents():
     """Every settlement of every seeded seller (module scope: they take a moment to render)."""
-    app = create_sandbox_app({"SANDBOX_CLOCK": NOW})
+    app = create_sandbox_app({"SANDBOX_CLOCK": NOW, "SANDBOX_SEED": "kontor"})
     client = app.test_client()
     sellers = app.extensions["sandbox"].sellers
     return {seller.number: (seller, all_settlements(client, seller)) for seller in sellers}
@@ -42,7 +42,7 @@ import hashlib
 from sandbox import create_sandbox_app
 from sandbox_helpers import NOW
 
-client = create_sandbox_app({"SANDBOX_CLOCK": NOW}).test_client()
+client = create_sandbox_app({"SANDBOX_CLOCK": NOW, "SANDBOX_SEED": "kontor"}).test_client()
 digest = hashlib.sha256()
 for seller in client.get("/_sandbox/sellers").get_json():
     listing = client.get(f"/_sandbox/sellers/{seller['selling_partner_id']}/settlements")

