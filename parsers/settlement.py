@@ -35,6 +35,7 @@ from .errors import ReportError
 from .records import SettlementLine, SettlementSummary
 from .source import Source
 from .table import Cells, Header, irregular_row, is_blank
+from .values import PLAIN_AMOUNT
 
 SUMMARY_COLUMNS = (
     "settlement-id",
@@ -244,6 +245,7 @@ def scan(
     slots = plan.slots
     amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
     bad_amount, bad_instant, bad_int = cells.bad_amount, cells.bad_instant, cells.bad_int
+    plain = PLAIN_AMOUNT.fullmatch
     sid = currency = last_posted = last_posted2 = ""
     count = 0
     total = Decimal(0)
@@ -324,9 +326,12 @@ def scan(
             if v2:
                 text = row[i_amount]
                 value = amount_get(text)
-                if value is None and not (row[i_total].strip() and not text.strip()):
-                    # Only the summary row may leave the amount empty.
-                    value = bad_amount(text, reader.line_num, i_amount)
+                if value is None:
+                    if plain(text):  # inlined: amounts are too varied for the cache alone
+                        value = Decimal(text)
+                    elif not (row[i_total].strip() and not text.strip()):
+                        # Only the summary row may leave the amount empty.
+                        value = bad_amount(text, reader.line_num, i_amount)
                 if value is not None:
                     total += value
                     count += 1
@@ -336,9 +341,12 @@ def scan(
                     if text:
                         value = amount_get(text)
                         if value is None:
-                            if not text.strip():
+                            if plain(text):
+                                value = Decimal(text)
+                            elif not text.strip():
                                 continue
-                            value = bad_amount(text, reader.line_num, index)
+                            else:
+                                value = bad_amount(text, reader.line_num, index)
                         total += value
                         count += 1
             # The lines of one order share their timestamps: compare before looking up.

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-_PLAIN = re.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)
+PLAIN_AMOUNT = _PLAIN = re.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)
 # Thousands separators only appear together with the other decimal mark
 # ("1.234,56" / "1,234.56"); a lone "1.234" is read as a decimal point.
@@ -45,7 +45,7 @@ _DAY_DE = re.compile(r"(\d{2})([.-])(\d{2})\2(\d{4})", re.ASCII)
 _INSTANT_ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})", re.ASCII
 )
-_INSTANT_UTC = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) (?:UTC|GMT)", re.ASCII)
+_INSTANT_UTC = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (?:UTC|GMT)", re.ASCII)
 _INSTANT_DE_UTC = re.compile(
     r"(\d{2})([.-])(\d{2})\2(\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:UTC|GMT)", re.ASCII
 )
@@ -72,13 +72,13 @@ def parse_instant(text: str) -> datetime:
     `parse_day` (midnight UTC). A time without a zone is refused: it would be a guess.
     """
     s = text.strip()
-    if m := _INSTANT_UTC.fullmatch(s):
-        return datetime(*map(int, m.groups()), tzinfo=UTC)
+    # The patterns check the shape; fromisoformat (C) then checks the ranges, fast.
+    if _INSTANT_UTC.fullmatch(s):
+        return datetime.fromisoformat(s[:19] + "+00:00")
     if _INSTANT_ISO.fullmatch(s):
         return datetime.fromisoformat(s)
-    if m := _INSTANT_DE_UTC.fullmatch(s):
-        d, _, mo, y, h, mi, sec = m.groups()
-        return datetime(int(y), int(mo), int(d), int(h), int(mi), int(sec), tzinfo=UTC)
+    if _INSTANT_DE_UTC.fullmatch(s):
+        return datetime.fromisoformat(f"{s[6:10]}-{s[3:5]}-{s[0:2]}T{s[11:19]}+00:00")
     return datetime.combine(parse_day(s), _MIDNIGHT, UTC)
 
 
@@ -99,7 +99,8 @@ class Cache:
 
     def miss(self, text: str):  # noqa: ANN201 - returns what the wrapped parser returns
         value = self._parse(text)
-        if len(self._values) >= self._limit:
-            self._values.clear()
-        self._values[text] = value
+        # Once full, the cache keeps the values it has (the first ones seen are the
+        # frequent ones) rather than churning: clearing it costs more than it saves.
+        if len(self._values) < self._limit:
+            self._values[text] = value
         return value

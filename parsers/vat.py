@@ -16,6 +16,7 @@ from .records import VatTransaction
 from .settlement import _csv_error, money
 from .source import Source
 from .table import Cells, Header, irregular_row, is_blank
+from .values import PLAIN_AMOUNT
 
 REQUIRED = (
     "ACTIVITY_PERIOD",
@@ -113,6 +114,7 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
     )
     amount_get, day_get, int_get = cells.amount.get, cells.day.get, cells.integer.get
     bad_amount, bad_day, bad_int = cells.bad_amount, cells.bad_day, cells.bad_int
+    plain = PLAIN_AMOUNT.fullmatch
 
     types: dict[str, int] = {}
     periods: set[str] = set()
@@ -137,13 +139,10 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
             rows += 1
             periods.add(row[i_period])
             markets.add(row[i_market])
-            for index in (i_excl, i_vat):
+            for index in (i_excl, i_vat, i_rate):
                 text = row[index]
-                if text and amount_get(text) is None:
+                if text and amount_get(text) is None and not plain(text):
                     bad_amount(text, reader.line_num, index)
-            text = row[i_rate]
-            if text and amount_get(text) is None:
-                bad_amount(text, reader.line_num, i_rate)
             text = row[i_complete]
             if text and day_get(text) is None:
                 bad_day(text, reader.line_num, i_complete)
@@ -165,8 +164,11 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
             currency = row[i_cur]
             text = row[i_incl]
             value = amount_get(text)
-            if value is None and (text.strip() or ttype in MONEY_TYPES):
-                value = bad_amount(text, reader.line_num, i_incl)
+            if value is None:
+                if plain(text):
+                    value = Decimal(text)
+                elif text.strip() or ttype in MONEY_TYPES:
+                    value = bad_amount(text, reader.line_num, i_incl)
             if currency not in currencies and (currency or ttype in MONEY_TYPES):
                 currency = _check_currency(currency, filename, reader.line_num, header, i_cur)
                 currencies.add(currency)
