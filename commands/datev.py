@@ -13,11 +13,11 @@ from pathlib import Path
 
 import click
 
+from datev.bookings import BookingError
 from datev.currency import EcbRates, RateError
 from datev.export import ExportResult, export_settlement, export_vat_report
 from datev.extf_validator import ExtfValidationError
 from datev.granularity import Granularity
-from datev.payout_bookings import BookingError
 from datev.rules import default_rule_book
 from datev.settings import BatchSettings, SettingsError, parse_fy_start
 from parsers import PayoutReport, ReportError, read_report

@@ -9,11 +9,13 @@ report line produced it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 CENT = Decimal("0.01")
+BASE_CURRENCY = "EUR"  # the currency of the books and of the EXTF header
 _DOCUMENT_NO_FORBIDDEN = re.compile(r"[^A-Za-z0-9$&%*+\-/]")
 
 
@@ -58,3 +60,37 @@ def side_for(amount: Decimal) -> str:
 def clean_document_no(value: str, limit: int = 36) -> str:
     """Belegfeld 1/2 only allow A-Z a-z 0-9 $ & % * + - /; drop anything else."""
     return _DOCUMENT_NO_FORBIDDEN.sub("", value)[:limit]
+
+
+class BookingError(ValueError):
+    """The report cannot be booked as it is; the message is German and meant for the user."""
+
+
+@dataclass
+class BatchTotals:
+    """What a generation run produced; filled while the bookings stream through."""
+
+    bookings: int = 0
+    unmatched: int = 0  # report amounts no rule matched (booked to the Klärungskonto)
+    unmatched_keys: set[tuple[str, ...]] = field(default_factory=set)
+    balances: dict[str, Decimal] = field(default_factory=dict)  # EUR per account, S positive
+    foreign_balances: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+
+    @property
+    def needs_rules(self) -> bool:
+        return self.unmatched > 0
+
+    def count(self, bookings: Iterable[Booking]) -> Iterator[Booking]:
+        for booking in bookings:
+            self.bookings += 1
+            eur = booking.eur_amount if booking.side == "S" else -booking.eur_amount
+            self.balances[booking.account] = self.balances.get(booking.account, 0) + eur
+            self.balances[booking.contra_account] = (
+                self.balances.get(booking.contra_account, 0) - eur
+            )
+            if booking.currency != BASE_CURRENCY:
+                key = (booking.account, booking.currency)
+                self.foreign_balances[key] = (
+                    self.foreign_balances.get(key, 0) + booking.signed_amount
+                )
+            yield booking

@@ -16,10 +16,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from currency_converter import ECB_URL, CurrencyConverter, RateNotFoundError
 
-from datev.bookings import CENT, Booking
+from datev.bookings import BASE_CURRENCY, CENT, Booking
 
 MAX_LOOKBACK_DAYS = 10
-BASE_CURRENCY = "EUR"
 
 
 class RateError(LookupError):

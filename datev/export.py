@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from datev.bookings import Booking
+from datev.bookings import BatchTotals, Booking
 from datev.currency import EcbRates
 from datev.extf_validator import ExtfValidationError, validate_file
 from datev.extf_writer import WrittenFile, write_batch
 from datev.granularity import Granularity
 from datev.order_bookings import vat_report_bookings
-from datev.payout_bookings import BatchTotals, settlement_bookings
+from datev.payout_bookings import settlement_bookings
 from datev.rules import RuleBook
 from datev.settings import BatchSettings
 from parsers.records import SettlementLine, SettlementSummary, VatTransaction

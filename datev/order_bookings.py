@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from datev.bookings import Booking, clean_document_no, side_for
+from datev.bookings import BatchTotals, Booking, BookingError, clean_document_no, side_for
 from datev.currency import EcbRates, with_base_amounts
 from datev.granularity import Granularity, apply_granularity
-from datev.payout_bookings import BatchTotals, BookingError
 from datev.rules import REVENUE, UNMATCHED, RuleBook
 from datev.tax_treatment import (
     EU_LOCAL,

@@ -11,48 +11,13 @@ that rounding and changing rates leave is booked as Kursdifferenz.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 
-from datev.bookings import Booking, clean_document_no, side_for
+from datev.bookings import BatchTotals, Booking, BookingError, clean_document_no, side_for
 from datev.currency import BASE_CURRENCY, EcbRates, with_base_amounts
 from datev.granularity import Granularity, apply_granularity
 from datev.rules import DEBTOR, FX_DIFFERENCE, PAYOUT, UNMATCHED, RuleSet
 from parsers.records import SettlementLine, SettlementSummary
-
-
-class BookingError(ValueError):
-    """The report cannot be booked as it is; the message is German and meant for the user."""
-
-
-@dataclass
-class BatchTotals:
-    """What a generation run produced; filled while the bookings stream through."""
-
-    bookings: int = 0
-    unmatched: int = 0  # report amounts no rule matched (booked to the Klärungskonto)
-    unmatched_keys: set[tuple[str, ...]] = field(default_factory=set)
-    balances: dict[str, Decimal] = field(default_factory=dict)  # EUR per account, S positive
-    foreign_balances: dict[tuple[str, str], Decimal] = field(default_factory=dict)
-
-    @property
-    def needs_rules(self) -> bool:
-        return self.unmatched > 0
-
-    def count(self, bookings: Iterable[Booking]) -> Iterator[Booking]:
-        for booking in bookings:
-            self.bookings += 1
-            eur = booking.eur_amount if booking.side == "S" else -booking.eur_amount
-            self.balances[booking.account] = self.balances.get(booking.account, 0) + eur
-            self.balances[booking.contra_account] = (
-                self.balances.get(booking.contra_account, 0) - eur
-            )
-            if booking.currency != BASE_CURRENCY:
-                key = (booking.account, booking.currency)
-                self.foreign_balances[key] = (
-                    self.foreign_balances.get(key, 0) + booking.signed_amount
-                )
-            yield booking
 
 
 def _line_bookings(

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from datev_builders import vat_row
 
+from datev.bookings import BatchTotals, BookingError
 from datev.granularity import Granularity
 from datev.order_bookings import vat_report_bookings
-from datev.payout_bookings import BatchTotals, BookingError
 from datev.rules import default_rule_book
 
 BOOK = default_rule_book("SKR03")

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from datev_builders import line, settlement, summary
 
+from datev.bookings import BatchTotals, BookingError
 from datev.currency import EcbRates, RateError
 from datev.granularity import Granularity
-from datev.payout_bookings import BatchTotals, BookingError, settlement_bookings
+from datev.payout_bookings import settlement_bookings
 from datev.rules import default_rule_book
 
 RULES = default_rule_book("SKR03").for_marketplace(None)
