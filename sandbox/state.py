@@ -209,7 +209,10 @@ class SandboxState:
         self._codes: dict[str, AuthorizationCode] = {}
         self._requested: dict[str, RequestedReport] = {}
         self._schedules: dict[str, Schedule] = {}
-        self._report_counter = 0
+        # Ids of what clients create must not repeat after a restart, as a client may still
+        # poll an id it got from the previous process.
+        self._report_counter = 50_000_000_000 + secrets.randbelow(10**10)
+        self._schedule_counter = 50_000_000_000 + secrets.randbelow(10**10)
 
     # -- sellers and tokens -------------------------------------------------------------
 
@@ -369,7 +372,7 @@ class SandboxState:
                 outcome = "DONE"
         with self.lock:
             self._report_counter += 1
-            report_id = str(int(derive_digits(self.seed, 11, "requested")) + self._report_counter)
+            report_id = str(self._report_counter)
             self._requested[report_id] = RequestedReport(
                 report_id,
                 seller,
@@ -442,7 +445,7 @@ class SandboxState:
         )
 
     def check_presigned(self, document_id: str, stamp: str, signature: str) -> str:
-        """ "ok", "expired" or "invalid"."""
+        """Whether a pre-signed URL is "ok", "expired" or "invalid"."""
         if not hmac.compare_digest(signature, self._url_signature(document_id, stamp)):
             return "invalid"
         try:
@@ -469,12 +472,8 @@ class SandboxState:
                     marketplace_ids,
                 ):
                     del self._schedules[key]
-            schedule_id = str(
-                int(derive_digits(self.seed, 11, "schedule"))
-                + len(self._schedules)
-                + self._report_counter
-                + secrets.randbelow(1000)
-            )
+            self._schedule_counter += 1
+            schedule_id = str(self._schedule_counter)
             self._schedules[schedule_id] = Schedule(
                 schedule_id,
                 seller,
