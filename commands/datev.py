@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -128,23 +129,16 @@ def _convert(reports, settings, mode: Granularity, out_dir: Path, written, rates
             )  # fmt: skip
         written += [f.path for f in result.files]
         results.append(result)
-    clearing: dict[str, object] = {}
-    for result in results:
-        for account in result.clearing_accounts:
-            clearing[account] = clearing.get(account, 0) + result.totals.balances.get(account, 0)
+    summaries = [result.summary() for result in results]
+    clearing: dict[str, Decimal] = {}
+    for summary in summaries:
+        for account, balance in summary["clearing_balance"].items():
+            clearing[account] = clearing.get(account, Decimal(0)) + Decimal(balance)
     return {
-        "files": [
-            {
-                "path": str(f.path),
-                "bookings": f.bookings,
-                "period": [f.period.start.isoformat(), f.period.end.isoformat()],
-            }
-            for result in results
-            for f in result.files
-        ],
-        "bookings": sum(r.totals.bookings for r in results),
+        "files": [entry for summary in summaries for entry in summary["files"]],
+        "bookings": sum(summary["bookings"] for summary in summaries),
         "clearing_balance": {a: f"{v:.2f}" for a, v in sorted(clearing.items())},
-        "unmatched": sum(r.totals.unmatched for r in results),
+        "unmatched": sum(summary["unmatched"] for summary in summaries),
     }
 
 

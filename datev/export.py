@@ -38,6 +38,26 @@ class ExportResult:
     def needs_rules(self) -> bool:
         return self.totals.needs_rules
 
+    def summary(self) -> dict:
+        """JSON-ready: files with bookings and period, clearing balances, unmatched amounts."""
+        return {
+            "files": [
+                {
+                    "path": str(f.path),
+                    "bookings": f.bookings,
+                    "period": [f.period.start.isoformat(), f.period.end.isoformat()],
+                }
+                for f in self.files
+            ],
+            "bookings": self.totals.bookings,
+            "clearing_balance": {
+                account: f"{self.totals.balances.get(account, 0):.2f}"
+                for account in self.clearing_accounts
+            },
+            "unmatched": self.totals.unmatched,
+            "unmatched_keys": sorted(" / ".join(k) for k in self.totals.unmatched_keys),
+        }
+
 
 def write_validated(
     bookings: Iterable[Booking],
