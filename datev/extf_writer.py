@@ -11,7 +11,7 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -151,7 +151,6 @@ class WrittenFile:
     period: Period
     part: int
     bookings: int = 0
-    _handle: TextIO | None = field(default=None, repr=False)
 
 
 def file_name(name: str, period: Period, part: int) -> str:
@@ -178,10 +177,11 @@ def write_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     created_at = created_at or datetime.now(UTC)
     period_of = PeriodCache(settings)
-    current: dict[Period, WrittenFile] = {}
+    current: dict[Period, tuple[WrittenFile, TextIO]] = {}
     written: list[WrittenFile] = []
+    handles: list[TextIO] = []
 
-    def open_file(period: Period, part: int) -> WrittenFile:
+    def open_file(period: Period, part: int) -> tuple[WrittenFile, TextIO]:
         path = out_dir / file_name(name, period, part)
         handle = open(  # noqa: SIM115 - closed below, also on failure
             path,
@@ -191,29 +191,31 @@ def write_batch(
             newline="",
             buffering=1 << 20,
         )
+        handles.append(handle)
         handle.write(header_line(settings, period, title, created_at) + fmt.LINE_END)
         handle.write(fmt.COLUMN_HEADER_LINE + fmt.LINE_END)
-        out = WrittenFile(path, period, part, _handle=handle)
+        out = WrittenFile(path, period, part)
         written.append(out)
-        return out
+        return out, handle
 
     try:
         for booking in bookings:
             period = period_of(booking.date)
-            target = current.get(period)
-            if target is None:
-                target = current[period] = open_file(period, 1)
-            elif target.bookings >= max_per_file:
-                target._handle.close()
-                target = current[period] = open_file(period, target.part + 1)
-            target._handle.write(format_booking(booking) + fmt.LINE_END)
+            entry = current.get(period)
+            if entry is None:
+                entry = current[period] = open_file(period, 1)
+            elif entry[0].bookings >= max_per_file:
+                entry[1].close()
+                entry = current[period] = open_file(period, entry[0].part + 1)
+            target, handle = entry
+            handle.write(format_booking(booking) + fmt.LINE_END)
             target.bookings += 1
     except BaseException:
+        for handle in handles:
+            handle.close()
         for out in written:
-            out._handle.close()
             out.path.unlink(missing_ok=True)
         raise
-    for out in written:
-        out._handle.close()
-        out._handle = None
+    for handle in handles:
+        handle.close()
     return sorted(written, key=lambda w: (w.period, w.part))
