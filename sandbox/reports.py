@@ -267,5 +267,6 @@ def get_report_schedule(schedule_id):
 @bp.delete("/schedules/<schedule_id>")
 @operation("cancelReportSchedule")
 def cancel_report_schedule(schedule_id):
-    found(state().cancel_schedule(g.seller, schedule_id) or None, "Report schedule")
+    if not state().cancel_schedule(g.seller, schedule_id):
+        raise ApiError(404, "NotFound", "Report schedule not found.")
     return "", 200
