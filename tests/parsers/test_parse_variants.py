@@ -224,3 +224,10 @@ def test_negative_settlement_and_thousands(tmp_path):
 def test_filename_is_the_display_name(tmp_path):
     path = write(tmp_path, "upload-123.tmp", settlement_v2(SAMPLE_V2))
     assert read_report(path, filename="Abrechnung.txt").filename == "Abrechnung.txt"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_byte_order_mark(tmp_path, encoding):
+    path = write(tmp_path, "s.txt", settlement_v2(SAMPLE_V2, Variant(encoding=encoding)))
+    report = read_report(path)
+    assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
