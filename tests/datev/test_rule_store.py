@@ -10,18 +10,35 @@ import sqlalchemy as sa
 from conftest import make_client, make_user
 
 
-@pytest.fixture
-def rule_tables(app, db_session):
-    """The rule tables, also before the lead's migration for them exists.
+@pytest.fixture(scope="session")
+def _rule_tables_created(_schema, database_url):
+    """Create the rule tables if the migrations do not (yet) and drop them again at the end.
 
-    Imported here, not at module level: importing registers the tables with the metadata that
-    every other test empties, and they must exist by then.
+    Until the lead's migration for models/booking_rules.py exists, the tables come from here;
+    they are dropped before the migrations are downgraded, so the foreign key to `clients`
+    never blocks that downgrade (PostgreSQL). With the migration in place this does nothing.
+    The models are imported here, not at module level: importing registers the tables with
+    the metadata that every test's teardown empties, so they must exist from then on.
     """
+    from conftest import _sqlalchemy_url
     from models.booking_rules import BookingRule, BookingRuleSet
 
-    for model in (BookingRuleSet, BookingRule):
-        model.__table__.create(db_session.get_bind(), checkfirst=True)
-    return BookingRuleSet, BookingRule
+    engine = sa.create_engine(_sqlalchemy_url(database_url))
+    existing = set(sa.inspect(engine).get_table_names())
+    created = [
+        m.__table__ for m in (BookingRuleSet, BookingRule) if m.__tablename__ not in existing
+    ]
+    for table in created:
+        table.create(engine)
+    yield BookingRuleSet, BookingRule
+    for table in reversed(created):
+        table.drop(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def rule_tables(app, _rule_tables_created):
+    return _rule_tables_created
 
 
 @pytest.fixture
