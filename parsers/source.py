@@ -21,9 +21,10 @@ from .errors import ReportError
 SNIFF_BYTES = 64 * 1024
 CHUNK = 256 * 1024
 
-# Field sizes are not limited by Amazon; csv's default of 128 KiB is plenty for a
-# real cell, but raise it so that a long ITEM_DESCRIPTION never trips it.
-csv.field_size_limit(16 * 1024 * 1024)
+# A real line is a few KiB. Capping lines (and so fields) keeps memory flat even
+# for a file that is one endless line of tabs.
+MAX_LINE = 1024 * 1024
+csv.field_size_limit(MAX_LINE)
 
 _NOT_TEXT = (
     (b"\x89PNG", "ist ein Bild (PNG), kein Amazon-Bericht."),
@@ -92,14 +93,29 @@ class Source:
             hashing = _HashingReader(raw)
             buffered = io.BufferedReader(hashing, CHUNK)
             text = io.TextIOWrapper(buffered, encoding=self.encoding, newline="")
+            lines = _bounded_lines(text, self.filename)
             if self.delimiter == "\t" and not self.quoted:
-                reader = csv.reader(text, delimiter="\t", quoting=csv.QUOTE_NONE, strict=False)
+                reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE, strict=False)
             else:
-                reader = csv.reader(text, delimiter=self.delimiter, strict=True)
+                reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
             try:
                 yield reader, hashing
             finally:
                 text.close()
+
+
+def _bounded_lines(text: io.TextIOWrapper, filename: str) -> Iterator[str]:
+    readline = text.readline
+    number = 0
+    while line := readline(MAX_LINE):
+        number += 1
+        if len(line) == MAX_LINE and line[-1] not in "\r\n":
+            raise ReportError(
+                filename,
+                "Die Zeile ist länger als 1 MB; das ist kein Amazon-Bericht.",
+                line=number,
+            )
+        yield line
 
 
 def _utf16_without_bom(head: bytes) -> str | None:

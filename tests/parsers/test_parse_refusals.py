@@ -321,3 +321,10 @@ def test_every_message_is_german_and_complete(tmp_path):
         r"gültiges Datum \(.*\)\.",
         str(error),
     )
+
+
+def test_an_endless_line_is_refused_without_reading_it_into_memory(tmp_path):
+    header = "\t".join(settlement_v2_rows(SETTLEMENT)[0]) + "\n"
+    error = refused(write(tmp_path, "s.txt", header + "\t" * 3_000_000))
+    assert "länger als 1 MB" in str(error)
+    assert error.line == 2
