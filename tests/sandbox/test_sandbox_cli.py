@@ -3,6 +3,7 @@
 import json
 
 from click.testing import CliRunner
+from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 
 import commands.sandbox as sandbox_commands
 from commands.sandbox import sandbox_cli

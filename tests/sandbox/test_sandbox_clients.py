@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 import requests
 from sandbox_conformance import check_requests_response
+from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 from sandbox_helpers import NOW, SETTLEMENT, VAT
 from sandbox_server import serve
 

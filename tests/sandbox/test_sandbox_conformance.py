@@ -10,6 +10,7 @@ import pytest
 from flask import Response
 from jsonschema import ValidationError
 from sandbox_conformance import MODELS, SEEN, check_response
+from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 from sandbox_helpers import REPORTS, SETTLEMENT, VAT
 
 DE = "A1PA6795UKMFR9"

@@ -5,6 +5,7 @@ import time
 import zlib
 
 import pytest
+from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 from sandbox_helpers import NOW, REPORTS, SETTLEMENT, token_for
 
 QUOTA = {

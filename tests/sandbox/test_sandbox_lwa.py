@@ -3,6 +3,7 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 from sandbox_helpers import REPORTS, SETTLEMENT
 
 APPLICATION = "amzn1.sp.solution.kontor-sandbox-0001"

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 from sandbox_helpers import NOW, REPORTS, SETTLEMENT, VAT, download
 
 DE = "A1PA6795UKMFR9"

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 from sandbox_helpers import NOW
 
 from sandbox import create_sandbox_app, vat
