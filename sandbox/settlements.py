@@ -9,6 +9,7 @@ from sandbox.orders import Period, money, orders, refunds, split_gross
 from sandbox.sellers import Seller, derive_digits
 
 REPORT_TYPE = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
+V1_REPORT_TYPE = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE"
 COLUMNS = (
     "settlement-id",
     "settlement-start-date",
@@ -35,6 +36,18 @@ COLUMNS = (
     "quantity-purchased",
     "promotion-id",
 )
+# The older flat file (V1): amounts in columns named after their kind, 36 columns.
+V1_COLUMNS = (
+    "settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date",
+    "total-amount", "currency", "transaction-type", "order-id", "merchant-order-id",
+    "adjustment-id", "shipment-id", "marketplace-name", "shipment-fee-type", "shipment-fee-amount",
+    "order-fee-type", "order-fee-amount", "fulfillment-id", "posted-date", "order-item-code",
+    "merchant-order-item-id", "merchant-adjustment-item-id", "sku", "quantity-purchased",
+    "price-type", "price-amount", "item-related-fee-type", "item-related-fee-amount",
+    "misc-fee-amount", "other-fee-amount", "other-fee-reason-description", "promotion-id",
+    "promotion-type", "promotion-amount", "direct-payment-type", "direct-payment-amount",
+    "other-amount",
+)  # fmt: skip
 # Combinations no booking rule knows; they must reach the Klärungskonto, never be dropped.
 UNKNOWN_AMOUNTS = (
     ("other-transaction", "other-transaction", "DisposalComplete", Decimal("-4.35")),
@@ -309,4 +322,62 @@ def render(settlement: Settlement) -> str:
     newline = "\r\n" if profile.crlf else "\n"
     out = ["\t".join(columns)]
     out += ["\t".join(row.get(column, "") for column in columns) for row in rows]
+    return newline.join(out) + newline
+
+
+def _v1_amount(line: Line, amount: str) -> dict[str, str]:
+    """Where V1 puts one amount; amounts without an order go to other-amount under a
+    transaction-type named after them, as in Amazon's V1 files."""
+    if line.amount_type == "ItemPrice":
+        return {"price-type": line.amount_description, "price-amount": amount}
+    if line.amount_type == "Promotion":
+        return {
+            "promotion-type": line.amount_description,
+            "promotion-amount": amount,
+            "promotion-id": line.promotion_id,
+        }
+    if line.amount_type in ("ItemFees", "ItemWithheldTax"):
+        return {"item-related-fee-type": line.amount_description, "item-related-fee-amount": amount}
+    if line.transaction_type == "ServiceFee":
+        return {"item-related-fee-type": line.amount_type, "item-related-fee-amount": amount}
+    return {"transaction-type": line.amount_description, "other-amount": amount}
+
+
+def render_v1(settlement: Settlement) -> str:
+    """The same settlement as a V1 flat file; quantities on a row of their own."""
+    profile = settlement.seller.profile
+    style, comma = profile.date_style, profile.decimal_comma
+    p = settlement.period
+    rows = [
+        {
+            "settlement-id": settlement.settlement_id,
+            "settlement-start-date": format_datetime(p.start, style),
+            "settlement-end-date": format_datetime(p.end, style),
+            "deposit-date": format_datetime(settlement.deposit_date, style),
+            "total-amount": format_amount(settlement.total, comma),
+            "currency": p.marketplace.currency,
+        }
+    ]
+    counted = set()
+    for line in settlement.lines:
+        row = {
+            "settlement-id": settlement.settlement_id,
+            "transaction-type": line.transaction_type,
+            "order-id": line.order_id,
+            "merchant-order-id": line.order_id,
+            "adjustment-id": line.adjustment_id,
+            "shipment-id": line.shipment_id,
+            "marketplace-name": p.marketplace.name,
+            "fulfillment-id": line.fulfillment_id,
+            "posted-date": format_datetime(line.posted, style),
+            "order-item-code": line.order_item_code,
+            "sku": line.sku,
+        }
+        if line.transaction_type == "Order" and line.order_item_code not in counted:
+            counted.add(line.order_item_code)
+            rows.append({**row, "quantity-purchased": str(line.quantity)})
+        rows.append({**row, **_v1_amount(line, format_amount(line.amount, comma))})
+    newline = "\r\n" if profile.crlf else "\n"
+    out = ["\t".join(V1_COLUMNS)]
+    out += ["\t".join(row.get(column, "") for column in V1_COLUMNS) for row in rows]
     return newline.join(out) + newline

@@ -136,15 +136,18 @@ class RequestedReport:
 
 @lru_cache(maxsize=16384)
 def published_settlements(seed: str, seller: Seller, mp: Marketplace, index: int):
-    """(report id, period, created) of the report entries of one settlement period."""
+    """(report id, report type, period, created) of the report entries of one settlement."""
     p = period(seed, seller, mp, index)
     created, _ = settlements.publication(seed, p)
     copies = [("", created)]
     if index % 10 == 4:
         # Amazon sometimes lists one settlement twice (DESIGN §2.3).
         copies.append(("copy", created + timedelta(minutes=47)))
+    # Amazon publishes every settlement in each flat-file layout, under its own report id.
     return tuple(
-        (derive_digits(seed, 11, "report", *p.key, copy), p, when) for copy, when in copies
+        (derive_digits(seed, 11, "report", *p.key, copy, suffix), kind, p, when)
+        for copy, when in copies
+        for kind, suffix in ((settlements.REPORT_TYPE, ""), (settlements.V1_REPORT_TYPE, "v1"))
     )
 
 
@@ -321,14 +324,15 @@ class SandboxState:
         for mp in seller.marketplaces:
             last = period_index_at(self.seed, seller, mp, now)
             for index in range(self.first_index(seller, mp), last + 1):
-                for report_id, p, created in published_settlements(self.seed, seller, mp, index):
+                published = published_settlements(self.seed, seller, mp, index)
+                for report_id, kind, p, created in published:
                     if created > now or (not include_expired and created < now - RETENTION):
                         continue
                     entries.append(
                         ReportEntry(
                             report_id,
                             seller,
-                            settlements.REPORT_TYPE,
+                            kind,
                             [mp.id],
                             created,
                             p.start,
@@ -345,9 +349,10 @@ class SandboxState:
         mp = next(m for m in seller.marketplaces if m.id == entry.marketplace_ids[0])
         index = period_index_at(self.seed, seller, mp, entry.data_start)
         p = period(self.seed, seller, mp, index)
-        return settlements.render(
-            settlements.build_settlement(self.seed, p, self.first_index(seller, mp))
-        )
+        settlement = settlements.build_settlement(self.seed, p, self.first_index(seller, mp))
+        if entry.report_type == settlements.V1_REPORT_TYPE:
+            return settlements.render_v1(settlement)
+        return settlements.render(settlement)
 
     # -- requested reports --------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Reports API 2021-06-30: paths, status codes, parameters and validation of the model."""
 
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 import pytest
 from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
@@ -329,3 +330,19 @@ def test_unknown_paths_answer_in_amazons_error_format(client, headers):
     assert response.status_code == 404
     assert error(response)["code"] == "NotFound"
     assert "x-amzn-RequestId" in response.headers
+
+
+def test_every_settlement_is_also_published_as_the_older_v1_flat_file(client, headers):
+    v1_type = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE"
+    v2 = settlements(client, headers)
+    v1 = client.get(
+        REPORTS, query_string={"reportTypes": v1_type, "pageSize": 100}, headers=headers
+    ).get_json()["reports"]
+    period = itemgetter("marketplaceIds", "dataStartTime", "dataEndTime", "createdTime")
+    assert sorted(map(period, v1)) == sorted(map(period, v2))
+    assert {r["reportId"] for r in v1}.isdisjoint(r["reportId"] for r in v2)
+    document = client.get(
+        f"/reports/2021-06-30/documents/{v1[0]['reportDocumentId']}", headers=headers
+    ).get_json()
+    header = download(client, document["url"]).decode("cp1252").split("\n", 1)[0].split("\t")
+    assert len(header) == 36 and "price-amount" in header

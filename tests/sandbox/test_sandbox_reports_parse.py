@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import NOW
+from sandbox_helpers import NOW, SETTLEMENT
 
 from sandbox import create_sandbox_app, vat
 
@@ -32,13 +32,25 @@ def test_every_settlement_parses_and_reconciles(sandbox_state, tmp_path, number)
     seller = sandbox_state.sellers[number - 1]
     entries = sandbox_state.settlement_entries(seller, include_expired=True)
     assert entries
+    totals = {}
     for entry in entries:
         text = sandbox_state.settlement_text(seller, entry)
         report = read_report(write(tmp_path, f"{entry.report_id}.txt", text))
         summary = report.to_json()
         assert summary["kind"] == "payout" and summary["reconciled"], summary
         assert summary["currency"] in {"EUR", "GBP", "PLN", "SEK"}
-        assert sum(1 for _ in report.lines()) == len(text.strip().splitlines()) - 2
+        amounts = sum(1 for _ in report.lines())
+        if entry.report_type == SETTLEMENT:
+            assert amounts == len(text.strip().splitlines()) - 2
+            assert summary["format"] == "settlement-v2"
+        else:
+            assert summary["format"] == "settlement-v1"
+        key = (entry.marketplace_ids[0], entry.data_start)
+        totals.setdefault((key, entry.report_type), summary["sum_of_amounts"])
+    # The V1 and the V2 file of a settlement hold the same money.
+    v1 = {key: t for (key, kind), t in totals.items() if kind != SETTLEMENT}
+    v2 = {key: t for (key, kind), t in totals.items() if kind == SETTLEMENT}
+    assert v1 and v1 == v2
 
 
 @pytest.mark.parametrize("number", [1, 2, 3, 4])
