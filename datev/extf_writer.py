@@ -54,6 +54,20 @@ def quote(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
+_REPEATED: dict[tuple[str, int], str] = {}
+
+
+def _repeated_text(value: str, limit: int) -> str:
+    """quote(clean_text()) for values that repeat on many rows (currency, rule, settlement)."""
+    key = (value, limit)
+    quoted = _REPEATED.get(key)
+    if quoted is None:
+        if len(_REPEATED) > 4096:
+            _REPEATED.clear()
+        quoted = _REPEATED[key] = quote(clean_text(value, limit))
+    return quoted
+
+
 def _amount(value) -> str:
     return f"{value:.2f}".replace(".", ",")
 
@@ -68,7 +82,7 @@ def format_booking(b: Booking) -> str:
     row = list(_EMPTY_ROW)
     row[Col.UMSATZ - 1] = _amount(b.amount)
     row[Col.SOLL_HABEN - 1] = '"S"' if b.side == "S" else '"H"'
-    row[Col.WKZ_UMSATZ - 1] = quote(b.currency)
+    row[Col.WKZ_UMSATZ - 1] = _repeated_text(b.currency, 3)
     if b.rate is not None:
         row[Col.KURS - 1] = f"{b.rate:.6f}".replace(".", ",")
         row[Col.BASIS_UMSATZ - 1] = _amount(b.base_amount)
@@ -76,7 +90,7 @@ def format_booking(b: Booking) -> str:
     row[Col.KONTO - 1] = b.account
     row[Col.GEGENKONTO - 1] = b.contra_account
     if b.tax_key:
-        row[Col.BU_SCHLUESSEL - 1] = quote(b.tax_key)
+        row[Col.BU_SCHLUESSEL - 1] = _repeated_text(b.tax_key, 4)
     row[Col.BELEGDATUM - 1] = f"{b.date.day:02d}{b.date.month:02d}"
     if b.document_no:
         row[Col.BELEGFELD_1 - 1] = quote(b.document_no)
@@ -88,7 +102,7 @@ def format_booking(b: Booking) -> str:
         row[Col.BELEGLINK - 1] = quote(clean_text(b.document_link, 210))
     if b.rule:
         row[Col.BELEGINFO_ART_1 - 1] = '"Buchungsregel"'
-        row[Col.BELEGINFO_INHALT_1 - 1] = quote(clean_text(b.rule, 210))
+        row[Col.BELEGINFO_INHALT_1 - 1] = _repeated_text(b.rule, 210)
     if b.source:
         row[Col.BELEGINFO_ART_2 - 1] = '"Quelle"'
         row[Col.BELEGINFO_INHALT_2 - 1] = quote(clean_text(b.source, 210))
@@ -99,7 +113,7 @@ def format_booking(b: Booking) -> str:
     row[Col.FESTSCHREIBUNG - 1] = "0"
     row[Col.GENERALUMKEHR - 1] = '"0"'
     if b.settlement_ref:
-        row[Col.ABRECHNUNGSREFERENZ - 1] = quote(clean_text(b.settlement_ref, 50))
+        row[Col.ABRECHNUNGSREFERENZ - 1] = _repeated_text(b.settlement_ref, 50)
     return ";".join(row)
 
 
