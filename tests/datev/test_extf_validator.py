@@ -113,3 +113,10 @@ def test_quoted_semicolons_and_doubled_quotes_split_correctly():
         ("", False),
         ("", True),
     ]
+
+
+def test_a_batch_of_the_older_format_version_9_is_refused_clearly():
+    result = validate_file(FIXTURES / "EXTF_Buchungsstapel_ledermann-datev.csv")
+    messages = [str(issue) for issue in result.issues]
+    assert messages[0] == "Zeile 1, Feld 5: erwartet '13', gefunden '9'."
+    assert "Zeile 3: Buchungszeile hat 120 statt 125 Felder." in messages
