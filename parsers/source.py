@@ -188,5 +188,8 @@ def sniff(path: Path, filename: str) -> Source:
     delimiter = max(counts, key=counts.__getitem__)
     if counts[delimiter] == 0:
         delimiter = "\t"  # a one-column file; detection refuses it with a clear message
-    quoted = header.lstrip().startswith('"')
+    # Some tools quote the data but not the header: look at the first data line too
+    # (its first cell, a settlement-id or an account id, never starts with a quote).
+    second = _first_line(decoded.lstrip("\ufeff")[len(header) :].lstrip("\r\n"))
+    quoted = header.lstrip().startswith('"') or second.lstrip().startswith('"')
     return Source(path, filename, encoding, delimiter, quoted, header)

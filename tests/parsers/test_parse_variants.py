@@ -231,3 +231,12 @@ def test_utf16_without_byte_order_mark(tmp_path, encoding):
     path = write(tmp_path, "s.txt", settlement_v2(SAMPLE_V2, Variant(encoding=encoding)))
     report = read_report(path)
     assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
+
+
+def test_tab_file_with_quoted_data_under_an_unquoted_header(tmp_path):
+    rows = settlement_v2_rows(SAMPLE_V2)
+    data = (
+        "\t".join(rows[0]) + "\n" + "".join("\t".join(f'"{c}"' for c in r) + "\n" for r in rows[1:])
+    )
+    report = read_report(write(tmp_path, "s.txt", data))
+    assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
