@@ -26,14 +26,19 @@ class RateError(LookupError):
 
 
 class EcbRates:
-    def __init__(self, converter: CurrencyConverter | None = None) -> None:
+    def __init__(
+        self,
+        converter: CurrencyConverter | None = None,
+        max_lookback_days: int = MAX_LOOKBACK_DAYS,
+    ) -> None:
+        self.max_lookback_days = max_lookback_days
         self._loaded = converter  # the ECB history loads on first use (it takes a moment)
         self._cache: dict[tuple[str, date], Decimal] = {}
 
     @classmethod
-    def refreshed(cls) -> EcbRates:
+    def refreshed(cls, max_lookback_days: int = MAX_LOOKBACK_DAYS) -> EcbRates:
         """Rates downloaded from the ECB now (needs internet access)."""
-        return cls(CurrencyConverter(ECB_URL, decimal=True))
+        return cls(CurrencyConverter(ECB_URL, decimal=True), max_lookback_days)
 
     @property
     def _converter(self) -> CurrencyConverter:
@@ -49,7 +54,7 @@ class EcbRates:
             return cached
         if currency not in self._converter.currencies:
             raise RateError(f"Für die Währung {currency} gibt es keinen EZB-Referenzkurs.")
-        for back in range(MAX_LOOKBACK_DAYS + 1):
+        for back in range(self.max_lookback_days + 1):
             try:
                 value = self._converter.convert(
                     Decimal(1), BASE_CURRENCY, currency, day - timedelta(back)
@@ -61,7 +66,8 @@ class EcbRates:
             return rate
         raise RateError(
             f"Kein EZB-Referenzkurs für {currency} am {day:%d.%m.%Y} "
-            f"(auch nicht an den {MAX_LOOKBACK_DAYS} Tagen davor); bitte die Kurse aktualisieren."
+            f"(auch nicht an den {self.max_lookback_days} Tagen davor); "
+            "bitte die Kurse aktualisieren."
         )
 
 

@@ -32,3 +32,8 @@ def test_a_day_far_beyond_the_shipped_rates_asks_for_a_refresh():
 def test_base_amount_rounds_half_up_and_is_never_zero():
     assert to_base(Decimal("102.80"), Decimal("0.83")) == Decimal("123.86")
     assert to_base(Decimal("0.01"), Decimal("11.5")) == Decimal("0.01")
+
+
+def test_the_lookback_is_configurable_for_days_after_the_shipped_rates():
+    lenient = EcbRates(max_lookback_days=40)
+    assert lenient.rate("GBP", date(2026, 11, 27)) == lenient.rate("GBP", date(2026, 10, 30))
