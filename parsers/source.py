@@ -86,8 +86,8 @@ class Source:
 
         Tab-separated files as Amazon writes them are not quoted and may hold a
         literal `"` at the start of a cell (`15" Notebook`), so quotes only have a
-        meaning when the header itself is quoted or the file is comma/semicolon
-        separated (Seller Central's CSV, spreadsheet exports).
+        meaning when the header or the first data line is quoted, or the file is
+        comma/semicolon separated (Seller Central's CSV, spreadsheet exports).
         """
         with open(self.path, "rb", buffering=0) as raw:
             hashing = _HashingReader(raw)
