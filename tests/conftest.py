@@ -18,6 +18,7 @@ import time
 import pytest
 import sqlalchemy as sa
 from redis import Redis
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from extensions import db as _db
@@ -110,6 +111,8 @@ def _test_config(database_url: str, redis_url: str) -> dict:
         "KONTOR_ENV": "test",
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
+        # Every test builds its own app and engine; without a pool no connection outlives it.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
         "REDIS_URL": redis_url,
     }
 

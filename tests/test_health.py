@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app import create_app
-from conftest import free_port
+from conftest import _test_config, free_port
 from jobs.health import record_heartbeat
 
 
@@ -26,17 +26,9 @@ def test_healthz_shows_the_age_of_the_last_worker_heartbeat(client, app):
 
 
 def test_healthz_answers_503_when_redis_is_down(app, database_url):
-    from conftest import _sqlalchemy_url
-
-    broken = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
-            "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
-        }
-    )
-    with broken.app_context():
-        response = broken.test_client().get("/healthz")
+    nothing_listens_there = f"redis://127.0.0.1:{free_port()}/0"
+    broken = create_app(_test_config(database_url, nothing_listens_there))
+    response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
     assert body["status"] == "error"
