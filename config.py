@@ -14,6 +14,13 @@ DEV_SECRET_KEY = "kontor-development-only-secret"  # noqa: S105 - refused outsid
 # A valid Fernet key for development only; production must set its own.
 DEV_TOKEN_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="  # noqa: S105
 
+# The application the local Amazon sandbox registers (sandbox/README.md).
+SANDBOX_APPLICATION = {
+    "SPAPI_CLIENT_ID": "amzn1.application-oa2-client.kontorsandbox0001",
+    "SPAPI_CLIENT_SECRET": "amzn1.oa2-cs.v1.kontor-sandbox-secret-0001",
+    "SPAPI_APPLICATION_ID": "amzn1.sp.solution.kontor-sandbox-0001",
+}
+
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a year of settlements of a large seller fits easily
 
 
@@ -48,6 +55,8 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
         raise ConfigError("TOKEN_ENCRYPTION_KEY must be set in production (KONTOR_ENV=production).")
 
     sandbox = environ.get("SANDBOX_URL", "http://127.0.0.1:5001")
+    # Outside production the SP-API application defaults to the sandbox's registered one.
+    app_defaults = {} if production else SANDBOX_APPLICATION
     return {
         "KONTOR_ENV": env,
         "SECRET_KEY": secret_key or DEV_SECRET_KEY,
@@ -57,9 +66,10 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
         "REDIS_URL": environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "MAIL_URL": environ.get("MAIL_URL", "smtp://127.0.0.1:8025"),
         "MAIL_FROM": environ.get("MAIL_FROM", "Kontor <kontor@localhost>"),
-        "SPAPI_CLIENT_ID": environ.get("SPAPI_CLIENT_ID", ""),
-        "SPAPI_CLIENT_SECRET": environ.get("SPAPI_CLIENT_SECRET", ""),
-        "SPAPI_APPLICATION_ID": environ.get("SPAPI_APPLICATION_ID", ""),
+        **{
+            name: environ.get(name, app_defaults.get(name, ""))
+            for name in ("SPAPI_CLIENT_ID", "SPAPI_CLIENT_SECRET", "SPAPI_APPLICATION_ID")
+        },
         "SPAPI_ENDPOINT": environ.get("SPAPI_ENDPOINT", sandbox),
         "SPAPI_TOKEN_ENDPOINT": environ.get("SPAPI_TOKEN_ENDPOINT", sandbox + "/auth/o2/token"),
         "SPAPI_CONSENT_URL": environ.get("SPAPI_CONSENT_URL", sandbox + "/apps/authorize/consent"),

@@ -27,6 +27,14 @@ def test_development_defaults_to_sqlite_in_the_instance_folder():
     assert config["REDIS_URL"] == "redis://127.0.0.1:6379/0"
     assert config["SPAPI_ENDPOINT"] == "http://127.0.0.1:5001"
     assert config["SELF_REGISTRATION"] is False
+    assert config["SPAPI_CLIENT_ID"] == "amzn1.application-oa2-client.kontorsandbox0001"
+
+
+def test_production_has_no_sandbox_credentials():
+    config = load_config(
+        {"KONTOR_ENV": "production", "SECRET_KEY": "s", "TOKEN_ENCRYPTION_KEY": "k"}, "/x"
+    )
+    assert config["SPAPI_CLIENT_ID"] == config["SPAPI_CLIENT_SECRET"] == ""
 
 
 def test_production_refuses_to_start_without_secrets():
