@@ -475,75 +475,10 @@ class PayoutReport:
         """
         from .detect import read_header
 
-        plan = self._plan
-        # Every row gets one empty cell appended, so an absent column reads as "".
-        head = itemgetter(
-            plan.ttype, plan.order, _or_last(plan.morder), _or_last(plan.adjustment),
-            _or_last(plan.shipment), plan.market,
-        )  # fmt: skip
-        tail = itemgetter(
-            _or_last(plan.fulfillment), _or_last(plan.order_item),
-            _or_last(plan.merchant_order_item), _or_last(plan.merchant_adjustment_item),
-            _or_last(plan.sku),
-        )  # fmt: skip
-        i_promo, i_sid, i_amount = _or_last(plan.promotion), plan.sid, plan.amount
-        i_posted, i_qty, strip = plan.posted, plan.quantity, str.strip
-        v2 = plan.format == "settlement-v2"
         with self._source.rows() as (reader, hashing):
             header = read_header(self._source, reader)
-            cells = Cells(header)
-            instant_get, int_get = cells.instant.get, cells.integer.get
-            end = self._end_line
             try:
-                for row in reader:
-                    if len(row) != header.width:
-                        row = irregular_row(row, header, reader, reader.line_num)
-                        if row is None:
-                            continue
-                    line = reader.line_num
-                    if end is not None and line >= end:
-                        break
-                    if row[i_sid].strip().lower() == "settlement-id":
-                        continue  # a repeated header
-                    if v2 and not row[i_amount].strip():  # type: ignore[index]
-                        continue  # the summary row
-                    row.append("")
-                    # Positional, in the field order of SettlementLine: this is the hot path.
-                    first = tuple(map(strip, head(row)))
-                    last = tuple(map(strip, tail(row)))
-                    posted = instant_get(row[i_posted]) or cells.instant_at(row, i_posted, line)
-                    if posted is None and plan.posted_date is not None:
-                        posted = cells.instant_at(row, plan.posted_date, line)
-                    quantity = int_get(row[i_qty]) if i_qty is not None else None
-                    if quantity is None:
-                        quantity = cells.int_at(row, i_qty, line)
-                    promotion = row[i_promo].strip()
-                    if v2:
-                        yield SettlementLine(
-                            line,
-                            *first,
-                            row[plan.amount_type].strip(),  # type: ignore[index]
-                            row[plan.amount_description].strip(),  # type: ignore[index]
-                            cells.amount_at(row, i_amount, line),  # type: ignore[arg-type]
-                            posted,
-                            *last,
-                            quantity,
-                            promotion,
-                        )
-                        continue
-                    for desc, index, amount_type, default in plan.slots:
-                        if row[index].strip():
-                            yield SettlementLine(
-                                line,
-                                *first,
-                                amount_type,
-                                row[_or_last(desc)].strip() or default,
-                                cells.amount_at(row, index, line),
-                                posted,
-                                *last,
-                                quantity,
-                                promotion,
-                            )
+                yield from self._lines(reader, header)
             except csv.Error as exc:
                 raise _csv_error(self._source.filename, reader, exc) from None
             # Drain what csv has not read, so the hash covers the whole file.
@@ -554,6 +489,89 @@ class PayoutReport:
                     self._source.filename,
                     "Die Datei wurde nach dem Einlesen verändert. Bitte erneut hochladen.",
                 )
+
+    def _lines(self, reader: Iterator[list[str]], header: Header) -> Iterator[SettlementLine]:
+        # The file is validated: every cell parses, so the only rows to skip are blank
+        # ones, repeated headers and the summary row. Lines are built positionally, in
+        # the field order of SettlementLine; this is the hot path of batch building.
+        plan = self._plan
+        cells = Cells(header)
+        amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
+        # Every row gets one empty cell appended, so an absent column reads as "".
+        shared_head = (
+            plan.ttype, plan.order, _or_last(plan.morder), _or_last(plan.adjustment),
+            _or_last(plan.shipment), plan.market,
+        )  # fmt: skip
+        tail = itemgetter(
+            _or_last(plan.fulfillment), _or_last(plan.order_item),
+            _or_last(plan.merchant_order_item), _or_last(plan.merchant_adjustment_item),
+            _or_last(plan.sku),
+        )  # fmt: skip
+        i_promo, i_sid, i_posted, i_posted2 = (
+            _or_last(plan.promotion), plan.sid, plan.posted, _or_last(plan.posted_date)
+        )  # fmt: skip
+        i_qty = _or_last(plan.quantity)
+        sid, width, end, strip = self.summary.settlement_id, header.width, self._end_line, str.strip
+        v2 = plan.format == "settlement-v2"
+        if v2:
+            i_amount = plan.amount
+            head = itemgetter(*shared_head, plan.amount_type, plan.amount_description)
+        else:
+            head = itemgetter(*shared_head)
+            slots = [(_or_last(desc), i, t, default) for desc, i, t, default in plan.slots]
+        last_text, last_posted = None, None
+        for row in reader:
+            if len(row) != width:
+                row = irregular_row(row, header, reader, reader.line_num)  # type: ignore[assignment]
+                if row is None:
+                    continue
+            if row[i_sid] != sid and row[i_sid].strip() != sid:
+                continue  # a blank row or a repeated header
+            line = reader.line_num  # type: ignore[attr-defined]
+            if end is not None and line >= end:
+                return
+            row.append("")
+            text = row[i_posted] or row[i_posted2]
+            if text != last_text:
+                last_text, last_posted = text, instant_get(text)
+                if last_posted is None:
+                    last_posted = cells.bad_instant(text, line, i_posted)
+            text = row[i_qty]
+            quantity = int_get(text) if text else None
+            if quantity is None and text:
+                quantity = cells.int_at(row, i_qty, line)
+            if v2:
+                text = row[i_amount]
+                amount = amount_get(text)
+                if amount is None:
+                    if not text.strip():
+                        continue  # the summary row
+                    amount = cells.amount_at(row, i_amount, line)
+                yield SettlementLine(
+                    line,
+                    *map(strip, head(row)),
+                    amount,
+                    last_posted,
+                    *map(strip, tail(row)),
+                    quantity,
+                    row[i_promo].strip(),
+                )
+                continue
+            first = tuple(map(strip, head(row)))
+            after = tuple(map(strip, tail(row)))
+            for desc, index, amount_type, default in slots:
+                if row[index].strip():
+                    yield SettlementLine(
+                        line,
+                        *first,
+                        amount_type,
+                        row[desc].strip() or default,
+                        cells.amount_at(row, index, line),
+                        last_posted,
+                        *after,
+                        quantity,
+                        row[i_promo].strip(),
+                    )
 
     def to_json(self) -> dict:
         s = self.summary

@@ -325,6 +325,12 @@ def test_every_message_is_german_and_complete(tmp_path):
 
 def test_an_endless_line_is_refused_without_reading_it_into_memory(tmp_path):
     header = "\t".join(settlement_v2_rows(SETTLEMENT)[0]) + "\n"
-    error = refused(write(tmp_path, "s.txt", header + "\t" * 3_000_000))
-    assert "länger als 1 MB" in str(error)
+    error = refused(write(tmp_path, "s.txt", header + "x\t" * 2_000_000))
+    assert "Die Zeile hat 524289 Spalten, die Kopfzeile aber nur 24" in str(error)
     assert error.line == 2
+
+
+def test_an_endless_line_of_empty_cells_is_no_data(tmp_path):
+    header = "\t".join(settlement_v2_rows(SETTLEMENT)[0]) + "\n"
+    error = refused(write(tmp_path, "s.txt", header + "\t" * 3_000_000))
+    assert "nur die Kopfzeile" in str(error)
