@@ -245,7 +245,7 @@ def scan(
     slots = plan.slots
     amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
     bad_amount, bad_instant, bad_int = cells.bad_amount, cells.bad_instant, cells.bad_int
-    plain = PLAIN_AMOUNT.fullmatch
+    plain, put_amount = PLAIN_AMOUNT.fullmatch, cells.amount.put
     sid = currency = last_posted = last_posted2 = ""
     count = 0
     total = Decimal(0)
@@ -327,8 +327,9 @@ def scan(
                 text = row[i_amount]
                 value = amount_get(text)
                 if value is None:
-                    if plain(text):  # inlined: amounts are too varied for the cache alone
+                    if plain(text):  # inlined: the common shape, parsed without a call
                         value = Decimal(text)
+                        put_amount(text, value)
                     elif not (row[i_total].strip() and not text.strip()):
                         # Only the summary row may leave the amount empty.
                         value = bad_amount(text, reader.line_num, i_amount)
@@ -343,6 +344,7 @@ def scan(
                         if value is None:
                             if plain(text):
                                 value = Decimal(text)
+                                put_amount(text, value)
                             elif not text.strip():
                                 continue
                             else:

@@ -99,6 +99,11 @@ class Cache:
         self._limit = limit
         self.get = self._values.get
 
+    def put(self, text: str, value: object) -> None:
+        """Remember a value a hot loop parsed itself (PLAIN_AMOUNT), within the bound."""
+        if len(self._values) < self._limit:
+            self._values[text] = value
+
     def miss(self, text: str):  # noqa: ANN201 - returns what the wrapped parser returns
         value = self._parse(text)
         # Once full, the cache keeps the values it has (the first ones seen are the

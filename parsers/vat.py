@@ -114,7 +114,7 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
     )
     amount_get, day_get, int_get = cells.amount.get, cells.day.get, cells.integer.get
     bad_amount, bad_day, bad_int = cells.bad_amount, cells.bad_day, cells.bad_int
-    plain = PLAIN_AMOUNT.fullmatch
+    plain, put_amount = PLAIN_AMOUNT.fullmatch, cells.amount.put
 
     types: dict[str, int] = {}
     periods: set[str] = set()
@@ -167,6 +167,7 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
             if value is None:
                 if plain(text):
                     value = Decimal(text)
+                    put_amount(text, value)
                 elif text.strip() or ttype in MONEY_TYPES:
                     value = bad_amount(text, reader.line_num, i_incl)
             if currency not in currencies and (currency or ttype in MONEY_TYPES):
