@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from datev import rule_store
 from extensions import db
 from forms.clients import ClientForm
 from models import Client
@@ -55,7 +56,7 @@ def create():
         client = Client(organisation_id=current_user.organisation_id)
         form.fill_client(client)
         db.session.add(client)
-        if _commit_or_report_duplicate(form):
+        if _save(form, new_client=client):
             flash(f"Mandant „{client.name}“ wurde angelegt.", "success")
             return redirect(url_for("clients.show", client_id=client.id))
     return render_template("clients/form.html", form=form, client=None)
@@ -74,7 +75,7 @@ def edit(client_id: int):
     form = ClientForm()
     if form.validate_on_submit():
         form.fill_client(client)
-        if _commit_or_report_duplicate(form):
+        if _save(form):
             flash(f"Mandant „{client.name}“ wurde gespeichert.", "success")
             return redirect(url_for("clients.show", client_id=client.id))
     elif not form.is_submitted():
@@ -82,8 +83,12 @@ def edit(client_id: int):
     return render_template("clients/form.html", form=form, client=client)
 
 
-def _commit_or_report_duplicate(form: ClientForm) -> bool:
+def _save(form: ClientForm, new_client: Client | None = None) -> bool:
+    """Commit; a new client gets its default booking rules in the same transaction."""
     try:
+        if new_client is not None:
+            db.session.flush()  # the rule sets need the client's id
+            rule_store.seed_client_rules(new_client)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

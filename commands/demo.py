@@ -6,6 +6,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from datev import rule_store
 from extensions import db
 from models import Client, Organisation, User
 
@@ -46,6 +47,8 @@ def seed_demo() -> tuple[User, Client]:
     if client is None:
         client = Client(organisation_id=user.organisation_id, **DEMO_CLIENT)
         db.session.add(client)
+        db.session.flush()
+    rule_store.seed_client_rules(client)  # idempotent: adds only what is missing
     db.session.commit()
     return user, client
 

@@ -5,7 +5,8 @@ and `db.create_all()` need.
 """
 
 from models.base import db
+from models.booking_rules import BookingRule, BookingRuleSet
 from models.client import Client
 from models.user import Organisation, User
 
-__all__ = ["Client", "Organisation", "User", "db"]
+__all__ = ["BookingRule", "BookingRuleSet", "Client", "Organisation", "User", "db"]

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import make_client, make_user
-from models import Client
+from models import BookingRuleSet, Client
 
 VALID = {
     "name": "Espadrille Versand GmbH",
@@ -47,6 +47,10 @@ def test_creating_a_client_stores_its_datev_master_data(client, auth, logged_in,
     assert (stored.account_length, stored.chart) == (5, "SKR04")
     assert stored.vat_id == "DE136695976"
     assert stored.amazon_seller_id == "A2SC0NLSYTA68B"
+    rule_sets = db_session.scalars(sa.select(BookingRuleSet).filter_by(client_id=stored.id)).all()
+    assert sorted(s.integration for s in rule_sets) == ["order", "payout"]
+    # SKR04 clearing account 1810, lengthened to the client's five-digit accounts
+    assert {s.clearing_account for s in rule_sets} == {"18100"}
     assert response.headers["Location"] == f"/clients/{stored.id}"
     page = client.get(response.headers["Location"])
     assert "wurde angelegt" in page.text

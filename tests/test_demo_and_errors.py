@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from commands.demo import DEMO_EMAIL, DEMO_PASSWORD
-from models import Client, User
+from models import BookingRuleSet, Client, User
 
 
 def test_flask_demo_is_idempotent_and_its_login_reaches_the_clients(
@@ -17,6 +17,7 @@ def test_flask_demo_is_idempotent_and_its_login_reaches_the_clients(
         assert DEMO_EMAIL in result.output
     assert db_session.scalar(sa.select(sa.func.count(User.id))) == 1
     assert db_session.scalar(sa.select(sa.func.count(Client.id))) == 1
+    assert db_session.scalar(sa.select(sa.func.count(BookingRuleSet.id))) == 2
     auth.login(email=DEMO_EMAIL, password=DEMO_PASSWORD)
     page = client.get("/clients")
     assert page.status_code == 200

@@ -8,41 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import make_client, make_user
-
-
-@pytest.fixture(scope="session")
-def _rule_tables_created(_schema, database_url):
-    """Create the rule tables if the migrations do not (yet) and drop them again at the end.
-
-    Until the lead's migration for models/booking_rules.py exists, the tables come from here;
-    they are dropped before the migrations are downgraded, so the foreign key to `clients`
-    never blocks that downgrade (PostgreSQL). With the migration in place this does nothing.
-    The models are imported here, not at module level: importing registers the tables with
-    the metadata that every test's teardown empties, so they must exist from then on.
-    """
-    from conftest import _sqlalchemy_url
-    from models.booking_rules import BookingRule, BookingRuleSet
-
-    engine = sa.create_engine(_sqlalchemy_url(database_url))
-    existing = set(sa.inspect(engine).get_table_names())
-    created = [
-        m.__table__ for m in (BookingRuleSet, BookingRule) if m.__tablename__ not in existing
-    ]
-    for table in created:
-        table.create(engine)
-    yield BookingRuleSet, BookingRule
-    for table in reversed(created):
-        table.drop(engine)
-    engine.dispose()
+from models import BookingRuleSet
 
 
 @pytest.fixture
-def rule_tables(app, _rule_tables_created):
-    return _rule_tables_created
-
-
-@pytest.fixture
-def shop(rule_tables, db_session):
+def shop(app, db_session):
     user = make_user("regeln@example.org")
     return make_client(user.organisation_id, chart="SKR04", fiscal_year_start_month=7)
 
@@ -63,13 +33,13 @@ def test_seeding_gives_a_client_the_default_rules_of_its_chart(shop, db_session)
             assert loaded.order_rules == default.order_rules
 
 
-def test_seeding_twice_adds_nothing(shop, db_session, rule_tables):
+def test_seeding_twice_adds_nothing(shop, db_session):
     from datev import rule_store
 
     rule_store.seed_client_rules(shop)
     rule_store.seed_client_rules(shop)
     db_session.commit()
-    rule_set_model, _ = rule_tables
+    rule_set_model = BookingRuleSet
     assert db_session.scalar(sa.select(sa.func.count()).select_from(rule_set_model)) == 2
 
 
