@@ -201,7 +201,3 @@ def _parse_int(text: str) -> int:
     if not digits or not digits.isascii() or not digits.isdigit():
         raise ValueError(text)
     return int(s)
-
-
-def row_text(row: list[str], index: int | None) -> str:
-    return "" if index is None else row[index].strip()
