@@ -6,9 +6,10 @@ PYTHON ?= python3
 REDIS_PORT ?= 6390
 export FLASK_APP := app:create_app
 
-.PHONY: setup run test lint format services clean
+.PHONY: setup run test lint format services test-services clean
 
 $(BIN)/activate: requirements.txt
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || bash scripts/ensure-packages.sh python3-venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
@@ -20,6 +21,10 @@ setup: $(BIN)/activate
 ## services: make sure redis-server exists (installs it with apt when we are root)
 services:
 	@bash scripts/ensure-packages.sh redis-server
+
+## test-services: redis-server, and Debian's chromium for the browser journeys
+test-services:
+	@bash scripts/ensure-packages.sh redis-server chromium fonts-dejavu-core
 
 ## run: set everything up, migrate, seed the demo and start web, worker, clock, sandbox, mail sink
 run: setup services
@@ -35,7 +40,7 @@ run: setup services
 		PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile.dev
 
 ## test: run the whole suite (starts its own redis-server; DATABASE_URL=postgresql://... for PostgreSQL)
-test: setup services
+test: setup test-services
 	$(BIN)/pytest
 
 ## lint: ruff check and format check
