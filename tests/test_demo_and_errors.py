@@ -43,3 +43,18 @@ def test_a_server_error_gets_the_german_500_and_rolls_back(app, client, db_sessi
     assert "Interner Fehler" in response.text
     assert "Es wurde nichts gespeichert" in response.text
     assert db_session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_pages_carry_security_headers(client):
+    headers = client.get("/login").headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_request_body_over_the_upload_limit_gets_the_german_413(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = client.post("/login", data={"email": "x" * 4096, "password": "y"})
+    assert response.status_code == 413
+    assert "Datei zu groß" in response.text
