@@ -6,7 +6,7 @@ PYTHON ?= python3
 REDIS_PORT ?= 6390
 export FLASK_APP := app:create_app
 
-.PHONY: setup run test lint format services test-services clean
+.PHONY: setup run test lint format bench services test-services clean
 
 $(BIN)/activate: requirements.txt
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || bash scripts/ensure-packages.sh python3-venv
@@ -47,6 +47,11 @@ test: setup test-services
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## bench: the performance goals (parser and EXTF writer against a bare csv pass, same run)
+bench: setup
+	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/export.py
 
 ## format: apply ruff's formatting and safe fixes
 format: setup
