@@ -6,6 +6,7 @@ booking rules refer to.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -96,6 +97,29 @@ def country_code(value: str) -> str:
     return _COUNTRY_NAMES.get(value, "")
 
 
+def eu_prefix(country: str) -> str:
+    """The EU's own code of a member state, as DATEV's EU-Land fields and VAT ids use it:
+    Greece is "EL" there, not its ISO code "GR"."""
+    return "EL" if country == "GR" else country
+
+
+_NOT_IN_VAT_ID = re.compile(r"[^A-Z0-9]")
+
+
+def normalise_vat_id(value: str, *countries: str) -> str:
+    """A buyer's VAT id as DATEV's #40 takes it: capitals and digits only ("de 123 456 789" and
+    "DE-123.456.789" are DE123456789); where the country prefix is missing, the first of
+    `countries` that is a country code goes in front."""
+    if not value:
+        return ""
+    vat_id = _NOT_IN_VAT_ID.sub("", value.upper())
+    if vat_id and not vat_id[:2].isalpha():
+        for country in map(country_code, countries):
+            if len(country) == 2 and country.isalpha():
+                return eu_prefix(country) + vat_id
+    return vat_id
+
+
 def in_eu(country: str, day: date | None) -> bool:
     if country in EU_MEMBERS or country == "XI":
         return True
@@ -116,14 +140,9 @@ def derive_treatment(tx: VatTransaction) -> Treatment:
     if tx.tax_reporting_scheme.upper() == "UNION-OSS":
         name = OSS_FROM_DE if depart == "DE" else OSS_FROM_EU
         return Treatment(name, country=arrival, rate_percent=_percent(rate))
-    if (
-        tx.buyer_vat_number
-        and depart != arrival
-        and in_eu(depart, day)
-        and in_eu(arrival, day)
-        and not rate
-    ):
-        return Treatment(IC_SUPPLY, country=arrival, vat_id=tx.buyer_vat_number.strip().upper())
+    vat_id = normalise_vat_id(tx.buyer_vat_number, tx.buyer_vat_number_country, arrival)
+    if vat_id and depart != arrival and in_eu(depart, day) and in_eu(arrival, day) and not rate:
+        return Treatment(IC_SUPPLY, country=arrival, vat_id=vat_id)
     if tx.export_outside_eu or (arrival and not in_eu(arrival, day)):
         return Treatment(EXPORT, country=arrival)
     taxing = country_code(tx.taxable_jurisdiction) or country_code(

@@ -10,11 +10,15 @@ import pytest
 from datev_builders import vat_row
 
 from datev.bookings import BatchTotals, BookingError
+from datev.export import export_vat_report
+from datev.extf_validator import validate_file
 from datev.granularity import Granularity
 from datev.order_bookings import vat_report_bookings
 from datev.rules import default_rule_book
+from datev.settings import BatchSettings
 
 BOOK = default_rule_book("SKR03")
+SETTINGS = BatchSettings(berater=1001, mandant=42)
 
 
 def _book(rows, **kwargs):
@@ -76,3 +80,36 @@ def test_refund_in_sek_uses_the_rate_of_its_day():
     assert b.rate is not None and b.base_amount == (Decimal("250") / b.rate).quantize(
         Decimal("0.01")
     )
+
+
+@pytest.mark.parametrize(
+    ("buyer_vat", "arrival", "expected"),
+    [
+        ("ATU 5800 4634", "AT", "ATU58004634"),
+        ("atu58004634", "AT", "ATU58004634"),
+        ("AT-U58.004.634", "AT", "ATU58004634"),
+        ("123456789", "GR", "EL123456789"),  # no prefix: the arrival country's, EL for Greece
+    ],
+)
+def test_buyer_vat_id_of_an_ic_supply_is_written_as_datev_accepts_it(
+    tmp_path, buyer_vat, arrival, expected
+):
+    row = vat_row(2, buyer_vat=buyer_vat, rate="0", depart="DE", arrival=arrival)
+    result = export_vat_report([row], BOOK, SETTINGS, tmp_path, name="ic")
+    assert validate_file(result.files[0].path).ok
+    fields = result.files[0].path.read_bytes().decode("cp1252").split("\r\n")[2].split(";")
+    assert (fields[7], fields[39]) == ("8125", f'"{expected}"')
+
+
+def test_a_blank_buyer_vat_number_is_no_ic_supply():
+    row = vat_row(2, buyer_vat="   ", rate="0.19", depart="DE", arrival="DE")
+    assert _book([row])[0][0].contra_account == "8400"
+
+
+def test_greece_is_el_in_the_eu_country_field_of_an_oss_booking(tmp_path):
+    row = vat_row(
+        2, scheme="UNION-OSS", depart="DE", arrival="GR", rate="0.24", jurisdiction="GREECE"
+    )
+    result = export_vat_report([row], BOOK, SETTINGS, tmp_path, name="oss")
+    fields = result.files[0].path.read_bytes().decode("cp1252").split("\r\n")[2].split(";")
+    assert (fields[7], fields[8], fields[39], fields[40]) == ("8320", '"240"', '"EL"', "24,00")
