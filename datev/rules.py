@@ -190,11 +190,12 @@ def default_payout_rules(
     rules += _fee_rules("*", "ItemFees", "*", a.selling_fees, "Verkaufsgebühren")
     rules += _fee_rules("*", "ShipmentFees", "*", a.fba_fees, "Versandgebühren")
     rules += _fee_rules("*", "ItemFees", "FBA*", a.fba_fees, "FBA-Gebühren")
+    # Before ServiceFee: as specific as it, so the earlier rule wins the tie.
+    rules += _fee_rules("*", "*", "Subscription Fee", a.selling_fees, "Grundgebühr")
     rules += _fee_rules("ServiceFee", "*", "*", a.fba_fees, "Servicegebühren")
     rules += _fee_rules("*", "*", "*Storage*", a.fba_fees, "Lagergebühren")
     rules += _fee_rules("*", "*", "*Removal*", a.fba_fees, "Remissionsgebühren")
     rules += _fee_rules("*", "*", "*Disposal*", a.fba_fees, "Entsorgungsgebühren")
-    rules += _fee_rules("*", "*", "Subscription Fee", a.selling_fees, "Grundgebühr")
     rules.append(
         PayoutRule("*", "FBA Inventory Reimbursement", "*", a.reimbursements, "", OTHER,
                    label="Erstattungen FBA-Inventar")
