@@ -120,6 +120,12 @@ class _Header:
         return problem
 
 
+# Header fields DATEV's sample writes in quotes (Formatname, Herkunft, Exportiert von,
+# Importiert von, Bezeichnung, Diktatkürzel, WKZ, Derivatskennzeichen, SKR, Anwendungsinformation,
+# ...); all others are numbers or dates and stand bare.
+_HEADER_TEXT_FIELDS = frozenset({1, 4, 8, 9, 10, 17, 18, 22, 24, 27, 30, 31})
+
+
 def _check_header(fields: list[tuple[str, bool]], result: ValidationResult) -> _Header | None:
     line = 1
     if len(fields) != fmt.HEADER_FIELD_COUNT:
@@ -136,6 +142,12 @@ def _check_header(fields: list[tuple[str, bool]], result: ValidationResult) -> _
     for number, (value, quoted) in expected.items():
         if fields[number - 1] != (value, quoted):
             result.add(line, number, f"erwartet {value!r}, gefunden {values[number - 1]!r}.")
+    for number, (value, quoted) in enumerate(fields, 1):
+        if number in expected or not value:
+            continue
+        if quoted != (number in _HEADER_TEXT_FIELDS):
+            kind = "Text muss in" if number in _HEADER_TEXT_FIELDS else "Zahl darf nicht in"
+            result.add(line, number, f'{kind} "..." stehen, wie in DATEVs Musterdatei.')
     if not (len(values[5]) == 17 and values[5].isdigit()):
         result.add(line, 6, "Erzeugt am muss JJJJMMTTHHMMSSFFF sein.")
     if not (values[10].isdigit() and 1001 <= int(values[10]) <= 9_999_999):
@@ -147,8 +159,8 @@ def _check_header(fields: list[tuple[str, bool]], result: ValidationResult) -> _
         if parsed is None:
             result.add(line, number, f"kein gültiges Datum JJJJMMTT: {values[number - 1]!r}.")
     account_length = int(values[13]) if values[13].isdigit() else 0
-    if not 4 <= account_length <= 9:
-        result.add(line, 14, "Sachkontenlänge muss zwischen 4 und 9 liegen.")
+    if not 4 <= account_length <= 8:
+        result.add(line, 14, "Sachkontenlänge muss zwischen 4 und 8 liegen.")
     if len(values[16]) > 30 or not fields[16][1]:
         result.add(line, 17, "Bezeichnung muss ein Text mit höchstens 30 Zeichen sein.")
     if values[18] not in ("", "1"):
@@ -176,7 +188,8 @@ def _check_header(fields: list[tuple[str, bool]], result: ValidationResult) -> _
 # Columns whose values the semantic checks need; the whole-row pattern captures them.
 _SEMANTIC = (
     Col.UMSATZ, Col.SOLL_HABEN, Col.WKZ_UMSATZ, Col.KURS, Col.BASIS_UMSATZ,
-    Col.WKZ_BASIS_UMSATZ, Col.KONTO, Col.GEGENKONTO, Col.BELEGDATUM, Col.FESTSCHREIBUNG,
+    Col.WKZ_BASIS_UMSATZ, Col.KONTO, Col.GEGENKONTO, Col.BELEGDATUM, Col.EU_LAND_USTID,
+    Col.EU_STEUERSATZ, Col.FESTSCHREIBUNG,
 )  # fmt: skip
 
 
@@ -242,6 +255,10 @@ def _check_semantics(number: int, value, header: _Header | None, result: Validat
             result.add(number, required, f"{fmt.COLUMNS[required - 1].name} fehlt.")
     if value(Col.FESTSCHREIBUNG) not in ("", "0"):
         result.add(number, Col.FESTSCHREIBUNG, "Festschreibung muss 0 sein.")
+    if value(Col.KONTO) and value(Col.KONTO) == value(Col.GEGENKONTO):
+        result.add(number, Col.GEGENKONTO, "Konto und Gegenkonto sind gleich.")
+    if value(Col.EU_STEUERSATZ) and not value(Col.EU_LAND_USTID):
+        result.add(number, Col.EU_STEUERSATZ, "EU-Steuersatz ohne EU-Land u. UStID (Bestimmung).")
     if header is None:
         return
     for col in (Col.KONTO, Col.GEGENKONTO):

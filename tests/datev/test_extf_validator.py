@@ -61,6 +61,12 @@ def _messages(path: Path) -> str:
         (2, 114, "1", "Festschreibung muss 0 sein"),
         (2, 121, '"' + "R" * 51 + '"', "Abrechnungsreferenz"),
         (2, 40, '"de123"', "EU-Land u. UStID"),
+        (0, 8, "RE", 'Text muss in "..."'),
+        (0, 27, "03", 'Text muss in "..."'),
+        (0, 12, '"55003"', 'Zahl darf nicht in "..."'),
+        (0, 14, "9", "Sachkontenlänge muss zwischen 4 und 8"),
+        (2, 8, "48400", "Konto und Gegenkonto sind gleich"),
+        (2, 41, "19,00", "EU-Steuersatz ohne EU-Land"),
     ],
 )
 def test_each_broken_rule_is_reported(tmp_path, line_no, field, value, expected):
