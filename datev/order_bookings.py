@@ -20,7 +20,6 @@ from datev.tax_treatment import (
     OSS_FROM_DE,
     OSS_FROM_EU,
     derive_treatment,
-    eu_prefix,
 )
 from parsers.records import VatTransaction
 
@@ -51,7 +50,7 @@ def _row_bookings(
         if treatment.name == IC_SUPPLY:
             eu_field = treatment.vat_id[:15]
         elif treatment.name in (OSS_FROM_DE, OSS_FROM_EU, EU_LOCAL):
-            eu_field, eu_rate = eu_prefix(treatment.country), treatment.rate_percent
+            eu_field, eu_rate = treatment.country, treatment.rate_percent
         if rule is None:
             totals.unmatched += 1
             totals.unmatched_keys.add((treatment.name, treatment.country))

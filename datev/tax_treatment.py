@@ -98,8 +98,8 @@ def country_code(value: str) -> str:
 
 
 def eu_prefix(country: str) -> str:
-    """The EU's own code of a member state, as DATEV's EU-Land fields and VAT ids use it:
-    Greece is "EL" there, not its ISO code "GR"."""
+    """The prefix of a member state's VAT ids: its ISO code, but "EL" for Greece. (DATEV wants
+    the ISO code, GR, where #40 holds only a country, as for OSS.)"""
     return "EL" if country == "GR" else country
 
 

@@ -106,10 +106,11 @@ def test_a_blank_buyer_vat_number_is_no_ic_supply():
     assert _book([row])[0][0].contra_account == "8400"
 
 
-def test_greece_is_el_in_the_eu_country_field_of_an_oss_booking(tmp_path):
+def test_an_oss_booking_names_the_arrival_country_by_its_iso_code(tmp_path):
+    # DATEV: for B2C the EU-Land is the ISO 3166 code (GR), only VAT ids use EL for Greece.
     row = vat_row(
         2, scheme="UNION-OSS", depart="DE", arrival="GR", rate="0.24", jurisdiction="GREECE"
     )
     result = export_vat_report([row], BOOK, SETTINGS, tmp_path, name="oss")
     fields = result.files[0].path.read_bytes().decode("cp1252").split("\r\n")[2].split(";")
-    assert (fields[7], fields[8], fields[39], fields[40]) == ("8320", '"240"', '"EL"', "24,00")
+    assert (fields[7], fields[8], fields[39], fields[40]) == ("8320", '"240"', '"GR"', "24,00")
