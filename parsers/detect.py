@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import settlement, vat
 from .errors import ReportError
-from .source import Source, sniff
+from .source import Source, locate_problem, sniff, unknown_encoding
 from .table import Header, is_blank, normalise
 
 _NOT_AMAZON = (
@@ -71,22 +71,32 @@ def read_report(
     try:
         return _read(source)
     except UnicodeDecodeError:
-        if source.encoding != "utf-8":
+        problem = locate_problem(source)
+        # Only an ASCII beginning makes Windows-1252 the likely reading; after UTF-8
+        # umlauts, the byte is damage, and reading the file as Windows-1252 would turn
+        # every „ä“ into „Ã¤“ without a word.
+        if source.encoding.startswith("utf-16") and source.path.stat().st_size % 2:
+            raise ReportError(
+                source.filename,
+                "Die Datei endet mitten in einem Zeichen: sie wurde beim Herunterladen oder "
+                "Kopieren abgeschnitten. Bitte den Bericht erneut herunterladen.",
+                line=problem.line if problem else None,
+            ) from None
+        if source.encoding != "utf-8" or problem is None or problem.after_text:
             raise ReportError(
                 source.filename,
                 "Die Datei enthält Zeichen, die in ihrer Zeichenkodierung ungültig sind "
-                f"({_encoding_name(source.encoding)}). Bitte den Bericht erneut herunterladen.",
+                f"({_encoding_name(source.encoding)}): sie ist beschädigt. Bitte den Bericht "
+                "erneut herunterladen.",
+                line=problem.line if problem else None,
+                column=problem.column if problem else None,
             ) from None
     # Looked like UTF-8 at the start, but is not: Windows-1252, as EU documents are served.
     source = source.with_encoding("cp1252")
     try:
         return _read(source)
     except UnicodeDecodeError:
-        raise ReportError(
-            source.filename,
-            "Die Zeichenkodierung der Datei ist unbekannt (erwartet: UTF-8, Windows-1252 oder "
-            "UTF-16).",
-        ) from None
+        raise unknown_encoding(source) from None
 
 
 def _encoding_name(encoding: str) -> str:

@@ -33,7 +33,7 @@ from operator import itemgetter
 
 from .errors import ReportError
 from .records import SettlementLine, SettlementSummary
-from .source import Source
+from .source import CHANGED, Source
 from .table import Cells, Header, irregular_row, is_blank
 from .values import PLAIN_AMOUNT
 
@@ -477,7 +477,7 @@ class PayoutReport:
         """
         from .detect import read_header
 
-        with self._source.rows() as (reader, hashing):
+        with self._source.reread() as (reader, hashing):
             header = read_header(self._source, reader)
             try:
                 yield from self._lines(reader, header)
@@ -487,10 +487,7 @@ class PayoutReport:
             while hashing.read(1 << 20):
                 pass
             if hashing.sha256.hexdigest() != self.sha256:
-                raise ReportError(
-                    self._source.filename,
-                    "Die Datei wurde nach dem Einlesen verändert. Bitte erneut hochladen.",
-                )
+                raise ReportError(self._source.filename, CHANGED)
 
     def _lines(self, reader: Iterator[list[str]], header: Header) -> Iterator[SettlementLine]:
         # The file is validated: every cell parses, so the only rows to skip are blank

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -27,6 +28,7 @@ CHUNK = 256 * 1024
 MAX_LINE = 1024 * 1024
 csv.field_size_limit(MAX_LINE)
 
+CHANGED = "Die Datei wurde nach dem Einlesen verändert. Bitte erneut hochladen."
 _NOT_TEXT = (
     (b"\x89PNG", "ist ein Bild (PNG), kein Amazon-Bericht."),
     (b"\xff\xd8\xff", "ist ein Bild (JPEG), kein Amazon-Bericht."),
@@ -51,10 +53,19 @@ _NOT_TEXT = (
 
 
 class _HashingReader(io.RawIOBase):
-    """A raw stream that feeds every byte it hands out into a SHA-256."""
+    """A raw stream that feeds every byte it hands out into a SHA-256.
 
-    def __init__(self, raw: io.BufferedReader) -> None:
+    It also refuses NUL characters, per chunk at C speed: csv reads them as text, so a
+    damaged file (a download padded with zero bytes, a NUL inside a transaction type)
+    would otherwise import silently with odd values. `on_nul` raises the ReportError.
+    """
+
+    def __init__(self, raw: io.BufferedReader, utf16: bool, on_nul: Callable[[], None]) -> None:
         self._raw = raw
+        self._utf16 = utf16
+        self._on_nul = on_nul
+        self._pos = 0
+        self._last = b""
         self.sha256 = hashlib.sha256()
 
     def readable(self) -> bool:
@@ -63,8 +74,32 @@ class _HashingReader(io.RawIOBase):
     def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
         n = self._raw.readinto(buffer)
         if n:
-            self.sha256.update(memoryview(buffer)[:n])
+            view = memoryview(buffer)[:n]
+            self.sha256.update(view)
+            data = view.tobytes()
+            if self._utf16:
+                # A zero code unit may straddle two reads: look at the previous byte too.
+                if self._pos % 2 and self._last == b"\x00":
+                    data = self._last + data
+                    self._pos -= 1
+                has_nul = _has_utf16_nul(data, self._pos)
+                self._last = data[-1:]
+            else:
+                has_nul = b"\x00" in data
+            if has_nul:
+                self._on_nul()
+            self._pos += len(data)
         return n
+
+
+def _has_utf16_nul(data: bytes, pos: int) -> bool:
+    """A zero code unit: two zero bytes at an even offset of the file."""
+    i = data.find(b"\x00\x00")
+    while i != -1:
+        if (pos + i) % 2 == 0:
+            return True
+        i = data.find(b"\x00\x00", i + 1)
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +117,38 @@ class Source:
         return replace(self, encoding=encoding)
 
     @contextmanager
+    def reread(self) -> Iterator[tuple[Iterator[list[str]], _HashingReader]]:
+        """`rows()` for another pass over a validated file: what fails now was changed."""
+        try:
+            with self.rows() as pair:
+                yield pair
+        except UnicodeDecodeError:
+            raise ReportError(self.filename, CHANGED) from None
+        except OSError as exc:
+            raise ReportError(
+                self.filename,
+                f"Die Datei kann nicht mehr gelesen werden ({os_reason(exc)}). Bitte erneut "
+                "hochladen.",
+            ) from None
+
+    def dialect(self) -> dict:
+        """The csv.reader arguments for this file."""
+        if self.delimiter == "\t" and not self.quoted:
+            return {"delimiter": "\t", "quoting": csv.QUOTE_NONE, "strict": False}
+        return {"delimiter": self.delimiter, "strict": True}
+
+    def refuse_nul(self) -> None:
+        problem = locate_problem(self)
+        raise ReportError(
+            self.filename,
+            "Die Datei enthält ein Nullzeichen (NUL): sie ist beschädigt, zum Beispiel beim "
+            "Herunterladen oder Kopieren, oder keine Textdatei. Bitte den Bericht erneut "
+            "herunterladen.",
+            line=problem.line if problem else None,
+            column=problem.column if problem else None,
+        )
+
+    @contextmanager
     def rows(self) -> Iterator[tuple[Iterator[list[str]], _HashingReader]]:
         """Yield a csv.reader over the whole file and the hasher fed by it.
 
@@ -91,20 +158,30 @@ class Source:
         comma/semicolon separated (Seller Central's CSV, spreadsheet exports).
         """
         with open(self.path, "rb", buffering=0) as raw:
-            hashing = _HashingReader(raw)
+            hashing = _HashingReader(raw, self.encoding.startswith("utf-16"), self.refuse_nul)
             buffered = io.BufferedReader(hashing, CHUNK)
             text = io.TextIOWrapper(buffered, encoding=self.encoding, newline="")
             # readline with a limit cuts an endless line into pieces that csv reads as
             # rows of their own (refused or blank): memory stays bounded, at C speed.
             lines = iter(partial(text.readline, MAX_LINE), "")
-            if self.delimiter == "\t" and not self.quoted:
-                reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE, strict=False)
-            else:
-                reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
+            reader = csv.reader(lines, **self.dialect())
             try:
                 yield reader, hashing
             finally:
                 text.close()
+
+
+_CONTROL_BYTES = frozenset(b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f")
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file cannot be read, in German (strerror is English)."""
+    return {
+        errno.ENOENT: "sie existiert nicht",
+        errno.EACCES: "keine Berechtigung",
+        errno.EPERM: "keine Berechtigung",
+        errno.EISDIR: "das ist ein Ordner",
+    }.get(exc.errno, exc.strerror or "Ein-/Ausgabefehler")
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -128,6 +205,79 @@ def _first_line(text: str) -> str:
     return text
 
 
+# Undecodable bytes become this lone surrogate while a problem is located: no strict
+# decode of UTF-8, Windows-1252 or UTF-16 can produce it.
+_MARK = "\udfff"
+codecs.register_error("kontor-parsers-mark", lambda exc: (_MARK, exc.end))
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Where the first undecodable byte or NUL character of a file is."""
+
+    line: int  # 1-based physical line
+    column: str | None  # the header name of the cell, None in the header or if unknown
+    nul: bool  # a NUL character (else an undecodable byte)
+    after_text: bool  # non-ASCII characters decoded fine before it
+
+
+def locate_problem(source: Source) -> Problem | None:
+    """Find the first undecodable byte or NUL of the file (the cold path of a refusal).
+
+    Streams the file once more, in chunks: memory stays flat. Lines are counted as
+    csv counts them (CRLF, CR and LF each end one line).
+    """
+    decoder = codecs.getincrementaldecoder(source.encoding)(errors="kontor-parsers-mark")
+    line, current, cr_pending, after_text = 1, "", False, False
+    with open(source.path, "rb") as f:
+        while True:
+            chunk = f.read(CHUNK)
+            text = decoder.decode(chunk, final=not chunk)
+            cuts = [i for i in (text.find(_MARK), text.find("\x00")) if i != -1]
+            cut = min(cuts) if cuts else len(text)
+            part = text[:cut]
+            breaks = part.count("\n") + part.count("\r") - part.count("\r\n")
+            if cr_pending and part.startswith("\n"):
+                breaks -= 1
+            line += breaks
+            last = max(part.rfind("\n"), part.rfind("\r"))
+            current = part[last + 1 :] if last != -1 else current + part
+            current = current[: MAX_LINE + 1]
+            if part:
+                cr_pending = part.endswith("\r")
+            after_text = after_text or not part.isascii()
+            if cuts:
+                return Problem(
+                    line,
+                    None if line == 1 else _column_of(source, current),
+                    text[cut] == "\x00",
+                    after_text,
+                )
+            if not chunk:
+                return None
+
+
+def unknown_encoding(source: Source) -> ReportError:
+    """The refusal of a file that is neither UTF-8, Windows-1252 nor UTF-16."""
+    problem = locate_problem(source)
+    return ReportError(
+        source.filename,
+        "Die Zeichenkodierung der Datei ist unbekannt (erwartet: UTF-8, Windows-1252 oder UTF-16).",
+        line=problem.line if problem else None,
+        column=problem.column if problem else None,
+    )
+
+
+def _column_of(source: Source, prefix: str) -> str | None:
+    """The header name of the cell that `prefix` (a line up to a position) ends in."""
+    if len(prefix) > MAX_LINE:
+        return None
+    dialect = {**source.dialect(), "strict": False}
+    header = next(csv.reader([source.header_text.lstrip("\ufeff")], **dialect), [])
+    index = max(len(next(csv.reader([prefix], **dialect), [])) - 1, 0)
+    return (header[index].strip() or None) if index < len(header) else None
+
+
 def sniff(path: Path, filename: str) -> Source:
     """Decide encoding and delimiter from the first bytes, or refuse a non-report."""
     try:
@@ -135,7 +285,7 @@ def sniff(path: Path, filename: str) -> Source:
             head = f.read(SNIFF_BYTES)
     except OSError as exc:
         raise ReportError(
-            filename, f"Die Datei kann nicht gelesen werden ({exc.strerror})."
+            filename, f"Die Datei kann nicht gelesen werden ({os_reason(exc)})."
         ) from None
     if not head.strip(b" \t\r\n\xef\xbb\xbf\xff\xfe\x00"):
         raise ReportError(filename, "Die Datei ist leer.")
@@ -147,13 +297,15 @@ def sniff(path: Path, filename: str) -> Source:
         encoding = "utf-8-sig"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
-    elif b"\x00" in head:
-        encoding = _utf16_without_bom(head) or ""
-        if not encoding:
-            raise ReportError(
-                filename, "Die Datei ist keine Textdatei und damit kein Amazon-Bericht."
-            )
+    elif b"\x00" in head and (encoding := _utf16_without_bom(head) or ""):
+        pass
     else:
+        # A NUL further down a text file is refused with its line when the rows are
+        # read; a NUL or other control byte in the first line: not a text file.
+        if any(b in _CONTROL_BYTES for b in head.split(b"\n", 1)[0]):
+            raise ReportError(
+                filename, "Die Datei ist keine Textdatei und damit kein Amazon-Bericht.", line=1
+            )
         # A UTF-8 check of the first bytes only; a Windows-1252 byte further down
         # makes the caller read the file again as Windows-1252.
         try:
@@ -165,14 +317,14 @@ def sniff(path: Path, filename: str) -> Source:
     try:
         decoded = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
     except UnicodeDecodeError:
-        raise ReportError(
-            filename,
-            "Die Zeichenkodierung der Datei ist unbekannt (erwartet: UTF-8, Windows-1252 "
-            "oder UTF-16).",
-        ) from None
+        decoded = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)
+        source = Source(path, filename, encoding, "\t", False, _first_line(decoded))
+        raise unknown_encoding(source) from None
     header = _first_line(decoded.lstrip("\ufeff"))
     if any(ch in header for ch in "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f"):
-        raise ReportError(filename, "Die Datei ist keine Textdatei und damit kein Amazon-Bericht.")
+        raise ReportError(
+            filename, "Die Datei ist keine Textdatei und damit kein Amazon-Bericht.", line=1
+        )
     counts = {d: header.count(d) for d in ("\t", ";", ",")}
     delimiter = max(counts, key=counts.__getitem__)
     if counts[delimiter] == 0:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from .errors import ReportError
 from .records import VatTransaction
 from .settlement import _csv_error, money
-from .source import Source
+from .source import CHANGED, Source
 from .table import Cells, Header, irregular_row, is_blank
 from .values import PLAIN_AMOUNT
 
@@ -268,7 +268,7 @@ class OrderReport:
         """Stream every row as a VatTransaction (a fresh pass over the file each call)."""
         from .detect import read_header
 
-        with self._source.rows() as (reader, hashing):
+        with self._source.reread() as (reader, hashing):
             header = read_header(self._source, reader)
             plan = _Plan(header)
             cells = Cells(header)
@@ -304,10 +304,7 @@ class OrderReport:
             while hashing.read(1 << 20):
                 pass
             if hashing.sha256.hexdigest() != self.sha256:
-                raise ReportError(
-                    self._source.filename,
-                    "Die Datei wurde nach dem Einlesen verändert. Bitte erneut hochladen.",
-                )
+                raise ReportError(self._source.filename, CHANGED)
 
     def to_json(self) -> dict:
         return {

@@ -334,3 +334,65 @@ def test_an_endless_line_of_empty_cells_is_no_data(tmp_path):
     header = "\t".join(settlement_v2_rows(SETTLEMENT)[0]) + "\n"
     error = refused(write(tmp_path, "s.txt", header + "\t" * 3_000_000))
     assert "nur die Kopfzeile" in str(error)
+
+
+def big_settlement(encoding: str = "utf-8") -> bytes:
+    """A settlement larger than the sniffing window, umlauts on every line."""
+    lines = tuple(Line(Decimal("1.00"), sku=f"Größe-{i:05d}") for i in range(1500))
+    return settlement_v2(Settlement(lines=lines), Variant(encoding=encoding))
+
+
+def test_damaged_byte_in_a_utf8_file_is_refused_with_line_and_column_not_read_as_1252(tmp_path):
+    data = big_settlement()
+    at = data.index(b"Gr\xc3\xb6\xc3\x9fe-01400")
+    assert at > 64 * 1024
+    line = data[:at].count(b"\n") + 1
+    data = data[:at] + b"\xe4" + data[at:]  # one Windows-1252 „ä“ in a UTF-8 file
+
+    error = refused(write(tmp_path, "s.txt", data))
+
+    assert (error.line, error.column) == (line, "sku")
+    assert "ungültig" in str(error) and "UTF-8" in str(error)
+
+
+def test_undecodable_bytes_are_refused_with_line_and_column(tmp_path):
+    data = settlement_v2(SETTLEMENT).replace(b"SKU-1", b"SKU-\x81\x8d", 3)
+    error = refused(write(tmp_path, "s.txt", data))
+    assert (error.line, error.column) == (3, "sku")
+    assert "Zeichenkodierung" in str(error)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
+@pytest.mark.parametrize("where", ["first lines", "beyond the sniffing window"])
+def test_nul_character_is_refused_with_line_and_column(tmp_path, encoding, where):
+    data = big_settlement(encoding if encoding != "utf-16" else "utf-16-le")
+    nul = "\x00".encode(encoding if encoding != "utf-16" else "utf-16-le")
+    name = "Größe-00003" if where == "first lines" else "Größe-01400"
+    at = data.index(name.encode(encoding if encoding != "utf-16" else "utf-16-le"))
+    text = data[:at].decode(encoding if encoding != "utf-16" else "utf-16-le")
+    data = data[:at] + nul + data[at:]
+
+    error = refused(write(tmp_path, "s.txt", data))
+
+    assert "Nullzeichen" in str(error)
+    assert (error.line, error.column) == (text.count("\n") + 1, "sku")
+
+
+def test_utf16_file_cut_in_the_middle_of_a_character(tmp_path):
+    data = settlement_v2(SETTLEMENT, Variant(encoding="utf-16"))
+    error = refused(write(tmp_path, "s.txt", data[:-1]))
+    assert "abgeschnitten" in str(error)
+
+
+def test_a_file_changed_or_removed_after_validation_raises_only_report_error(tmp_path):
+    data = settlement_v2(SETTLEMENT)
+    path = write(tmp_path, "s.txt", data)
+    report = read_report(path)
+
+    path.write_bytes(data.replace(b"SKU-1", b"SKU-\xff", 1))
+    with pytest.raises(ReportError, match="verändert"):
+        list(report.lines())
+
+    path.unlink()
+    with pytest.raises(ReportError, match="kann nicht mehr gelesen werden"):
+        list(report.lines())
