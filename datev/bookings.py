@@ -36,6 +36,7 @@ class Booking:
     document_link: str = ""  # #20 Beleglink
     eu_country_vat_id: str = ""  # #40 EU-Land u. UStID (Bestimmung)
     eu_tax_rate: Decimal | None = None  # #41 EU-Steuersatz (Bestimmung), percent
+    origin_vat_id: str = ""  # #123 EU-Land u. UStID (Ursprung): a departure outside DE
     settlement_ref: str = ""  # #121 Abrechnungsreferenz
     rule: str = ""  # Beleginfo 1: the rule that produced the booking
     source: str = ""  # Beleginfo 2: where in the report it came from

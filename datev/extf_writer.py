@@ -114,6 +114,8 @@ def format_booking(b: Booking) -> str:
     row[Col.GENERALUMKEHR - 1] = '"0"'
     if b.settlement_ref:
         row[Col.ABRECHNUNGSREFERENZ - 1] = _repeated_text(b.settlement_ref, 50)
+    if b.origin_vat_id:
+        row[Col.EU_LAND_USTID_URSPRUNG - 1] = _repeated_text(b.origin_vat_id, 15)
     return ";".join(row)
 
 

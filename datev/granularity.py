@@ -39,7 +39,8 @@ def _with_amount(booking: Booking, signed: Decimal, count: int, **changes) -> Bo
 def _merge_key(b: Booking) -> Hashable:
     return (
         b.account, b.contra_account, b.tax_key, b.date, b.document_no, b.currency,
-        b.eu_country_vat_id, b.eu_tax_rate, b.settlement_ref, b.rule, b.kind, b.needs_rule,
+        b.eu_country_vat_id, b.eu_tax_rate, b.origin_vat_id, b.settlement_ref, b.rule, b.kind,
+        b.needs_rule,
     )  # fmt: skip
 
 
@@ -90,7 +91,7 @@ def _fee_key(b: Booking) -> Hashable:
 def _summary_key(b: Booking) -> Hashable:
     return (
         b.date, b.account, b.contra_account, b.tax_key, b.currency, b.eu_country_vat_id,
-        b.eu_tax_rate, b.settlement_ref, b.rule, b.kind, b.needs_rule,
+        b.eu_tax_rate, b.origin_vat_id, b.settlement_ref, b.rule, b.kind, b.needs_rule,
     )  # fmt: skip
 
 

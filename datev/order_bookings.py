@@ -74,6 +74,7 @@ def _row_bookings(
             document_link=tx.invoice_url if len(tx.invoice_url) <= 210 else "",
             eu_country_vat_id=eu_field,
             eu_tax_rate=eu_rate if eu_field else None,
+            origin_vat_id=treatment.origin,
             rule=rule_text,
             source=f"USt-Bericht Zeile {tx.line_no}",
             needs_rule=rule is None,

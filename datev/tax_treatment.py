@@ -87,6 +87,9 @@ class Treatment:
     country: str = ""  # arrival country (OSS), taxing country (EU_LOCAL), "" otherwise
     vat_id: str = ""  # the buyer's VAT id for intra-community supplies
     rate_percent: Decimal | None = None  # the VAT rate in percent for #41
+    # #123 EU-Land u. UStID (Ursprung) where the goods leave from another EU country (a
+    # Pan-EU warehouse): the seller's VAT id there, or that country's code.
+    origin: str = ""
 
 
 def country_code(value: str) -> str:
@@ -130,6 +133,15 @@ def _percent(rate: Decimal | None) -> Decimal | None:
     return None if rate is None else (rate * 100).quantize(Decimal("0.01"))
 
 
+def _origin(tx: VatTransaction, depart: str, day: date | None) -> str:
+    """#123 for goods leaving from an EU country other than Germany: DATEV asks for the
+    sender's EU country by its VAT id there (TRANSACTION_SELLER_VAT_NUMBER), else its code."""
+    if depart == "DE" or not in_eu(depart, day):
+        return ""
+    seller = normalise_vat_id(tx.seller_vat_number, tx.seller_vat_number_country)
+    return seller if seller[:2] == eu_prefix(depart) else eu_prefix(depart)
+
+
 def derive_treatment(tx: VatTransaction) -> Treatment:
     day = tx.transaction_complete_date or tx.tax_calculation_date
     depart = country_code(tx.sale_depart_country or tx.departure_country)
@@ -137,12 +149,13 @@ def derive_treatment(tx: VatTransaction) -> Treatment:
     rate = tx.vat_rate
     if tx.tax_collection_responsibility.upper() == "MARKETPLACE":
         return Treatment(MARKETPLACE_COLLECTED, country=arrival)
+    origin = _origin(tx, depart, day)
     if tx.tax_reporting_scheme.upper() == "UNION-OSS":
         name = OSS_FROM_DE if depart == "DE" else OSS_FROM_EU
-        return Treatment(name, country=arrival, rate_percent=_percent(rate))
+        return Treatment(name, country=arrival, rate_percent=_percent(rate), origin=origin)
     vat_id = normalise_vat_id(tx.buyer_vat_number, tx.buyer_vat_number_country, arrival)
     if vat_id and depart != arrival and in_eu(depart, day) and in_eu(arrival, day) and not rate:
-        return Treatment(IC_SUPPLY, country=arrival, vat_id=vat_id)
+        return Treatment(IC_SUPPLY, country=arrival, vat_id=vat_id, origin=origin)
     if tx.export_outside_eu or (arrival and not in_eu(arrival, day)):
         return Treatment(EXPORT, country=arrival)
     taxing = country_code(tx.taxable_jurisdiction) or country_code(
@@ -155,5 +168,5 @@ def derive_treatment(tx: VatTransaction) -> Treatment:
             return Treatment(DE_7, country="DE", rate_percent=_percent(rate))
         return Treatment(UNKNOWN, country="DE", rate_percent=_percent(rate))
     if taxing and in_eu(taxing, day):
-        return Treatment(EU_LOCAL, country=taxing, rate_percent=_percent(rate))
+        return Treatment(EU_LOCAL, country=taxing, rate_percent=_percent(rate), origin=origin)
     return Treatment(UNKNOWN, country=taxing)

@@ -79,6 +79,7 @@ def vat_row(
     currency: str = "EUR",
     marketplace: str = "amazon.de",
     invoice_url: str = "",
+    seller_vat: str = "DE123456789",
 ) -> VatTransaction:
     gross_d = Decimal(gross)
     net_d = Decimal(net) if net is not None else gross_d
@@ -110,8 +111,8 @@ def vat_row(
         vat_calculation_imputation_country=arrival,
         buyer_vat_number=buyer_vat,
         buyer_vat_number_country=buyer_vat[:2],
-        seller_vat_number="DE123456789",
-        seller_vat_number_country="DE",
+        seller_vat_number=seller_vat,
+        seller_vat_number_country=seller_vat[:2],
         export_outside_eu=export,
         vat_invoice_number="",
         invoice_url=invoice_url,

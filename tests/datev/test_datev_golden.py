@@ -156,7 +156,8 @@ def test_small_vat_report(tmp_path):
         vat_row(4, "SALE", "302-0000003-0000003", date(2024, 9, 4), "120.00", rate="0.20",
                 arrival="FR", jurisdiction="FRANCE", scheme="UNION-OSS"),
         vat_row(5, "SALE", "302-0000004-0000004", date(2024, 9, 5), "122.00", rate="0.22",
-                depart="PL", arrival="IT", jurisdiction="ITALY", scheme="UNION-OSS"),
+                depart="PL", arrival="IT", jurisdiction="ITALY", scheme="UNION-OSS",
+                seller_vat="PL5260001246"),
         vat_row(6, "SALE", "302-0000005-0000005", date(2024, 9, 6), "100.00", rate="0.0",
                 arrival="AT", jurisdiction="", buyer_vat="ATU12345678"),
         vat_row(7, "SALE", "302-0000006-0000006", date(2024, 9, 7), "50.00", rate="0.0",
@@ -205,6 +206,19 @@ def test_small_vat_report(tmp_path):
          "PL", "23,00", ""),
     ]  # fmt: skip
     assert rows[0][19] == '"https://www.amazon.de/invoice/1"'  # Beleglink
+    # #123 EU-Land u. UStID (Ursprung): goods that leave from Poland name the sender's Polish
+    # VAT id (DATEV's minimum for distance sales), or only PL where the report has no PL id
+    assert [r[122] for r in rows] == [
+        '""',
+        '""',
+        '""',
+        '"PL5260001246"',
+        '""',
+        '""',
+        '""',
+        '""',
+        '"PL"',
+    ]
     assert not result.needs_rules
 
 

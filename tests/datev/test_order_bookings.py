@@ -114,3 +114,30 @@ def test_an_oss_booking_names_the_arrival_country_by_its_iso_code(tmp_path):
     result = export_vat_report([row], BOOK, SETTINGS, tmp_path, name="oss")
     fields = result.files[0].path.read_bytes().decode("cp1252").split("\r\n")[2].split(";")
     assert (fields[7], fields[8], fields[39], fields[40]) == ("8320", '"240"', '"GR"', "24,00")
+
+
+def test_a_pan_eu_sale_from_poland_to_czechia_before_oss_is_taxed_in_poland(tmp_path):
+    # Below the Czech delivery threshold (2020) Amazon reports Poland as taxable jurisdiction:
+    # not German revenue, so 8320 without a German tax key, #40/#41 the Polish VAT, and #123
+    # the sender's Polish VAT id (DATEV: the sender's EU country by its VAT id).
+    row = vat_row(
+        2, day=date(2020, 2, 3), gross="123.00", net="100.00", rate="0.23", depart="PL",
+        arrival="CZ", jurisdiction="POLAND", scheme="", responsibility="",
+        seller_vat="PL5260001246",
+    )  # fmt: skip
+    result = export_vat_report([row], BOOK, SETTINGS, tmp_path, name="pl-cz")
+    assert validate_file(result.files[0].path).ok
+    fields = result.files[0].path.read_bytes().decode("cp1252").split("\r\n")[2].split(";")
+    assert (fields[0], fields[1], fields[6], fields[7], fields[8]) == (
+        "123,00",
+        '"S"',
+        "10000",
+        "8320",
+        '""',
+    )
+    assert (fields[39], fields[40], fields[122]) == ('"PL"', "23,00", '"PL5260001246"')
+
+
+def test_a_sale_leaving_germany_names_no_origin():
+    bookings, _ = _book([vat_row(2, scheme="UNION-OSS", arrival="FR", rate="0.2")])
+    assert bookings[0].origin_vat_id == ""
