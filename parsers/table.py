@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from .errors import ReportError
-from .values import Cache, parse_amount, parse_day, parse_instant
+from .values import AmbiguousAmount, Cache, parse_amount, parse_day, parse_instant
 
 
 def normalise(name: str) -> str:
@@ -127,6 +127,14 @@ class Cells:
             raise self._fail("Der Betrag fehlt.", line, index)
         try:
             return self.amount.miss(text)
+        except AmbiguousAmount:
+            raise self._fail(
+                f"„{text}“ ist mehrdeutig: mit Tausender- oder mit Dezimaltrennzeichen? Bitte "
+                "den Bericht unverändert aus Seller Central hochladen oder die Beträge ohne "
+                "Tausendertrennzeichen speichern.",
+                line,
+                index,
+            ) from None
         except ValueError:
             raise self._fail(f"„{text}“ ist kein gültiger Betrag.", line, index) from None
 

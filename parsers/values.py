@@ -15,20 +15,30 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-PLAIN_AMOUNT = re.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)
+# Amazon writes money with at most two decimals; this shape is parsed without a call.
+PLAIN_AMOUNT = re.compile(r"[+-]?\d+(?:\.\d\d?)?", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?\d+(?:[.,]\d+)?", re.ASCII)
 # Thousands separators only appear together with the other decimal mark
-# ("1.234,56" / "1,234.56"); a lone "1.234" is read as a decimal point.
+# ("1.234,56" / "1,234.56").
 _EU_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+", re.ASCII)
 _US_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+\.\d+", re.ASCII)
+# One separator and three digits: "1.234" is 1234 in a German spreadsheet's
+# "#.##0" format and 1.234 otherwise; "1,234" the other way round. Amazon's amounts
+# have two decimals, so such a value only comes from a re-saved file, and guessing
+# would be off by a factor of 1000 without a word: refused. ("0.190" is unambiguous.)
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}", re.ASCII)
+
+
+class AmbiguousAmount(ValueError):
+    """`1.234` / `1,234`: a thousands separator or a decimal mark, nobody can tell."""
 
 
 def parse_amount(text: str) -> Decimal:
     """Parse `12.34`, `-12,34`, `1.234,56` or `1,234.56` into a Decimal."""
     s = text.strip()
-    if PLAIN_AMOUNT.fullmatch(s):
-        normalised = s
-    elif _DECIMAL_COMMA.fullmatch(s):
+    if _AMBIGUOUS.fullmatch(s):
+        raise AmbiguousAmount(text)
+    if _DECIMAL.fullmatch(s):
         normalised = s.replace(",", ".")
     elif _EU_THOUSANDS.fullmatch(s):
         normalised = s.replace(".", "").replace(",", ".")

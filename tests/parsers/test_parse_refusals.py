@@ -194,6 +194,8 @@ def test_missing_required_vat_column(tmp_path):
         (14, "1.2.3", "„1.2.3“ ist kein gültiger Betrag"),
         (14, "NaN", "„NaN“ ist kein gültiger Betrag"),
         (14, "1e3", "„1e3“ ist kein gültiger Betrag"),
+        (14, "1,234", "„1,234“ ist mehrdeutig"),
+        (14, "1.234", "„1.234“ ist mehrdeutig"),
         (17, "2023-13-05T07:13:19+00:00", "kein gültiges Datum"),
         (17, "2023-01-05T07:13:19", "kein gültiges Datum"),  # no offset: ambiguous
         (17, "05/01/2023", "kein gültiges Datum"),
@@ -290,6 +292,7 @@ def test_bytes_invalid_in_every_accepted_encoding(tmp_path):
         ("TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL", "18.9.0", "kein gültiger Betrag"),
         ("TOTAL_ACTIVITY_VALUE_VAT_AMT", "drei", "kein gültiger Betrag"),
         ("PRICE_OF_ITEMS_VAT_RATE_PERCENT", "19%", "kein gültiger Betrag"),
+        ("TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL", "1.890", "„1.890“ ist mehrdeutig"),
         ("QTY", "1,5", "keine gültige Menge"),
         ("EXPORT_OUTSIDE_EU", "MAYBE", "„MAYBE“ ist kein gültiger Wert"),
         ("TRANSACTION_CURRENCY_CODE", "", "Die Währung fehlt"),

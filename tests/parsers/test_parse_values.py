@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from parsers.values import parse_amount, parse_day, parse_instant
+from parsers.values import AmbiguousAmount, parse_amount, parse_day, parse_instant
 
 
 @pytest.mark.parametrize(
@@ -23,7 +23,11 @@ from parsers.values import parse_amount, parse_day, parse_instant
         ("-12.345.678,90", "-12345678.90"),
         ("1,234.56", "1234.56"),
         (" 62.31    ", "62.31"),
-        ("1.234", "1.234"),  # a lone dot is a decimal point
+        ("0.190", "0.190"),
+        ("0,077", "0.077"),
+        ("1234.567", "1234.567"),
+        ("12.3456", "12.3456"),
+        ("-0,00", "-0.00"),
     ],
 )
 def test_amounts(text, value):
@@ -52,6 +56,13 @@ def test_amounts(text, value):
 )
 def test_not_amounts(text):
     with pytest.raises(ValueError):
+        parse_amount(text)
+
+
+@pytest.mark.parametrize("text", ["1.234", "1,234", "-1.234", "100,000", "+999.000"])
+def test_a_single_separator_before_three_digits_is_ambiguous_and_refused(text):
+    # 1234 in a German spreadsheet's "#.##0" format, 1.234 elsewhere: never guessed.
+    with pytest.raises(AmbiguousAmount):
         parse_amount(text)
 
 
