@@ -28,6 +28,21 @@ WILDCARD = "*"
 FEE_TAX_KEY_CHANGE = date(2024, 8, 1)
 REVERSE_CHARGE_UNTIL = date(2024, 7, 31)
 
+# Amazon stores outside Europe: their fees come from Amazon companies there (Amazon.com Services,
+# Amazon.com.ca, ...), never with German VAT; the change to BU 9 on 01.08.2024 concerns only
+# the European stores' fee invoices. A German seller owes the tax on them (§ 13b UStG): BU 94.
+NON_EUROPEAN_MARKETPLACES = (
+    "Amazon.com", "Amazon.ca", "Amazon.com.mx", "Amazon.com.br", "Amazon.co.jp",
+    "Amazon.com.au", "Amazon.sg", "Amazon.in", "Amazon.ae", "Amazon.sa", "Amazon.eg",
+    "Amazon.com.tr",
+)  # fmt: skip
+_NON_EUROPEAN = frozenset(m.casefold() for m in NON_EUROPEAN_MARKETPLACES)
+
+
+def is_non_european(marketplace: str | None) -> bool:
+    return (marketplace or "").strip().casefold() in _NON_EUROPEAN
+
+
 # What an amount is; decides Belegfeld 1 and how granularity merges bookings.
 DEBTOR = "debtor"  # clears the order's open item on the Sammeldebitor
 FEE = "fee"
@@ -162,9 +177,12 @@ class RuleBook:
 
 
 def _fee_rules(
-    tt: str, at: str, desc: str, account: str, label: str
-) -> tuple[PayoutRule, PayoutRule]:
-    """A fee rule twice: reverse charge until 31.07.2024, German input VAT from 01.08.2024."""
+    tt: str, at: str, desc: str, account: str, label: str, european: bool = True
+) -> tuple[PayoutRule, ...]:
+    """A fee rule twice: reverse charge until 31.07.2024, German input VAT from 01.08.2024;
+    for a store outside Europe once: reverse charge at every date."""
+    if not european:
+        return (PayoutRule(tt, at, desc, account, "94", FEE, label=label + " (RC)"),)
     return (
         PayoutRule(tt, at, desc, account, "94", FEE, None, REVERSE_CHARGE_UNTIL, label + " (RC)"),
         PayoutRule(tt, at, desc, account, "9", FEE, FEE_TAX_KEY_CHANGE, None, label),
@@ -172,10 +190,12 @@ def _fee_rules(
 
 
 def default_payout_rules(
-    chart: Chart, account_length: int = STANDARD_LENGTH
+    chart: Chart, account_length: int = STANDARD_LENGTH, marketplace: str = WILDCARD
 ) -> tuple[PayoutRule, ...]:
     """Settlement rules of DESIGN.md §4; unmatched amounts go to the Klärungskonto."""
     a = default_accounts(chart, account_length)
+    european = not is_non_european(marketplace)
+    ads_key = "9" if european else "94"
     rules: list[PayoutRule] = []
     for tt in ("Order", "Refund", "Chargeback*"):
         for at in ("ItemPrice", "ItemWithheldTax", "Promotion"):
@@ -186,16 +206,16 @@ def default_payout_rules(
         ("Cost of Advertising", "*", "*"),
         ("*", "*", "Cost of Advertising"),
     ):
-        rules.append(PayoutRule(tt, at, desc, a.advertising, "9", FEE, label="Werbekosten"))
-    rules += _fee_rules("*", "ItemFees", "*", a.selling_fees, "Verkaufsgebühren")
-    rules += _fee_rules("*", "ShipmentFees", "*", a.fba_fees, "Versandgebühren")
-    rules += _fee_rules("*", "ItemFees", "FBA*", a.fba_fees, "FBA-Gebühren")
+        rules.append(PayoutRule(tt, at, desc, a.advertising, ads_key, FEE, label="Werbekosten"))
+    rules += _fee_rules("*", "ItemFees", "*", a.selling_fees, "Verkaufsgebühren", european)
+    rules += _fee_rules("*", "ShipmentFees", "*", a.fba_fees, "Versandgebühren", european)
+    rules += _fee_rules("*", "ItemFees", "FBA*", a.fba_fees, "FBA-Gebühren", european)
     # Before ServiceFee: as specific as it, so the earlier rule wins the tie.
-    rules += _fee_rules("*", "*", "Subscription Fee", a.selling_fees, "Grundgebühr")
-    rules += _fee_rules("ServiceFee", "*", "*", a.fba_fees, "Servicegebühren")
-    rules += _fee_rules("*", "*", "*Storage*", a.fba_fees, "Lagergebühren")
-    rules += _fee_rules("*", "*", "*Removal*", a.fba_fees, "Remissionsgebühren")
-    rules += _fee_rules("*", "*", "*Disposal*", a.fba_fees, "Entsorgungsgebühren")
+    rules += _fee_rules("*", "*", "Subscription Fee", a.selling_fees, "Grundgebühr", european)
+    rules += _fee_rules("ServiceFee", "*", "*", a.fba_fees, "Servicegebühren", european)
+    rules += _fee_rules("*", "*", "*Storage*", a.fba_fees, "Lagergebühren", european)
+    rules += _fee_rules("*", "*", "*Removal*", a.fba_fees, "Remissionsgebühren", european)
+    rules += _fee_rules("*", "*", "*Disposal*", a.fba_fees, "Entsorgungsgebühren", european)
     rules.append(
         PayoutRule("*", "FBA Inventory Reimbursement", "*", a.reimbursements, "", OTHER,
                    label="Erstattungen FBA-Inventar")
@@ -243,10 +263,16 @@ def default_rule_set(
         suspense_account=a.suspense,
         fx_gain_account=a.fx_gain,
         fx_loss_account=a.fx_loss,
-        payout_rules=default_payout_rules(chart, account_length),
+        payout_rules=default_payout_rules(chart, account_length, marketplace),
         order_rules=default_order_rules(chart, account_length),
     )
 
 
 def default_rule_book(chart: Chart, account_length: int = STANDARD_LENGTH) -> RuleBook:
-    return RuleBook((default_rule_set(chart, account_length=account_length),))
+    """The "*" rule set plus one for each store outside Europe (fees without German VAT)."""
+    return RuleBook(
+        (
+            default_rule_set(chart, account_length=account_length),
+            *(default_rule_set(chart, m, account_length) for m in NON_EUROPEAN_MARKETPLACES),
+        )
+    )

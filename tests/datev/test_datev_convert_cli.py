@@ -96,3 +96,12 @@ def test_a_missing_file_and_a_missing_out_dir_are_refused(tmp_path):
     assert result.exit_code == 2 and "gibt es nicht" in result.stderr
     result = convert(str(SETTLEMENT), *MASTER_DATA)
     assert result.exit_code == 2 and "--out" in result.stderr
+
+
+def test_a_canadian_settlement_claims_no_german_input_tax(tmp_path):
+    result = convert(str(SETTLEMENT), *MASTER_DATA, "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    path = Path(json.loads(result.stdout)["files"][0]["path"])
+    rows = [r.split(";") for r in path.read_bytes().decode("cp1252").split("\r\n")[2:-1]]
+    fees = [r for r in rows if r[7] in ("4760", "4780", "4600")]
+    assert fees and {r[8] for r in fees} == {'"94"'}  # Amazon.ca fees: § 13b, never BU 9

@@ -99,3 +99,23 @@ def test_default_accounts_follow_the_sachkontenlaenge():
     assert (rules.clearing_account, rules.debtor_account) == ("121000", "1000000")
     assert rules.match_payout("Order", "ItemFees", "Commission", DAY).account == "476000"
     assert rules.match_order("DE_19", "DE", DAY).account == "840000"
+
+
+@pytest.mark.parametrize("marketplace", ["Amazon.ca", "amazon.com", "Amazon.co.jp"])
+def test_fees_of_a_store_outside_europe_stay_reverse_charge_after_august_2024(marketplace):
+    # Amazon.com/.ca/... invoice without German VAT: BU 9 would claim input tax never charged.
+    rules = default_rule_book("SKR03").for_marketplace(marketplace)
+    for key in (
+        ("Order", "ItemFees", "Commission"),
+        ("Order", "ItemFees", "FBAPerUnitFulfillmentFee"),
+        ("ServiceFee", "ItemFees", "Cost of Advertising"),
+    ):
+        for day in (date(2024, 7, 31), date(2025, 8, 20)):
+            assert rules.match_payout(*key, day).tax_key == "94", (key, day)
+
+
+def test_fees_of_the_european_stores_change_to_bu_9():
+    for marketplace in ("Amazon.de", "Amazon.co.uk", "Amazon.fr", None):
+        rules = default_rule_book("SKR03").for_marketplace(marketplace)
+        fee = rules.match_payout("Order", "ItemFees", "Commission", date(2024, 8, 1))
+        assert fee.tax_key == "9", marketplace
