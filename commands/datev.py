@@ -65,7 +65,7 @@ def _granularity(value: str) -> Granularity:
 @click.option("--fy-start", default="01-01", show_default=True, help="Beginn des WJ, MM-TT.")
 @click.option("--account-length", default="4", show_default=True, help="Sachkontenlänge.")
 @click.option("--granularity", default=Granularity.PER_ORDER.value, show_default=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path))
 @click.option("--refresh-rates", is_flag=True, help="EZB-Kurse vorher aus dem Internet laden.")
 def convert_command(
     files, chart, berater, mandant, fy_start, account_length, granularity, out_dir, refresh_rates
@@ -77,6 +77,8 @@ def convert_command(
             raise Refused("Bitte mindestens eine Berichtsdatei angeben.")
         if out_dir is None:
             raise Refused("Bitte das Zielverzeichnis angeben (--out).")
+        if out_dir.exists() and not out_dir.is_dir():
+            raise Refused(f"Das Zielverzeichnis {out_dir} ist eine Datei.")
         settings = _settings(chart, berater, mandant, fy_start, account_length)
         mode = _granularity(granularity)
         for file in files:
@@ -85,6 +87,12 @@ def convert_command(
         # Every file is read and checked completely before the first batch is written.
         reports = [read_report(file) for file in files]
         rates = _rates(refresh_rates)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise Refused(
+                f"In das Zielverzeichnis {out_dir} kann nicht geschrieben werden: {exc}"
+            ) from None
         summary = _convert(reports, settings, mode, out_dir, written, rates)
     except (Refused, ReportError, SettingsError, BookingError, RateError) as exc:
         _remove(written)

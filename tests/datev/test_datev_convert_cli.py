@@ -105,3 +105,19 @@ def test_a_canadian_settlement_claims_no_german_input_tax(tmp_path):
     rows = [r.split(";") for r in path.read_bytes().decode("cp1252").split("\r\n")[2:-1]]
     fees = [r for r in rows if r[7] in ("4760", "4780", "4600")]
     assert fees and {r[8] for r in fees} == {'"94"'}  # Amazon.ca fees: § 13b, never BU 9
+
+
+def test_an_output_path_that_is_a_file_is_refused_in_german(tmp_path):
+    target = tmp_path / "schon-da.csv"
+    target.write_text("x")
+    result = convert(str(SETTLEMENT), *MASTER_DATA, "--out", str(target))
+    assert result.exit_code == 2
+    assert "Zielverzeichnis" in result.stderr and "ist eine Datei" in result.stderr
+
+
+def test_an_unwritable_output_directory_is_refused_in_german(tmp_path):
+    parent = tmp_path / "blockiert"
+    parent.write_text("x")  # a file where a directory would have to be created
+    result = convert(str(SETTLEMENT), *MASTER_DATA, "--out", str(parent / "unter"))
+    assert result.exit_code == 2
+    assert "kann nicht geschrieben werden" in result.stderr
