@@ -267,15 +267,19 @@ def scan(
                 line=entry.line,
             )
 
+    # csv's line_num is the last line of a row; a quoted value may span lines, and a
+    # message names the line where the row starts: one after where the previous ended.
+    last: int = reader.line_num  # type: ignore[attr-defined]
+    line = last
     try:
         for row in reader:
+            line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
             if len(row) != width:
-                row = irregular_row(row, header, reader, reader.line_num)
+                row = irregular_row(row, header, reader, line)
                 if row is None:
                     continue
             if row[i_sid] != sid or row[i_total]:
                 # Cold path: the summary row, a repeated header or summary, another settlement.
-                line = reader.line_num
                 cell = row[i_sid].strip()
                 if is_blank(row):
                     continue
@@ -332,7 +336,7 @@ def scan(
                         put_amount(text, value)
                     elif not (row[i_total].strip() and not text.strip()):
                         # Only the summary row may leave the amount empty.
-                        value = bad_amount(text, reader.line_num, i_amount)
+                        value = bad_amount(text, line, i_amount)
                 if value is not None:
                     total += value
                     count += 1
@@ -348,37 +352,37 @@ def scan(
                             elif not text.strip():
                                 continue
                             else:
-                                value = bad_amount(text, reader.line_num, index)
+                                value = bad_amount(text, line, index)
                         total += value
                         count += 1
             # The lines of one order share their timestamps: compare before looking up.
             text = row[i_posted]
             if text != last_posted:
                 if text and instant_get(text) is None:
-                    bad_instant(text, reader.line_num, i_posted)
+                    bad_instant(text, line, i_posted)
                 last_posted = text
             if i_posted2 is not None:
                 text = row[i_posted2]
                 if text != last_posted2:
                     if text and instant_get(text) is None:
-                        bad_instant(text, reader.line_num, i_posted2)
+                        bad_instant(text, line, i_posted2)
                     last_posted2 = text
             if i_qty is not None:
                 text = row[i_qty]
                 if text and int_get(text) is None:
-                    bad_int(text, reader.line_num, i_qty)
+                    bad_int(text, line, i_qty)
             text = row[i_cur]
             if text and text != currency and text.strip().upper() != currency:
                 raise ReportError(
                     filename,
                     f"Eine Abrechnung hat genau eine Währung: hier steht „{text}“, in der "
                     f"Summenzeile aber „{currency}“.",
-                    line=reader.line_num,
+                    line=line,
                     column=header.name(i_cur),
                 )
             marketplaces.add(row[i_market])
     except csv.Error as exc:
-        raise _csv_error(filename, reader, exc) from None
+        raise _csv_error(filename, last + 1, exc) from None
 
     if summary is None or block is None:
         raise ReportError(filename, "Die Datei enthält nur die Kopfzeile und keine Daten.")
@@ -419,12 +423,13 @@ def _two_settlements(
     )
 
 
-def _csv_error(filename: str, reader: Iterator[list[str]], exc: csv.Error) -> ReportError:
+def _csv_error(filename: str, line: int, exc: csv.Error) -> ReportError:
+    """`line`: where the row csv failed on starts (an unclosed quote reads on to the end)."""
     return ReportError(
         filename,
         "Die Zeile ist kein gültiges CSV (ein Anführungszeichen ist nicht geschlossen oder "
         "die Datei endet mitten in einem Wert).",
-        line=reader.line_num,  # type: ignore[attr-defined]
+        line=line,
     )
 
 
@@ -481,8 +486,8 @@ class PayoutReport:
             header = read_header(self._source, reader)
             try:
                 yield from self._lines(reader, header)
-            except csv.Error as exc:
-                raise _csv_error(self._source.filename, reader, exc) from None
+            except csv.Error:  # the file was valid CSV when it was validated
+                raise ReportError(self._source.filename, CHANGED) from None
             # Drain what csv has not read, so the hash covers the whole file.
             while hashing.read(1 << 20):
                 pass
@@ -519,14 +524,15 @@ class PayoutReport:
             head = itemgetter(*shared_head)
             slots = [(_or_last(desc), i, t, default) for desc, i, t, default in plan.slots]
         last_text, last_posted = None, None
+        last: int = reader.line_num  # type: ignore[attr-defined]
         for row in reader:
+            line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
             if len(row) != width:
-                row = irregular_row(row, header, reader, reader.line_num)  # type: ignore[assignment]
+                row = irregular_row(row, header, reader, line)  # type: ignore[assignment]
                 if row is None:
                     continue
             if row[i_sid] != sid and row[i_sid].strip() != sid:
                 continue  # a blank row or a repeated header
-            line = reader.line_num  # type: ignore[attr-defined]
             if end is not None and line >= end:
                 return
             row.append("")

@@ -122,10 +122,13 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
     currencies: set[str] = set()
     totals: dict[str, dict[str, Decimal]] = {}
     rows = 0
+    # A quoted value may span lines: a row starts one line after the previous ended.
+    last: int = reader.line_num  # type: ignore[attr-defined]
     try:
         for row in reader:
+            line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
             if len(row) != width:
-                row = irregular_row(row, header, reader, reader.line_num)
+                row = irregular_row(row, header, reader, line)
                 if row is None:
                     continue
             ttype = row[i_type]
@@ -134,7 +137,7 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
             else:
                 if is_blank(row):
                     continue
-                ttype = _new_type(ttype, filename, reader.line_num, header.name(i_type))
+                ttype = _new_type(ttype, filename, line, header.name(i_type))
                 types[ttype] = types.get(ttype, 0) + 1
             rows += 1
             periods.add(row[i_period])
@@ -142,23 +145,23 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
             for index in (i_excl, i_vat, i_rate):
                 text = row[index]
                 if text and amount_get(text) is None and not plain(text):
-                    bad_amount(text, reader.line_num, index)
+                    bad_amount(text, line, index)
             text = row[i_complete]
             if text and day_get(text) is None:
-                bad_day(text, reader.line_num, i_complete)
+                bad_day(text, line, i_complete)
             if i_calc is not None:
                 text = row[i_calc]
                 if text and day_get(text) is None:
-                    bad_day(text, reader.line_num, i_calc)
+                    bad_day(text, line, i_calc)
             if i_qty is not None:
                 text = row[i_qty]
                 if text and int_get(text) is None:
-                    bad_int(text, reader.line_num, i_qty)
+                    bad_int(text, line, i_qty)
             if row[i_export] not in _EXPORT and row[i_export].strip().upper() not in _EXPORT:
                 raise ReportError(
                     filename,
                     f"„{row[i_export]}“ ist kein gültiger Wert (erwartet „YES“ oder „NO“).",
-                    line=reader.line_num,
+                    line=line,
                     column=header.name(i_export),
                 )
             currency = row[i_cur]
@@ -169,9 +172,9 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
                     value = Decimal(text)
                     put_amount(text, value)
                 elif text.strip() or ttype in MONEY_TYPES:
-                    value = bad_amount(text, reader.line_num, i_incl)
+                    value = bad_amount(text, line, i_incl)
             if currency not in currencies and (currency or ttype in MONEY_TYPES):
-                currency = _check_currency(currency, filename, reader.line_num, header, i_cur)
+                currency = _check_currency(currency, filename, line, header, i_cur)
                 currencies.add(currency)
             if ttype in MONEY_TYPES:
                 by_type = totals.get(currency)
@@ -179,7 +182,7 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
                     by_type = totals[currency] = dict.fromkeys(MONEY_TYPES, Decimal(0))
                 by_type[ttype] += value
     except csv.Error as exc:
-        raise _csv_error(filename, reader, exc) from None
+        raise _csv_error(filename, last + 1, exc) from None
     if rows == 0:
         raise ReportError(filename, "Die Datei enthält nur die Kopfzeile und keine Daten.")
     return OrderReport(
@@ -274,15 +277,16 @@ class OrderReport:
             cells = Cells(header)
             text_fields = [(f, i) for f, i in plan.text.items() if i is not None]
             missing = {f: "" for f, i in plan.text.items() if i is None}
+            last: int = reader.line_num  # type: ignore[attr-defined]
             try:
                 for row in reader:
+                    line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
                     if len(row) != header.width:
-                        row = irregular_row(row, header, reader, reader.line_num)
+                        row = irregular_row(row, header, reader, line)
                         if row is None:
                             continue
                     if not row[plan.ttype].strip():
                         continue  # a row of empty cells (validated: nothing else lacks a type)
-                    line = reader.line_num
                     fields = {f: row[i].strip() for f, i in text_fields}
                     zero = Decimal(0)
                     rate = cells.amount_at(row, plan.rate, line) if row[plan.rate].strip() else None
@@ -299,8 +303,8 @@ class OrderReport:
                         **fields,
                         **missing,
                     )
-            except csv.Error as exc:
-                raise _csv_error(self._source.filename, reader, exc) from None
+            except csv.Error:  # the file was valid CSV when it was validated
+                raise ReportError(self._source.filename, CHANGED) from None
             while hashing.read(1 << 20):
                 pass
             if hashing.sha256.hexdigest() != self.sha256:

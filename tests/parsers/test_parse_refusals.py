@@ -399,3 +399,28 @@ def test_a_file_changed_or_removed_after_validation_raises_only_report_error(tmp
     path.unlink()
     with pytest.raises(ReportError, match="kann nicht mehr gelesen werden"):
         list(report.lines())
+
+
+def test_lines_are_physical_lines_where_the_row_starts_even_after_values_spanning_lines(tmp_path):
+    variant = Variant(delimiter=",", quoted=True, newline="\r\n")
+
+    def spanning(rows):
+        rows[2][21] = "Set\r\n15 Zoll\nblau"  # three physical lines in one value
+        rows[4][14] = "zwölf"
+
+    data = variant.render(settlement_v2_rows(SETTLEMENT, variant))
+    good = read_report(write(tmp_path, "ok.csv", data.replace(b'"SKU-1"', b'"SKU\r\n1"', 1)))
+    assert [x.line_no for x in good.lines()] == [3, 5, 6]
+
+    error = refused(v2_with(tmp_path, spanning, variant))
+    # header 1, summary 2, the row with the value on lines 3-5, then 6, and 7: the bad one
+    assert (error.line, error.column) == (7, "amount")
+
+
+def test_an_unclosed_quote_is_reported_where_the_row_starts_not_at_the_end_of_the_file(tmp_path):
+    variant = Variant(delimiter=",")
+    data = variant.render(settlement_v2_rows(SETTLEMENT, variant) + [[]] * 20)
+    data = data.replace(b",SKU-1,", b',"SKU-1,', 2)  # lines 3 and 4, csv reads on to the end
+    error = refused(write(tmp_path, "s.csv", data))
+    assert "Anführungszeichen" in str(error)
+    assert error.line == 3
