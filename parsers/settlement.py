@@ -34,7 +34,7 @@ from operator import itemgetter
 from .errors import ReportError
 from .records import SettlementLine, SettlementSummary
 from .source import CHANGED, Source
-from .table import Cells, Header, irregular_row, is_blank
+from .table import Cells, Header, check_blank_lines, irregular_row, is_blank
 from .values import PLAIN_AMOUNT
 
 SUMMARY_COLUMNS = (
@@ -246,7 +246,10 @@ def scan(
     amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
     bad_amount, bad_instant, bad_int = cells.bad_amount, cells.bad_instant, cells.bad_int
     plain, put_amount = PLAIN_AMOUNT.fullmatch, cells.amount.put
-    sid = currency = last_posted = last_posted2 = ""
+    currency = last_posted = last_posted2 = ""
+    # No cell equals None: every row up to the summary row takes the cold path below,
+    # so a row of empty cells before it (a spreadsheet's `;;;;`) is skipped as blank.
+    sid: str | None = None
     count = 0
     total = Decimal(0)
     v2 = plan.format == "settlement-v2"
@@ -270,6 +273,7 @@ def scan(
     # csv's line_num is the last line of a row; a quoted value may span lines, and a
     # message names the line where the row starts: one after where the previous ended.
     last: int = reader.line_num  # type: ignore[attr-defined]
+    blank = 0
     line = last
     try:
         for row in reader:
@@ -277,6 +281,8 @@ def scan(
             if len(row) != width:
                 row = irregular_row(row, header, reader, line)
                 if row is None:
+                    blank += 1
+                    check_blank_lines(blank, line, filename)
                     continue
             if row[i_sid] != sid or row[i_total]:
                 # Cold path: the summary row, a repeated header or summary, another settlement.

@@ -68,6 +68,25 @@ def is_blank(row: list[str]) -> bool:
     return not any(cell.strip() for cell in row)
 
 
+# A real report has a few blank lines at most (twice converted line ends, "\r\r\n",
+# make every other line blank). Megabytes of nothing but line ends are hostile or
+# damaged, and would cost a second per million lines: refused early.
+MAX_BLANK_LINES = 10_000
+
+
+def check_blank_lines(blank: int, line: int, filename: str) -> None:
+    """Refuse a file that is mostly blank lines (cold path: called per blank line)."""
+    if blank > MAX_BLANK_LINES and blank * 10 > line * 9:
+        raise ReportError(
+            filename,
+            f"Die Datei besteht bis hierher fast nur aus Leerzeilen ({blank} von {line} Zeilen "
+            "sind leer): "
+            "sie ist beschädigt oder kein Amazon-Bericht. Bitte den Bericht erneut "
+            "herunterladen.",
+            line=line,
+        )
+
+
 def irregular_row(
     row: list[str], header: Header, reader: Iterator[list[str]], line: int
 ) -> list[str] | None:

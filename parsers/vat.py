@@ -15,7 +15,7 @@ from .errors import ReportError
 from .records import VatTransaction
 from .settlement import _csv_error, money
 from .source import CHANGED, Source
-from .table import Cells, Header, irregular_row, is_blank
+from .table import Cells, Header, check_blank_lines, irregular_row, is_blank
 from .values import PLAIN_AMOUNT
 
 REQUIRED = (
@@ -124,12 +124,15 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
     rows = 0
     # A quoted value may span lines: a row starts one line after the previous ended.
     last: int = reader.line_num  # type: ignore[attr-defined]
+    blank = 0
     try:
         for row in reader:
             line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
             if len(row) != width:
                 row = irregular_row(row, header, reader, line)
                 if row is None:
+                    blank += 1
+                    check_blank_lines(blank, line, filename)
                     continue
             ttype = row[i_type]
             if ttype in types:

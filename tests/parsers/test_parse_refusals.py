@@ -424,3 +424,28 @@ def test_an_unclosed_quote_is_reported_where_the_row_starts_not_at_the_end_of_th
     error = refused(write(tmp_path, "s.csv", data))
     assert "Anführungszeichen" in str(error)
     assert error.line == 3
+
+
+@pytest.mark.parametrize("ends", ["\n", "\r", "\r\n", " \n", "\t\n"])
+def test_a_file_of_endless_blank_lines_is_refused_early(tmp_path, ends):
+    header = "\t".join(settlement_v2_rows(SETTLEMENT)[0]) + "\n"
+    error = refused(write(tmp_path, "s.txt", header + ends * 200_000))
+    assert "fast nur aus Leerzeilen" in str(error)
+    assert error.line == 10_002
+
+
+def test_twice_converted_line_ends_are_still_read(tmp_path):
+    # "\r\r\n": a blank line after every row.
+    rows = settlement_v2_rows(SETTLEMENT)
+    report = read_report(write(tmp_path, "s.txt", Variant(newline="\r\r\n").render(rows)))
+    assert [x.line_no for x in report.lines()] == [5, 7, 9]
+    assert report.reconciled
+
+
+def test_a_row_of_empty_cells_before_the_summary_row_is_skipped(tmp_path):
+    variant = Variant(delimiter=";", encoding="cp1252", newline="\r\n")
+    rows = settlement_v2_rows(SETTLEMENT, variant)
+    rows.insert(1, [""] * len(rows[0]))  # a spreadsheet's ";;;;;"
+    report = read_report(write(tmp_path, "s.csv", variant.render(rows)))
+    assert report.summary.total_amount == Decimal("30.90")
+    assert [x.line_no for x in report.lines()] == [4, 5, 6]
