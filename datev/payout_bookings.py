@@ -16,7 +16,7 @@ from decimal import Decimal
 from datev.bookings import BatchTotals, Booking, BookingError, clean_document_no, side_for
 from datev.currency import BASE_CURRENCY, EcbRates, with_base_amounts
 from datev.granularity import Granularity, apply_granularity
-from datev.rules import DEBTOR, FX_DIFFERENCE, PAYOUT, UNMATCHED, RuleSet
+from datev.rules import DEBTOR, FX_DIFFERENCE, PAYOUT, REVENUE, UNMATCHED, RuleSet
 from parsers.records import SettlementLine, SettlementSummary
 
 
@@ -51,7 +51,8 @@ def _line_bookings(
         else:
             contra, tax_key, kind = rule.account, rule.tax_key, rule.kind
             rule_text, label = rule.describe(), rule.label or what
-        document_no = clean_document_no(line.order_id) if kind == DEBTOR else ""
+        by_order = kind in (DEBTOR, REVENUE)
+        document_no = clean_document_no(line.order_id) if by_order else ""
         yield Booking(
             amount=abs(line.amount),
             side=side_for(line.amount),

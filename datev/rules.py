@@ -199,7 +199,16 @@ def default_payout_rules(
     rules: list[PayoutRule] = []
     for tt in ("Order", "Refund", "Chargeback*"):
         for at in ("ItemPrice", "ItemWithheldTax", "Promotion"):
-            rules.append(PayoutRule(tt, at, "*", a.debtor, "", DEBTOR, label=f"{tt}/{at}"))
+            if european:
+                rules.append(PayoutRule(tt, at, "*", a.debtor, "", DEBTOR, label=f"{tt}/{at}"))
+            else:
+                # No VAT Transactions Report covers these stores, so no Order batch opens an
+                # item on the Sammeldebitor: the settlement books the revenue itself (net of
+                # the tax the marketplace withholds), as revenue not taxable in Germany.
+                rules.append(
+                    PayoutRule(tt, at, "*", a.revenue_export, "", REVENUE,
+                               label=f"{tt}/{at} Erlöse Drittland")
+                )  # fmt: skip
     # Advertising first: it also arrives as ServiceFee/ItemFees/"Cost of Advertising".
     for tt, at, desc in (
         ("*", "Cost of Advertising", "*"),

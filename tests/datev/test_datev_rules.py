@@ -119,3 +119,14 @@ def test_fees_of_the_european_stores_change_to_bu_9():
         rules = default_rule_book("SKR03").for_marketplace(marketplace)
         fee = rules.match_payout("Order", "ItemFees", "Commission", date(2024, 8, 1))
         assert fee.tax_key == "9", marketplace
+
+
+def test_sales_of_a_store_outside_europe_are_revenue_not_an_open_item():
+    # No VAT report (no Order batch) covers Amazon.ca: an ItemPrice on the Sammeldebitor would
+    # clear an item nobody opened and the revenue would never be booked.
+    ca = default_rule_book("SKR03").for_marketplace("Amazon.ca")
+    for key in (("Order", "ItemPrice", "Principal"), ("Refund", "ItemPrice", "Principal"),
+                ("Order", "ItemWithheldTax", "MarketplaceFacilitatorTax-Principal")):  # fmt: skip
+        assert ca.match_payout(*key, DAY).account == "8120", key
+    de = default_rule_book("SKR03").for_marketplace("Amazon.de")
+    assert de.match_payout("Order", "ItemPrice", "Principal", DAY).account == "10000"
