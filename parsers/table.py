@@ -61,7 +61,8 @@ class Header:
         return {k: self.find(k) for k in keys}  # type: ignore[misc]
 
     def name(self, index: int) -> str:
-        return self.cells[index]
+        """The column's name as the file spells it, for messages (never empty)."""
+        return self.cells[index] or f"ohne Namen, Nr. {index + 1}"
 
 
 def is_blank(row: list[str]) -> bool:

@@ -449,3 +449,11 @@ def test_a_row_of_empty_cells_before_the_summary_row_is_skipped(tmp_path):
     report = read_report(write(tmp_path, "s.csv", variant.render(rows)))
     assert report.summary.total_amount == Decimal("30.90")
     assert [x.line_no for x in report.lines()] == [4, 5, 6]
+
+
+def test_a_message_never_names_a_column_without_a_name(tmp_path):
+    rows = vat_rows()[:5]
+    rows[0] = [*rows[0], "", ""]  # the header has two unnamed columns more than the rows
+    error = refused(write(tmp_path, "vat.csv", Variant(delimiter=";").render(rows)))
+    assert (error.line, error.column) == (2, "ohne Namen, Nr. 93")
+    assert "„“" not in str(error)
