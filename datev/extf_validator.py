@@ -178,6 +178,9 @@ def _check_header(fields: list[tuple[str, bool]], result: ValidationResult) -> _
         result.add(line, 15, "Datum vom liegt nach Datum bis.")
     if start.year != end.year:
         result.add(line, 16, "Datum vom und Datum bis liegen in verschiedenen Kalenderjahren.")
+    if fy_start.month == 2 and fy_start.day == 29:
+        result.add(line, 13, "Ein Wirtschaftsjahr kann nicht am 29. Februar beginnen.")
+        return None
     fy_next = fy_start.replace(year=fy_start.year + 1)
     if not fy_start <= start <= end < fy_next:
         result.add(line, 15, "Datum vom/bis liegen nicht in einem Wirtschaftsjahr ab WJ-Beginn.")

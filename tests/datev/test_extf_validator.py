@@ -45,6 +45,7 @@ def _messages(path: Path) -> str:
         (0, 5, "12", "erwartet '13'"),
         (0, 16, "20250131", "verschiedenen Kalenderjahren"),
         (0, 13, "20240201", "nicht in einem Wirtschaftsjahr"),
+        (0, 13, "20240229", "29. Februar"),  # no crash on a leap day
         (0, 16, "20240131", "außerhalb Datum vom/bis"),
         (0, 11, "999", "Beraternummer"),
         (0, 17, '"Ein sehr langer Stapelname, länger als dreißig"', "höchstens 30"),
