@@ -71,10 +71,9 @@ def read_report(
     try:
         return _read(source)
     except UnicodeDecodeError:
+        if source.encoding == "cp1252":  # neither UTF-8 nor Windows-1252 from the start
+            raise unknown_encoding(source) from None
         problem = locate_problem(source)
-        # Only an ASCII beginning makes Windows-1252 the likely reading; after UTF-8
-        # umlauts, the byte is damage, and reading the file as Windows-1252 would turn
-        # every „ä“ into „Ã¤“ without a word.
         if source.encoding.startswith("utf-16") and source.path.stat().st_size % 2:
             raise ReportError(
                 source.filename,
@@ -82,6 +81,9 @@ def read_report(
                 "Kopieren abgeschnitten. Bitte den Bericht erneut herunterladen.",
                 line=problem.line if problem else None,
             ) from None
+        # Only an ASCII beginning makes Windows-1252 the likely reading; after UTF-8
+        # umlauts, the byte is damage, and reading the file as Windows-1252 would turn
+        # every „ä“ into „Ã¤“ without a word.
         if source.encoding != "utf-8" or problem is None or problem.after_text:
             raise ReportError(
                 source.filename,

@@ -311,15 +311,13 @@ def sniff(path: Path, filename: str) -> Source:
         try:
             codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
             encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "cp1252"
+        except UnicodeDecodeError as exc:
+            # Windows-1252, unless UTF-8 umlauts came before: then it is damaged UTF-8,
+            # refused with its line when read, not turned into „Ã¤“.
+            encoding = "cp1252" if head[: exc.start].isascii() else "utf-8"
 
-    try:
-        decoded = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-    except UnicodeDecodeError:
-        decoded = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)
-        source = Source(path, filename, encoding, "\t", False, _first_line(decoded))
-        raise unknown_encoding(source) from None
+    # Bytes invalid in the encoding are refused with their line when the rows are read.
+    decoded = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
     header = _first_line(decoded.lstrip("\ufeff"))
     if any(ch in header for ch in "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f"):
         raise ReportError(

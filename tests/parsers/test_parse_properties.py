@@ -208,3 +208,50 @@ def test_mutated_files_only_ever_raise_report_error(tmp_path, base, mutations):
         assert len(records) == report.line_count
     else:
         assert len(records) == report.row_count
+
+
+SMALL_1252 = Variant(delimiter=";", encoding="cp1252", newline="\r\n").render(VAT[:8])
+
+
+def physical_line(data: bytes, position: int) -> int:
+    before = data[:position]
+    return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+
+
+@settings(SETTINGS, max_examples=80)
+@given(
+    base=st.sampled_from([SMALL_SETTLEMENT, SMALL_V1, SMALL_VAT, SMALL_1252]),
+    where=st.floats(min_value=0, max_value=1),
+)
+def test_a_nul_anywhere_after_the_header_is_refused_with_its_line(tmp_path, base, where):
+    start = base.index(b"\n") + 1
+    at = start + int(where * (len(base) - start))
+    data = base[:at] + b"\x00" + base[at:]
+    try:
+        read_report(write_temp(tmp_path, data))
+    except ReportError as error:
+        assert "Nullzeichen" in str(error)
+        assert error.line == physical_line(data, at)
+    else:
+        raise AssertionError("a file with a NUL character was accepted")
+
+
+@settings(SETTINGS, max_examples=60)
+@given(
+    where=st.floats(min_value=0, max_value=1),
+    byte=st.sampled_from([b"\xe4", b"\xfc", b"\x81", b"\xff", b"\xc3"]),
+)
+def test_a_damaged_byte_after_utf8_umlauts_is_refused_never_read_as_windows_1252(
+    tmp_path, where, byte
+):
+    base = Variant(newline="\r\n").render(VAT[:40])  # UTF-8, umlauts from line 3 on
+    start = base.index("ä".encode()) + 2
+    at = start + int(where * (len(base) - start))
+    data = base[:at] + byte + base[at:]
+    try:
+        read_report(write_temp(tmp_path, data))
+    except ReportError as error:
+        assert "ungültig" in str(error) and "UTF-8" in str(error)
+        assert error.line == physical_line(data, at)
+    else:
+        raise AssertionError("a damaged UTF-8 file was accepted")
