@@ -240,3 +240,10 @@ def test_tab_file_with_quoted_data_under_an_unquoted_header(tmp_path):
     )
     report = read_report(write(tmp_path, "s.txt", data))
     assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
+
+
+def test_a_dos_end_of_file_mark_after_the_last_line_is_ignored(tmp_path):
+    data = settlement_v2(SAMPLE_V2, Variant(newline="\r\n")) + b"\x1a"
+    report = read_report(write(tmp_path, "s.txt", data))
+    assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
+    assert len(list(report.lines())) == 153
