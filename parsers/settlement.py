@@ -26,6 +26,7 @@ parses, one settlement and one currency, and the amounts add up to total-amount.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -79,6 +80,7 @@ V1_AMOUNT_COLUMNS = (
 )
 
 CENT = Decimal("0.01")
+_SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?E[+-]?\d+", re.ASCII | re.IGNORECASE)
 
 
 def money(value: Decimal) -> str:
@@ -185,6 +187,17 @@ def _summary(row: list[str], plan: _Plan, cells: Cells, line: int) -> Settlement
     if not sid:
         raise ReportError(
             header.filename, "Die settlement-id fehlt.", line=line, column=header.name(plan.sid)
+        )
+    if _SCIENTIFIC.fullmatch(sid):
+        # A spreadsheet saved the number as it displays it, with digits lost: the id
+        # would no longer match Amazon's, and it keys deduplication and #121.
+        raise ReportError(
+            header.filename,
+            f"„{sid}“ ist keine vollständige settlement-id: eine Tabellenkalkulation hat sie "
+            "in Exponentialschreibweise gespeichert und dabei Ziffern verloren. Bitte den "
+            "Bericht unverändert aus Seller Central hochladen.",
+            line=line,
+            column=header.name(plan.sid),
         )
     for index in (plan.start, plan.end, plan.total, plan.currency):
         if not row[index].strip():

@@ -457,3 +457,14 @@ def test_a_message_never_names_a_column_without_a_name(tmp_path):
     error = refused(write(tmp_path, "vat.csv", Variant(delimiter=";").render(rows)))
     assert (error.line, error.column) == (2, "ohne Namen, Nr. 93")
     assert "„“" not in str(error)
+
+
+@pytest.mark.parametrize("sid", ["2,42887E+11", "2.42887e+11", "2E+11"])
+def test_a_settlement_id_in_a_spreadsheets_exponent_notation_is_refused(tmp_path, sid):
+    def excel(rows):
+        for row in rows[1:]:
+            row[0] = sid
+
+    error = refused(v2_with(tmp_path, excel, Variant(delimiter=";", decimal=",")))
+    assert (error.line, error.column) == (2, "settlement-id")
+    assert "Exponentialschreibweise" in str(error)
