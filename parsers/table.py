@@ -223,10 +223,10 @@ class Cells:
 
 def _parse_int(text: str) -> int:
     s = text.strip()
+    if s[-2:] in (".0", ",0") or s[-3:] in (".00", ",00"):
+        # Spreadsheet exports write 1 as 1.0, a German one as 1,0 or 1,00.
+        s = s[: s.rfind("." if "." in s else ",")]
     digits = s[1:] if s[:1] in "+-" else s
-    if digits.endswith(".0"):  # spreadsheet exports write 1 as 1.0
-        digits = digits[:-2]
-        s = s[:-2]
     if not digits or not digits.isascii() or not digits.isdigit():
         raise ValueError(text)
     return int(s)

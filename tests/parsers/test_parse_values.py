@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from parsers.table import _parse_int
 from parsers.values import AmbiguousAmount, parse_amount, parse_day, parse_instant
 
 
@@ -120,3 +121,16 @@ def test_days(text):
 def test_not_days(text):
     with pytest.raises(ValueError):
         parse_day(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("1", 1), ("1.0", 1), ("1,0", 1), ("-2,00", -2), ("+3.00", 3), (" 7 ", 7)]
+)
+def test_quantities_as_spreadsheets_write_them(text, value):
+    assert _parse_int(text) == value
+
+
+@pytest.mark.parametrize("text", ["1,5", "1.000", "1.0.0", ",0", "٣", "1e3", ""])
+def test_not_quantities(text):
+    with pytest.raises(ValueError):
+        _parse_int(text)
