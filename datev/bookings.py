@@ -33,7 +33,9 @@ class Booking:
     document_no: str = ""  # #11 Belegfeld 1 (the OPOS key: the Amazon order id)
     document_no_2: str = ""  # #12 Belegfeld 2
     text: str = ""  # #14 Buchungstext
-    document_link: str = ""  # #20 Beleglink
+    # Beleginfo 3: Amazon's invoice. Not #20 Beleglink: DATEV reads that field only as a link
+    # into its own document stores (`BEDI "<GUID>"`, `DDMS ...`), not as a URL.
+    invoice_url: str = ""
     eu_country_vat_id: str = ""  # #40 EU-Land u. UStID (Bestimmung)
     eu_tax_rate: Decimal | None = None  # #41 EU-Steuersatz (Bestimmung), percent
     origin_vat_id: str = ""  # #123 EU-Land u. UStID (Ursprung): a departure outside DE

@@ -191,9 +191,18 @@ def _check_header(fields: list[tuple[str, bool]], result: ValidationResult) -> _
 # Columns whose values the semantic checks need; the whole-row pattern captures them.
 _SEMANTIC = (
     Col.UMSATZ, Col.SOLL_HABEN, Col.WKZ_UMSATZ, Col.KURS, Col.BASIS_UMSATZ,
-    Col.WKZ_BASIS_UMSATZ, Col.KONTO, Col.GEGENKONTO, Col.BELEGDATUM, Col.EU_LAND_USTID,
-    Col.EU_STEUERSATZ, Col.FESTSCHREIBUNG,
+    Col.WKZ_BASIS_UMSATZ, Col.KONTO, Col.GEGENKONTO, Col.BELEGDATUM, Col.BELEGLINK,
+    Col.EU_LAND_USTID, Col.EU_STEUERSATZ, Col.FESTSCHREIBUNG,
 )  # fmt: skip
+# DATEV takes a Beleglink only into its own document stores: a 4-letter system code and the
+# document's id in quotes, e.g. BEDI "CB6A8F8F-099A-B3A9-2BAA-0CB64E299BA1" (not a URL).
+_BELEGLINK = re.compile(r'[A-Z]{4} "[^"]{1,36}"')
+
+
+def _unquote(raw: str) -> str:
+    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+        return raw[1:-1].replace('""', '"')
+    return raw
 
 
 def _row_pattern() -> re.Pattern[str]:
@@ -226,7 +235,7 @@ _ROW = _row_pattern()
 def _check_row(number: int, line: str, header: _Header | None, result: ValidationResult) -> None:
     match = _ROW.fullmatch(line)
     if match is not None:
-        values = {col: match.group(f"c{col}").strip('"') for col in _SEMANTIC}
+        values = {col: _unquote(match.group(f"c{col}")) for col in _SEMANTIC}
     else:
         fields = split_fields(line)
         if not _check_fields(number, fields, result):
@@ -260,6 +269,11 @@ def _check_semantics(number: int, value, header: _Header | None, result: Validat
         result.add(number, Col.FESTSCHREIBUNG, "Festschreibung muss 0 sein.")
     if value(Col.KONTO) and value(Col.KONTO) == value(Col.GEGENKONTO):
         result.add(number, Col.GEGENKONTO, "Konto und Gegenkonto sind gleich.")
+    link = value(Col.BELEGLINK)
+    if link and not _BELEGLINK.fullmatch(link):
+        result.add(
+            number, Col.BELEGLINK, 'Beleglink muss ein DATEV-Beleglink sein (z. B. BEDI "<ID>").'
+        )
     if value(Col.EU_STEUERSATZ) and not value(Col.EU_LAND_USTID):
         result.add(number, Col.EU_STEUERSATZ, "EU-Steuersatz ohne EU-Land u. UStID (Bestimmung).")
     if header is None:

@@ -98,14 +98,15 @@ def format_booking(b: Booking) -> str:
         row[Col.BELEGFELD_2 - 1] = quote(b.document_no_2)
     if b.text:
         row[Col.BUCHUNGSTEXT - 1] = quote(clean_text(b.text, 60))
-    if b.document_link and len(b.document_link) <= 210:
-        row[Col.BELEGLINK - 1] = quote(clean_text(b.document_link, 210))
     if b.rule:
         row[Col.BELEGINFO_ART_1 - 1] = '"Buchungsregel"'
         row[Col.BELEGINFO_INHALT_1 - 1] = _repeated_text(b.rule, 210)
     if b.source:
         row[Col.BELEGINFO_ART_2 - 1] = '"Quelle"'
         row[Col.BELEGINFO_INHALT_2 - 1] = quote(clean_text(b.source, 210))
+    if b.invoice_url:
+        row[Col.BELEGINFO_ART_3 - 1] = '"Rechnung"'
+        row[Col.BELEGINFO_INHALT_3 - 1] = quote(clean_text(b.invoice_url, 210))
     if b.eu_country_vat_id:
         row[Col.EU_LAND_USTID - 1] = quote(b.eu_country_vat_id)
     if b.eu_tax_rate is not None:

@@ -80,7 +80,7 @@ class _Sums:
             if total:
                 document_no = clean_document_no(first.settlement_ref)
                 yield _with_amount(
-                    first, total, count, document_no=document_no, document_link="", **changes
+                    first, total, count, document_no=document_no, invoice_url="", **changes
                 )
 
 

@@ -71,7 +71,7 @@ def _row_bookings(
             tax_key=tax_key,
             document_no=clean_document_no(order_id),
             text=f"Amazon {tx.transaction_type} {order_id} {label}"[:60],
-            document_link=tx.invoice_url if len(tx.invoice_url) <= 210 else "",
+            invoice_url=tx.invoice_url if len(tx.invoice_url) <= 210 else "",  # cut: useless
             eu_country_vat_id=eu_field,
             eu_tax_rate=eu_rate if eu_field else None,
             origin_vat_id=treatment.origin,

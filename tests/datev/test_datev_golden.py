@@ -205,7 +205,9 @@ def test_small_vat_report(tmp_path):
         ("23,00", "S", "EUR", "", "", "10000", "8320", "", "0110", "302-0000008-0000008",
          "PL", "23,00", ""),
     ]  # fmt: skip
-    assert rows[0][19] == '"https://www.amazon.de/invoice/1"'  # Beleglink
+    # Amazon's invoice goes to Beleginfo 3; #20 Beleglink only takes DATEV document links
+    assert rows[0][19] == '""'
+    assert rows[0][24:26] == ['"Rechnung"', '"https://www.amazon.de/invoice/1"']
     # #123 EU-Land u. UStID (Ursprung): goods that leave from Poland name the sender's Polish
     # VAT id (DATEV's minimum for distance sales), or only PL where the report has no PL id
     assert [r[122] for r in rows] == [

@@ -68,12 +68,19 @@ def _messages(path: Path) -> str:
         (0, 14, "9", "Sachkontenlänge muss zwischen 4 und 8"),
         (2, 8, "48400", "Konto und Gegenkonto sind gleich"),
         (2, 41, "19,00", "EU-Steuersatz ohne EU-Land"),
+        (2, 20, '"https://www.amazon.de/invoice/1"', "DATEV-Beleglink"),
     ],
 )
 def test_each_broken_rule_is_reported(tmp_path, line_no, field, value, expected):
     lines = _sample_lines()
     lines[line_no] = _set_field(lines[line_no], field, value)
     assert expected in _messages(_write(tmp_path, lines))
+
+
+def test_a_datev_document_link_is_a_valid_beleglink(tmp_path):
+    lines = _sample_lines()
+    lines[2] = _set_field(lines[2], 20, '"BEDI ""CB6A8F8F-099A-B3A9-2BAA-0CB64E299BA1"""')
+    assert _messages(_write(tmp_path, lines)) == ""
 
 
 def test_foreign_currency_base_amount_must_fit_the_rate(tmp_path):

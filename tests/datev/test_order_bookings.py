@@ -59,7 +59,7 @@ def test_daily_summary_per_tax_treatment():
     ]
 
 
-def test_a_long_invoice_url_is_left_out_of_beleglink():
+def test_a_long_invoice_url_is_left_out_rather_than_cut():
     short, long_ = "https://a.example/i/1", "https://a.example/" + "x" * 300
     bookings, _ = _book(
         [
@@ -67,7 +67,7 @@ def test_a_long_invoice_url_is_left_out_of_beleglink():
             vat_row(3, "SALE", "302-2-2", invoice_url=long_),
         ]
     )
-    assert [b.document_link for b in bookings] == [short, ""]
+    assert [b.invoice_url for b in bookings] == [short, ""]
 
 
 def test_refund_in_sek_uses_the_rate_of_its_day():
