@@ -15,7 +15,7 @@ from .errors import ReportError
 from .records import VatTransaction
 from .settlement import _csv_error, money
 from .source import CHANGED, Source
-from .table import Cells, Header, check_blank_lines, irregular_row, is_blank
+from .table import Cells, Header, check_blank_lines, irregular_row, is_blank, normalise
 from .values import PLAIN_AMOUNT
 
 REQUIRED = (
@@ -206,6 +206,16 @@ def _new_type(text: str, filename: str, line: int, column: str) -> str:
     ttype = text.strip()
     if not ttype:
         raise ReportError(filename, "TRANSACTION_TYPE fehlt.", line=line, column=column)
+    if normalise(ttype) == "transaction-type":
+        # Two reports pasted together. Not skipped as in a settlement: the VAT report
+        # has no checksum, and the same month twice would book its revenue twice.
+        raise ReportError(
+            filename,
+            "Die Kopfzeile steht hier ein zweites Mal: vermutlich wurden zwei Berichte "
+            "aneinandergehängt. Bitte jeden Bericht einzeln und unverändert hochladen.",
+            line=line,
+            column=column,
+        )
     if ttype != text:
         raise ReportError(
             filename,

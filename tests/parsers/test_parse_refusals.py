@@ -468,3 +468,10 @@ def test_a_settlement_id_in_a_spreadsheets_exponent_notation_is_refused(tmp_path
     error = refused(v2_with(tmp_path, excel, Variant(delimiter=";", decimal=",")))
     assert (error.line, error.column) == (2, "settlement-id")
     assert "Exponentialschreibweise" in str(error)
+
+
+def test_two_vat_reports_pasted_together_are_refused_at_the_second_header(tmp_path):
+    rows = vat_rows()
+    error = refused(vat_with(tmp_path, lambda r: r.extend(rows[:4])))
+    assert "zwei Berichte" in str(error)
+    assert (error.line, error.column) == (21, "TRANSACTION_TYPE")
