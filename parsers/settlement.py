@@ -35,7 +35,7 @@ from operator import itemgetter
 from .errors import ReportError
 from .records import SettlementLine, SettlementSummary
 from .source import CHANGED, Source
-from .table import Cells, Header, check_blank_lines, irregular_row, is_blank
+from .table import Cells, Header, add_distinct, check_blank_lines, irregular_row, is_blank
 from .values import PLAIN_AMOUNT
 
 SUMMARY_COLUMNS = (
@@ -399,7 +399,8 @@ def scan(
                     line=line,
                     column=header.name(i_cur),
                 )
-            marketplaces.add(row[i_market])
+            if row[i_market] not in marketplaces:
+                add_distinct(marketplaces, row[i_market], header, line, i_market)
     except csv.Error as exc:
         raise _csv_error(filename, last + 1, exc) from None
 

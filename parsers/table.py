@@ -89,6 +89,34 @@ def check_blank_lines(blank: int, line: int, filename: str) -> None:
         )
 
 
+# The overview of a report (marketplaces, periods, transaction types) is kept in
+# sets; a hostile file with a new long value on every row would grow them without
+# bound. Real reports have a handful of short values.
+MAX_DISTINCT = 1000
+MAX_VALUE = 200
+
+
+def add_distinct(values: set[str], text: str, header: Header, line: int, index: int) -> None:
+    """Add a value the caller found not yet in `values`, within the bounds (cold path)."""
+    if len(text) > MAX_VALUE:
+        raise ReportError(
+            header.filename,
+            f"Der Wert ist mit {len(text)} Zeichen zu lang für diese Spalte (höchstens "
+            f"{MAX_VALUE}).",
+            line=line,
+            column=header.name(index),
+        )
+    if len(values) >= MAX_DISTINCT:
+        raise ReportError(
+            header.filename,
+            f"Die Spalte hat mehr als {MAX_DISTINCT} verschiedene Werte: das ist kein "
+            "plausibler Amazon-Bericht.",
+            line=line,
+            column=header.name(index),
+        )
+    values.add(text)
+
+
 def irregular_row(
     row: list[str], header: Header, reader: Iterator[list[str]], line: int
 ) -> list[str] | None:

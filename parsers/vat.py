@@ -15,7 +15,15 @@ from .errors import ReportError
 from .records import VatTransaction
 from .settlement import _csv_error, money
 from .source import CHANGED, Source
-from .table import Cells, Header, check_blank_lines, irregular_row, is_blank, normalise
+from .table import (
+    Cells,
+    Header,
+    add_distinct,
+    check_blank_lines,
+    irregular_row,
+    is_blank,
+    normalise,
+)
 from .values import PLAIN_AMOUNT
 
 REQUIRED = (
@@ -117,6 +125,7 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
     plain, put_amount = PLAIN_AMOUNT.fullmatch, cells.amount.put
 
     types: dict[str, int] = {}
+    seen_types: set[str] = set()
     periods: set[str] = set()
     markets: set[str] = set()
     currencies: set[str] = set()
@@ -141,10 +150,14 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
                 if is_blank(row):
                     continue
                 ttype = _new_type(ttype, filename, line, header.name(i_type))
+                if ttype not in types:
+                    add_distinct(seen_types, ttype, header, line, i_type)
                 types[ttype] = types.get(ttype, 0) + 1
             rows += 1
-            periods.add(row[i_period])
-            markets.add(row[i_market])
+            if row[i_period] not in periods:
+                add_distinct(periods, row[i_period], header, line, i_period)
+            if row[i_market] not in markets:
+                add_distinct(markets, row[i_market], header, line, i_market)
             for index in (i_excl, i_vat, i_rate):
                 text = row[index]
                 if text and amount_get(text) is None and not plain(text):

@@ -475,3 +475,21 @@ def test_two_vat_reports_pasted_together_are_refused_at_the_second_header(tmp_pa
     error = refused(vat_with(tmp_path, lambda r: r.extend(rows[:4])))
     assert "zwei Berichte" in str(error)
     assert (error.line, error.column) == (21, "TRANSACTION_TYPE")
+
+
+def test_a_new_period_on_every_row_is_refused_before_memory_grows(tmp_path):
+    rows = vat_rows()
+    period = rows[0].index("ACTIVITY_PERIOD")
+    many = [[*rows[2][:period], f"2020-{i:05d}", *rows[2][period + 1 :]] for i in range(1200)]
+    error = refused(write(tmp_path, "vat.txt", Variant().render([rows[0], *many])))
+    assert "mehr als 1000 verschiedene Werte" in str(error)
+    assert (error.line, error.column) == (1002, "ACTIVITY_PERIOD")
+
+
+def test_an_overlong_marketplace_name_is_refused(tmp_path):
+    def long_name(rows):
+        rows[3][11] = "Amazon.de" * 100
+
+    error = refused(v2_with(tmp_path, long_name))
+    assert "zu lang" in str(error)
+    assert (error.line, error.column) == (4, "marketplace-name")
