@@ -16,12 +16,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 # Amazon writes money with at most two decimals; this shape is parsed without a call.
-PLAIN_AMOUNT = re.compile(r"[+-]?\d+(?:\.\d\d?)?", re.ASCII)
-_DECIMAL = re.compile(r"[+-]?\d+(?:[.,]\d+)?", re.ASCII)
+# Digits are bounded (15 before the mark, 12 after): a longer "amount" is no money, and
+# would cost memory in the caches and precision in the sums (28 digits).
+PLAIN_AMOUNT = re.compile(r"[+-]?\d{1,15}(?:\.\d\d?)?", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?\d{1,15}(?:[.,]\d{1,12})?", re.ASCII)
 # Thousands separators only appear together with the other decimal mark
 # ("1.234,56" / "1,234.56").
-_EU_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+", re.ASCII)
-_US_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+\.\d+", re.ASCII)
+_EU_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3}){1,4},\d{1,12}", re.ASCII)
+_US_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3}){1,4}\.\d{1,12}", re.ASCII)
 # One separator and three digits: "1.234" is 1234 in a German spreadsheet's
 # "#.##0" format and 1.234 otherwise; "1,234" the other way round. Amazon's amounts
 # have two decimals, so such a value only comes from a re-saved file, and guessing

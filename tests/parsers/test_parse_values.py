@@ -29,6 +29,8 @@ from parsers.values import AmbiguousAmount, parse_amount, parse_day, parse_insta
         ("1234.567", "1234.567"),
         ("12.3456", "12.3456"),
         ("-0,00", "-0.00"),
+        ("999999999999999.99", "999999999999999.99"),
+        ("-999.999.999.999.999,99", "-999999999999999.99"),
     ],
 )
 def test_amounts(text, value):
@@ -53,6 +55,9 @@ def test_amounts(text, value):
         "1.234,5.6",
         "12 34",
         "١٢",
+        "1" * 16,
+        "1." + "0" * 13,
+        "1" * 5000,
     ],
 )
 def test_not_amounts(text):
