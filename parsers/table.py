@@ -66,8 +66,8 @@ class Header:
 
 
 def is_blank(row: list[str]) -> bool:
-    # "\x1a" (Ctrl-Z) is the end-of-file mark old Windows tools append: nothing, too.
-    return not any(cell.strip() and cell.strip().strip("\x1a") for cell in row)
+    # A line of "\x1a" (Ctrl-Z), the end-of-file mark old Windows tools append: nothing.
+    return not any(cell.strip() for cell in row) or row == ["\x1a"]
 
 
 # A real report has a few blank lines at most (twice converted line ends, "\r\r\n",
