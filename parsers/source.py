@@ -12,6 +12,7 @@ import csv
 import errno
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -255,6 +256,36 @@ def locate_problem(source: Source) -> Problem | None:
                 )
             if not chunk:
                 return None
+
+
+# "ä" in UTF-8 read as Windows-1252 is "Ã¤": a Windows-1252 byte "Ã" followed by one of
+# 0x80-0xBF, which German Windows-1252 text does not contain.
+_UTF8_LETTER = re.compile(rb"\xc3[\x80-\xbf]")
+
+
+def _byte_breaks(data: bytes) -> int:
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def locate_utf8_letter(source: Source) -> Problem | None:
+    """Where a file read as Windows-1252 holds a UTF-8 encoded letter (two encodings mixed)."""
+    line, carry, current = 1, b"", b""
+    with open(source.path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            data = carry + chunk
+            found = _UTF8_LETTER.search(data)
+            # A trailing "\r" or "\xc3" may pair with the next chunk's first byte.
+            keep = 1 if not found and data[-1:] in (b"\r", b"\xc3") else 0
+            body = data[: found.start()] if found else data[: len(data) - keep]
+            carry = data[len(body) :] if not found else b""
+            line += _byte_breaks(body)
+            last = max(body.rfind(b"\n"), body.rfind(b"\r"))
+            current = body[last + 1 :] if last != -1 else (current + body)[: MAX_LINE + 1]
+            if found:
+                prefix = current.decode("cp1252", errors="replace")
+                column = None if line == 1 else _column_of(source, prefix)
+                return Problem(line, column, nul=False, after_text=True)
+    return None
 
 
 def unknown_encoding(source: Source) -> ReportError:
