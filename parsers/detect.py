@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import settlement, vat
 from .errors import ReportError
-from .source import Source, locate_problem, locate_utf8_letter, sniff, unknown_encoding
+from .source import Source, locate_problem, sniff, unknown_encoding
 from .table import Header, is_blank, normalise
 
 _NOT_AMAZON = (
@@ -95,17 +95,7 @@ def read_report(
             ) from None
     # Looked like UTF-8 at the start, but is not: Windows-1252, as EU documents are served.
     source = source.with_encoding("cp1252")
-    # Unless UTF-8 letters follow further down: two files of different encodings put
-    # together, whose „ä“ would silently become „Ã¤“.
-    if mixed := locate_utf8_letter(source):
-        raise ReportError(
-            source.filename,
-            "Die Datei mischt zwei Zeichenkodierungen (Windows-1252 und UTF-8): hier steht "
-            "ein Zeichen in UTF-8, weiter oben eines in Windows-1252. Bitte den Bericht "
-            "unverändert aus Seller Central hochladen.",
-            line=mixed.line,
-            column=mixed.column,
-        )
+    # (Should UTF-8 letters follow further down, reading it refuses the mixed file.)
     try:
         return _read(source)
     except UnicodeDecodeError:
