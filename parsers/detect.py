@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import settlement, vat
 from .errors import ReportError
-from .source import Source, locate_problem, sniff, unknown_encoding
+from .source import Source, locate_problem, mostly_utf8, sniff, unknown_encoding
 from .table import Header, is_blank, normalise
 
 _NOT_AMAZON = (
@@ -81,10 +81,14 @@ def read_report(
                 "Kopieren abgeschnitten. Bitte den Bericht erneut herunterladen.",
                 line=problem.line if problem else None,
             ) from None
-        # Only an ASCII beginning makes Windows-1252 the likely reading; after UTF-8
-        # umlauts, the byte is damage, and reading the file as Windows-1252 would turn
-        # every „ä“ into „Ã¤“ without a word.
-        if source.encoding != "utf-8" or problem is None or problem.after_text:
+        # After UTF-8 umlauts, an invalid byte is damage, and reading the file as
+        # Windows-1252 would turn every „ä“ into „Ã¤“ without a word; unless most of its
+        # letters are Windows-1252 (with a title holding a literal „Ã¤“ further up).
+        if (
+            source.encoding != "utf-8"
+            or problem is None
+            or (problem.after_text and mostly_utf8(source))
+        ):
             raise ReportError(
                 source.filename,
                 "Die Datei enthält Zeichen, die in ihrer Zeichenkodierung ungültig sind "
@@ -95,7 +99,6 @@ def read_report(
             ) from None
     # Looked like UTF-8 at the start, but is not: Windows-1252, as EU documents are served.
     source = source.with_encoding("cp1252")
-    # (Should UTF-8 letters follow further down, reading it refuses the mixed file.)
     try:
         return _read(source)
     except UnicodeDecodeError:

@@ -13,7 +13,7 @@ import errno
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -29,9 +29,6 @@ CHUNK = 256 * 1024
 MAX_LINE = 1024 * 1024
 csv.field_size_limit(MAX_LINE)
 
-# "ä" in UTF-8 read as Windows-1252 is "Ã¤": a Windows-1252 byte "Ã" followed by one of
-# 0x80-0xBF, which German Windows-1252 text does not contain.
-_UTF8_LETTER = re.compile(rb"\xc3[\x80-\xbf]")
 CHANGED = "Die Datei wurde nach dem Einlesen verändert. Bitte erneut hochladen."
 _NOT_TEXT = (
     (b"\x89PNG", "ist ein Bild (PNG), kein Amazon-Bericht."),
@@ -59,18 +56,15 @@ _NOT_TEXT = (
 class _HashingReader(io.RawIOBase):
     """A raw stream that feeds every byte it hands out into a SHA-256.
 
-    It also refuses, per chunk at C speed, NUL characters (csv reads them as text, so a
-    damaged file, a download padded with zero bytes, would import with odd values) and,
-    in a file read as Windows-1252, UTF-8 letters (two files of different encodings put
-    together, whose „ä“ would become „Ã¤“). The Source raises the ReportError.
+    It also refuses NUL characters, per chunk at C speed: csv reads them as text, so a
+    damaged file (a download padded with zero bytes, a NUL inside a transaction type)
+    would otherwise import silently with odd values. `on_nul` raises the ReportError.
     """
 
-    def __init__(self, raw: io.BufferedReader, source: Source) -> None:
+    def __init__(self, raw: io.BufferedReader, utf16: bool, on_nul: Callable[[], None]) -> None:
         self._raw = raw
-        self._utf16 = source.encoding.startswith("utf-16")
-        self._cp1252 = source.encoding == "cp1252"
-        self._on_nul = source.refuse_nul
-        self._on_utf8 = source.refuse_mixed
+        self._utf16 = utf16
+        self._on_nul = on_nul
         self._pos = 0
         self._last = b""
         self.sha256 = hashlib.sha256()
@@ -93,13 +87,6 @@ class _HashingReader(io.RawIOBase):
                 self._last = data[-1:]
             else:
                 has_nul = b"\x00" in data
-                # UTF-8 in a file read as Windows-1252 (find first: "Ã" is rare there).
-                if self._cp1252 and (
-                    (b"\xc3" in data and _UTF8_LETTER.search(data))
-                    or (self._last == b"\xc3" and 0x80 <= data[0] <= 0xBF)
-                ):
-                    self._on_utf8()
-                self._last = data[-1:]
             if has_nul:
                 self._on_nul()
             self._pos += len(data)
@@ -162,17 +149,6 @@ class Source:
             column=problem.column if problem else None,
         )
 
-    def refuse_mixed(self) -> None:
-        problem = locate_utf8_letter(self)
-        raise ReportError(
-            self.filename,
-            "Die Datei mischt zwei Zeichenkodierungen (Windows-1252 und UTF-8), etwa weil "
-            "zwei Dateien zusammengefügt wurden: hier steht ein Zeichen in UTF-8. Bitte den "
-            "Bericht unverändert aus Seller Central hochladen.",
-            line=problem.line if problem else None,
-            column=problem.column if problem else None,
-        )
-
     @contextmanager
     def rows(self) -> Iterator[tuple[Iterator[list[str]], _HashingReader]]:
         """Yield a csv.reader over the whole file and the hasher fed by it.
@@ -183,7 +159,7 @@ class Source:
         comma/semicolon separated (Seller Central's CSV, spreadsheet exports).
         """
         with open(self.path, "rb", buffering=0) as raw:
-            hashing = _HashingReader(raw, self)
+            hashing = _HashingReader(raw, self.encoding.startswith("utf-16"), self.refuse_nul)
             buffered = io.BufferedReader(hashing, CHUNK)
             text = io.TextIOWrapper(buffered, encoding=self.encoding, newline="")
             # readline with a limit cuts an endless line into pieces that csv reads as
@@ -282,29 +258,27 @@ def locate_problem(source: Source) -> Problem | None:
                 return None
 
 
-def _byte_breaks(data: bytes) -> int:
-    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 
 
-def locate_utf8_letter(source: Source) -> Problem | None:
-    """Where a file read as Windows-1252 holds a UTF-8 encoded letter (two encodings mixed)."""
-    line, carry, current = 1, b"", b""
+def mostly_utf8(source: Source) -> bool:
+    """Whether more of the file's letters are valid UTF-8 than not (the cold path).
+
+    A UTF-8 file with a damaged byte has many UTF-8 letters and one bad byte; a
+    Windows-1252 file may hold a UTF-8-looking pair (a product title with „Ã¤“ in
+    it) among many Windows-1252 letters.
+    """
+    sequences = invalid = 0
     with open(source.path, "rb") as f:
         while chunk := f.read(CHUNK):
-            data = carry + chunk
-            found = _UTF8_LETTER.search(data)
-            # A trailing "\r" or "\xc3" may pair with the next chunk's first byte.
-            keep = 1 if not found and data[-1:] in (b"\r", b"\xc3") else 0
-            body = data[: found.start()] if found else data[: len(data) - keep]
-            carry = data[len(body) :] if not found else b""
-            line += _byte_breaks(body)
-            last = max(body.rfind(b"\n"), body.rfind(b"\r"))
-            current = body[last + 1 :] if last != -1 else (current + body)[: MAX_LINE + 1]
-            if found:
-                prefix = current.decode("cp1252", errors="replace")
-                column = None if line == 1 else _column_of(source, prefix)
-                return Problem(line, column, nul=False, after_text=True)
-    return None
+            found = _UTF8_SEQUENCE.findall(chunk)
+            sequences += len(found)
+            high = len(chunk) - len(chunk.translate(None, _HIGH_BYTES))
+            invalid += high - sum(map(len, found))
+    return sequences > invalid
 
 
 def unknown_encoding(source: Source) -> ReportError:

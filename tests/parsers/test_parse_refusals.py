@@ -493,30 +493,3 @@ def test_an_overlong_marketplace_name_is_refused(tmp_path):
     error = refused(v2_with(tmp_path, long_name))
     assert "zu lang" in str(error)
     assert (error.line, error.column) == (4, "marketplace-name")
-
-
-def test_windows_1252_and_utf8_mixed_in_one_file_is_refused_where_utf8_starts(tmp_path):
-    lines = [Line(Decimal("1.00"), sku=f"SKU-{i:05d}") for i in range(1500)]
-    lines[1200] = Line(Decimal("1.00"), sku="Größe-1252")
-    lines[1400] = Line(Decimal("1.00"), sku="Größe-UTF8")
-    data = settlement_v2(Settlement(lines=tuple(lines)), Variant(newline="\r\n"))
-    data = data.replace("Größe-1252".encode(), "Größe-1252".encode("cp1252"))
-    assert data.index("Größe-1252".encode("cp1252")) > 64 * 1024
-
-    error = refused(write(tmp_path, "s.txt", data))
-
-    assert "mischt zwei Zeichenkodierungen" in str(error)
-    assert (error.line, error.column) == (1403, "sku")
-
-
-def test_utf8_after_windows_1252_from_the_first_lines_on_is_refused_too(tmp_path):
-    lines = [Line(Decimal("1.00"), sku=f"SKU-{i:05d}") for i in range(20)]
-    lines[0] = Line(Decimal("1.00"), sku="Größe-1252")
-    lines[10] = Line(Decimal("1.00"), sku="Größe-UTF8")
-    data = settlement_v2(Settlement(lines=tuple(lines)))
-    data = data.replace("Größe-1252".encode(), "Größe-1252".encode("cp1252"))
-
-    error = refused(write(tmp_path, "s.txt", data))
-
-    assert "mischt zwei Zeichenkodierungen" in str(error)
-    assert (error.line, error.column) == (13, "sku")

@@ -247,3 +247,15 @@ def test_a_dos_end_of_file_mark_after_the_last_line_is_ignored(tmp_path):
     report = read_report(write(tmp_path, "s.txt", data))
     assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
     assert len(list(report.lines())) == 153
+
+
+def test_windows_1252_file_with_a_literal_mojibake_title_is_still_windows_1252(tmp_path):
+    # A seller's SKU holding „Ã¤“ literally (a broken title upstream) comes before the
+    # first Windows-1252 umlaut: it looks like UTF-8 there, but the file is not.
+    lines = [Line(Decimal("1.00"), sku=f"Größe-{i}") for i in range(50)]
+    lines.insert(0, Line(Decimal("1.00"), sku="KÃ¤se"))
+    data = settlement_v2(Settlement(lines=tuple(lines)), Variant(encoding="cp1252"))
+
+    report = read_report(write(tmp_path, "s.txt", data))
+
+    assert [x.sku for x in report.lines()][:2] == ["KÃ¤se", "Größe-0"]
