@@ -301,6 +301,8 @@ def scan(
                 # Cold path: the summary row, a repeated header or summary, another settlement.
                 cell = row[i_sid].strip()
                 if is_blank(row):
+                    blank += 1
+                    check_blank_lines(blank, line, filename)
                     continue
                 if cell.lower() == "settlement-id":
                     pending_header = line

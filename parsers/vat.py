@@ -148,6 +148,8 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
                 types[ttype] += 1
             else:
                 if is_blank(row):
+                    blank += 1
+                    check_blank_lines(blank, line, filename)
                     continue
                 ttype = _new_type(ttype, filename, line, header.name(i_type))
                 if ttype not in types:

@@ -426,7 +426,7 @@ def test_an_unclosed_quote_is_reported_where_the_row_starts_not_at_the_end_of_th
     assert error.line == 3
 
 
-@pytest.mark.parametrize("ends", ["\n", "\r", "\r\n", " \n", "\t\n"])
+@pytest.mark.parametrize("ends", ["\n", "\r", "\r\n", " \n", "\t\n", "\t" * 23 + "\n"])
 def test_a_file_of_endless_blank_lines_is_refused_early(tmp_path, ends):
     header = "\t".join(settlement_v2_rows(SETTLEMENT)[0]) + "\n"
     error = refused(write(tmp_path, "s.txt", header + ends * 200_000))
@@ -493,3 +493,9 @@ def test_an_overlong_marketplace_name_is_refused(tmp_path):
     error = refused(v2_with(tmp_path, long_name))
     assert "zu lang" in str(error)
     assert (error.line, error.column) == (4, "marketplace-name")
+
+
+def test_a_vat_report_of_endless_rows_of_empty_cells_is_refused_early(tmp_path):
+    header = "\t".join(vat_rows()[0]) + "\n"
+    error = refused(write(tmp_path, "vat.txt", header + ("\t" * 91 + "\n") * 20_000))
+    assert "fast nur aus Leerzeilen" in str(error)
