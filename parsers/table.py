@@ -70,18 +70,21 @@ def is_blank(row: list[str]) -> bool:
     return not any(cell.strip() for cell in row) or row == ["\x1a"]
 
 
-# A real report has a few blank lines at most (twice converted line ends, "\r\r\n",
-# make every other line blank). Megabytes of nothing but line ends are hostile or
-# damaged, and would cost a second per million lines: refused early.
-MAX_BLANK_LINES = 10_000
+# A real report has few blank lines: twice converted line ends ("\r\r\n") make every
+# other line blank, a spreadsheet may export thousands of rows of empty cells after
+# the data. Hundreds of megabytes of nothing but line ends are hostile or damaged, and
+# would cost minutes (a second per million lines): refused once they are a million
+# and nine in ten of the lines read.
+MAX_BLANK_LINES = 1_000_000
 
 
 def check_blank_lines(blank: int, line: int, filename: str) -> None:
     """Refuse a file that is mostly blank lines (cold path: called per blank line)."""
     if blank > MAX_BLANK_LINES and blank * 10 > line * 9:
+        blank_de, line_de = (f"{n:,}".replace(",", ".") for n in (blank, line))
         raise ReportError(
             filename,
-            f"Die Datei besteht bis hierher fast nur aus Leerzeilen ({blank} von {line} Zeilen "
+            f"Die Datei besteht bis hierher fast nur aus Leerzeilen ({blank_de} von {line_de} Zeilen "
             "sind leer): "
             "sie ist beschädigt oder kein Amazon-Bericht. Bitte den Bericht erneut "
             "herunterladen.",

@@ -427,7 +427,8 @@ def test_an_unclosed_quote_is_reported_where_the_row_starts_not_at_the_end_of_th
 
 
 @pytest.mark.parametrize("ends", ["\n", "\r", "\r\n", " \n", "\t\n", "\t" * 23 + "\n"])
-def test_a_file_of_endless_blank_lines_is_refused_early(tmp_path, ends):
+def test_a_file_of_endless_blank_lines_is_refused_early(tmp_path, monkeypatch, ends):
+    monkeypatch.setattr("parsers.table.MAX_BLANK_LINES", 10_000)  # a million in real life
     header = "\t".join(settlement_v2_rows(SETTLEMENT)[0]) + "\n"
     error = refused(write(tmp_path, "s.txt", header + ends * 200_000))
     assert "fast nur aus Leerzeilen" in str(error)
@@ -495,7 +496,15 @@ def test_an_overlong_marketplace_name_is_refused(tmp_path):
     assert (error.line, error.column) == (4, "marketplace-name")
 
 
-def test_a_vat_report_of_endless_rows_of_empty_cells_is_refused_early(tmp_path):
+def test_a_vat_report_of_endless_rows_of_empty_cells_is_refused_early(tmp_path, monkeypatch):
+    monkeypatch.setattr("parsers.table.MAX_BLANK_LINES", 10_000)
     header = "\t".join(vat_rows()[0]) + "\n"
     error = refused(write(tmp_path, "vat.txt", header + ("\t" * 91 + "\n") * 20_000))
     assert "fast nur aus Leerzeilen" in str(error)
+
+
+def test_a_spreadsheets_thousands_of_empty_rows_after_the_data_are_read(tmp_path):
+    variant = Variant(delimiter=";", decimal=",", newline="\r\n")
+    rows = settlement_v2_rows(SETTLEMENT, variant) + [[""] * 24] * 30_000
+    report = read_report(write(tmp_path, "s.csv", variant.render(rows)))
+    assert report.reconciled and len(list(report.lines())) == 3
