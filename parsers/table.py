@@ -84,10 +84,9 @@ def check_blank_lines(blank: int, line: int, filename: str) -> None:
         blank_de, line_de = (f"{n:,}".replace(",", ".") for n in (blank, line))
         raise ReportError(
             filename,
-            f"Die Datei besteht bis hierher fast nur aus Leerzeilen ({blank_de} von {line_de} Zeilen "
-            "sind leer): "
-            "sie ist beschädigt oder kein Amazon-Bericht. Bitte den Bericht erneut "
-            "herunterladen.",
+            f"Die Datei besteht bis hierher fast nur aus Leerzeilen ({blank_de} von "
+            f"{line_de} Zeilen sind leer): sie ist beschädigt oder kein Amazon-Bericht. "
+            "Bitte den Bericht erneut herunterladen.",
             line=line,
         )
 
