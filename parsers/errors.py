@@ -6,10 +6,11 @@ from __future__ import annotations
 class ReportError(Exception):
     """A file that Kontor refuses, with a German message a seller understands.
 
-    `line` is the 1-based physical line of the file, `column` the header name as the
-    file spells it; both are None where they do not apply (an empty file, a
-    settlement that does not add up as a whole, ...). `str()` is the complete
-    message, naming the file, the line and the column.
+    `line` is the 1-based physical line of the file (of a row: the line where it
+    starts, as a quoted value may span lines; of a damaged byte: its own line),
+    `column` the header name as the file spells it; both are None where they do not
+    apply (an empty file, a settlement that does not add up as a whole, ...).
+    `str()` is the complete message, naming the file, the line and the column.
     """
 
     def __init__(
