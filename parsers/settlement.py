@@ -304,7 +304,7 @@ def scan(
                     blank += 1
                     check_blank_lines(blank, line, filename)
                     continue
-                if cell.lower() == "settlement-id":
+                if cell.lstrip("\ufeff").lower() == "settlement-id":  # a BOM: files put together
                     pending_header = line
                     continue
                 if row[i_total].strip():

@@ -259,3 +259,10 @@ def test_windows_1252_file_with_a_literal_mojibake_title_is_still_windows_1252(t
     report = read_report(write(tmp_path, "s.txt", data))
 
     assert [x.sku for x in report.lines()][:2] == ["KÃ¤se", "Größe-0"]
+
+
+def test_two_downloads_of_one_settlement_put_together_with_their_byte_order_marks(tmp_path):
+    data = settlement_v2(SAMPLE_V2, Variant(encoding="utf-8-sig", newline="\r\n"))
+    report = read_report(write(tmp_path, "s.txt", data + data))
+    assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
+    assert len(list(report.lines())) == 153
