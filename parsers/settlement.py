@@ -326,13 +326,16 @@ def scan(
                             line=line,
                             column=header.name(i_total),
                         )
+                    elif count == 0:
+                        pass  # repeated before any amount of its entry: the same entry
                     else:
                         duplicate_from = duplicate_from or pending_header or line
-                    if block is not None:
-                        close(block)
-                    block = _Block(pending_header or line)
+                    if block is None or count:
+                        if block is not None:
+                            close(block)
+                        block = _Block(pending_header or line)
+                        count, total = 0, Decimal(0)
                     pending_header = None
-                    count, total = 0, Decimal(0)
                 elif summary is None:
                     raise ReportError(
                         filename,

@@ -266,3 +266,12 @@ def test_two_downloads_of_one_settlement_put_together_with_their_byte_order_mark
     report = read_report(write(tmp_path, "s.txt", data + data))
     assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
     assert len(list(report.lines())) == 153
+
+
+def test_a_summary_row_repeated_right_away_is_the_same_entry(tmp_path):
+    rows = settlement_v2_rows(SAMPLE_V2)
+    for repeated in ([rows[1]], [rows[0], rows[1]]):
+        data = Variant().render([rows[0], rows[1], *repeated, *rows[2:]])
+        report = read_report(write(tmp_path, "s.txt", data))
+        assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
+        assert len(list(report.lines())) == 153
