@@ -40,11 +40,15 @@ _NOT_TEXT = (
         "aus Seller Central herunterladen.",
     ),
     (
-        b"PK\x03\x04",
+        (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"),
         "ist ein ZIP-Archiv oder eine Excel-Datei, kein Amazon-Bericht. Bitte den "
         "Bericht als TXT oder CSV hochladen (ein ZIP-Archiv vorher entpacken).",
     ),
     (b"\x1f\x8b", "ist gzip-komprimiert. Bitte die Datei vorher entpacken."),
+    (b"BZh", "ist bzip2-komprimiert. Bitte die Datei vorher entpacken."),
+    (b"\xfd7zXZ\x00", "ist xz-komprimiert. Bitte die Datei vorher entpacken."),
+    (b"7z\xbc\xaf\x27\x1c", "ist ein 7-Zip-Archiv. Bitte die Datei vorher entpacken."),
+    (b"Rar!\x1a\x07", "ist ein RAR-Archiv. Bitte die Datei vorher entpacken."),
     (
         b"\xd0\xcf\x11\xe0",
         "ist eine alte Excel-Datei (XLS), kein Amazon-Bericht. Bitte den "

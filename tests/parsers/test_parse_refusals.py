@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import lzma
 import re
 from decimal import Decimal
 
@@ -89,6 +91,11 @@ def test_file_of_blank_lines_is_empty(tmp_path):
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
         (b"PK\x03\x04\x14\x00\x06\x00", "ZIP-Archiv"),
         (gzip.compress(V1_SAMPLE.read_bytes()), "gzip"),
+        (bz2.compress(V1_SAMPLE.read_bytes()), "bzip2"),
+        (lzma.compress(V1_SAMPLE.read_bytes()), "xz"),
+        (b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(64), "7-Zip"),
+        (b"Rar!\x1a\x07\x01\x00" + bytes(64), "RAR"),
+        (b"PK\x05\x06" + bytes(18), "ZIP-Archiv"),
         (bytes(range(256)) * 4, "keine Textdatei"),
     ],
 )
