@@ -23,6 +23,7 @@ from .errors import ReportError
 
 SNIFF_BYTES = 64 * 1024
 CHUNK = 256 * 1024
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 # A real line is a few KiB. Capping lines (and so fields) keeps memory flat even
 # for a file that is one endless line of tabs.
@@ -203,13 +204,6 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def _first_line(text: str) -> str:
-    for i, ch in enumerate(text):
-        if ch in "\r\n":
-            return text[:i]
-    return text
-
-
 # Undecodable bytes become this lone surrogate while a problem is located: no strict
 # decode of UTF-8, Windows-1252 or UTF-16 can produce it.
 _MARK = "\udfff"
@@ -346,10 +340,15 @@ def sniff(path: Path, filename: str) -> Source:
 
     # Bytes invalid in the encoding are refused with their line when the rows are read.
     decoded = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
-    header = _first_line(decoded.lstrip("\ufeff"))
+    # The header is the first line with content: a file may start with blank lines or
+    # a spreadsheet's row of empty cells (`;;;`), which read_header skips as well.
+    lines = _LINE_BREAK.split(decoded.lstrip("\ufeff"))
+    filled = (i for i, text in enumerate(lines) if text.strip(' \t;,"'))
+    at = next(filled, 0)
+    header = lines[at]
     if any(ch in header for ch in "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f"):
         raise ReportError(
-            filename, "Die Datei ist keine Textdatei und damit kein Amazon-Bericht.", line=1
+            filename, "Die Datei ist keine Textdatei und damit kein Amazon-Bericht.", line=at + 1
         )
     counts = {d: header.count(d) for d in ("\t", ";", ",")}
     delimiter = max(counts, key=counts.__getitem__)
@@ -357,6 +356,7 @@ def sniff(path: Path, filename: str) -> Source:
         delimiter = "\t"  # a one-column file; detection refuses it with a clear message
     # Some tools quote the data but not the header: look at the first data line too
     # (its first cell, a settlement-id or an account id, never starts with a quote).
-    second = _first_line(decoded.lstrip("\ufeff")[len(header) :].lstrip("\r\n"))
+    following = next(filled, None)
+    second = lines[following] if following is not None else ""
     quoted = header.lstrip().startswith('"') or second.lstrip().startswith('"')
     return Source(path, filename, encoding, delimiter, quoted, header)

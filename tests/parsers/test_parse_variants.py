@@ -275,3 +275,24 @@ def test_a_summary_row_repeated_right_away_is_the_same_entry(tmp_path):
         report = read_report(write(tmp_path, "s.txt", data))
         assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
         assert len(list(report.lines())) == 153
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        Variant(delimiter=";", decimal=",", newline="\r\n", encoding="cp1252"),
+        Variant(delimiter=",", quoted=True),
+        Variant(encoding="utf-16"),
+    ],
+    ids=variant_id,
+)
+@pytest.mark.parametrize("before", ["\r\n", "\n\n", "{d}{d}{d}{d}\r\n", '""{d}""\n', "   \n"])
+def test_blank_lines_before_the_header_do_not_hide_the_separator(tmp_path, variant, before):
+    if '"' in before and not variant.quoted and variant.delimiter == "\t":
+        pytest.skip("quotes are text in a plain tab file")
+    text = variant.render(settlement_v2_rows(SAMPLE_V2, variant)).decode(variant.encoding)
+    before = before.format(d=variant.delimiter)  # a row of empty cells
+    data = (before + text.lstrip("\ufeff")).encode(variant.encoding)
+    report = read_report(write(tmp_path, "s.csv", data))
+    assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
+    assert len(list(report.lines())) == 153
