@@ -243,7 +243,14 @@ def _new_type(text: str, filename: str, line: int, column: str) -> str:
 
 def _check_currency(text: str, filename: str, line: int, header: Header, index: int) -> str:
     currency = text.strip()
-    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+    # Upper case as Amazon writes it: rows() passes the code on to the booking (WKZ),
+    # and "eur" would also open a second currency in the totals.
+    if (
+        len(currency) != 3
+        or not currency.isascii()
+        or not currency.isalpha()
+        or not currency.isupper()
+    ):
         raise ReportError(
             filename,
             f"„{text}“ ist kein Währungscode (erwartet z. B. „EUR“)."

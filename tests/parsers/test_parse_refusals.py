@@ -304,6 +304,7 @@ def test_bytes_invalid_in_every_accepted_encoding(tmp_path):
         ("EXPORT_OUTSIDE_EU", "MAYBE", "„MAYBE“ ist kein gültiger Wert"),
         ("TRANSACTION_CURRENCY_CODE", "", "Die Währung fehlt"),
         ("TRANSACTION_CURRENCY_CODE", "EURO", "kein Währungscode"),
+        ("TRANSACTION_CURRENCY_CODE", "eur", "kein Währungscode"),
         ("TRANSACTION_TYPE", "", "TRANSACTION_TYPE fehlt"),
     ],
 )
