@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from decimal import Decimal
 
 import pytest
@@ -296,3 +297,61 @@ def test_blank_lines_before_the_header_do_not_hide_the_separator(tmp_path, varia
     report = read_report(write(tmp_path, "s.csv", data))
     assert (report.line_count, report.sum_of_amounts) == (153, Decimal("1016.08"))
     assert len(list(report.lines())) == 153
+
+
+def german_excel(rows: list[list[str]]) -> list[list[str]]:
+    """What German Excel writes back: 1.234,56 and 0,19, dates TT.MM.JJJJ, `;;;` after."""
+    header = rows[0]
+    out = [[*header, "", "", ""]]
+    for row in rows[1:]:
+        cells = []
+        for name, cell in zip(header, row, strict=True):
+            if re.fullmatch(r"-?\d+\.\d+", cell):
+                if "RATE" in name:
+                    cell = cell.replace(".", ",")
+                else:
+                    whole, _, cents = f"{Decimal(cell):,.2f}".partition(".")
+                    cell = f"{whole.replace(',', '.')},{cents}"
+            elif re.fullmatch(r"\d\d-\d\d-\d{4}", cell):
+                cell = cell.replace("-", ".")
+            cells.append(cell)
+        out.append([*cells, "", "", ""])
+    return out
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        Variant(delimiter=";", encoding="cp1252", newline="\r\n"),  # "CSV (Trennzeichen-getrennt)"
+        Variant(delimiter="\t", encoding="utf-16", newline="\r\n"),  # "Unicode-Text"
+    ],
+    ids=variant_id,
+)
+def test_vat_report_as_german_excel_saves_it(tmp_path, variant):
+    rows = vat_rows()
+    sale = next(r for r in rows if r[4] == "SALE")
+    gross = rows[0].index("TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL")
+    sale[gross] = str(Decimal(sale[gross]) + 1000)  # to be written as 1.018,90
+    rows = german_excel(rows)
+    assert "1.018,90" in [c for r in rows for c in r]
+    text = variant.render(rows).decode(variant.encoding) + variant.newline  # a blank last line
+    data = text.encode(variant.encoding)
+
+    report = read_report(write(tmp_path, "vat.csv", data))
+
+    assert report.row_count == 285
+    assert report.to_json()["totals"] == {"EUR": {"SALE": "6938.45", "REFUND": "-1091.32"}}
+    parsed = list(report.rows())
+    assert {r.vat_rate for r in parsed if r.transaction_type == "SALE"} <= {
+        Decimal("0.19"),
+        Decimal("0.07"),
+        Decimal("0.2"),
+        Decimal("0.21"),
+        Decimal("0.1"),
+        Decimal("0.0"),
+        Decimal("0.23"),
+        Decimal("0.22"),
+        Decimal("0.25"),
+        Decimal("0"),
+    }
+    assert any("Hyaluronsäure" in r.item_description for r in parsed)
