@@ -221,6 +221,15 @@ def _new_type(text: str, filename: str, line: int, column: str) -> str:
     ttype = text.strip()
     if not ttype:
         raise ReportError(filename, "TRANSACTION_TYPE fehlt.", line=line, column=column)
+    if ttype.upper() in MONEY_TYPES and ttype not in MONEY_TYPES:
+        # An edited "Sale" would be an unknown type, and its revenue never booked.
+        raise ReportError(
+            filename,
+            f"„{ttype}“ ist kein Vorgang des Berichts; erwartet „{ttype.upper()}“ wie von "
+            "Amazon geschrieben.",
+            line=line,
+            column=column,
+        )
     if normalise(ttype) == "transaction-type":
         # Two reports pasted together. Not skipped as in a settlement: the VAT report
         # has no checksum, and the same month twice would book its revenue twice.

@@ -306,6 +306,8 @@ def test_bytes_invalid_in_every_accepted_encoding(tmp_path):
         ("TRANSACTION_CURRENCY_CODE", "EURO", "kein Währungscode"),
         ("TRANSACTION_CURRENCY_CODE", "eur", "kein Währungscode"),
         ("TRANSACTION_TYPE", "", "TRANSACTION_TYPE fehlt"),
+        ("TRANSACTION_TYPE", "Sale", "erwartet „SALE“"),
+        ("TRANSACTION_TYPE", "refund", "erwartet „REFUND“"),
     ],
 )
 def test_bad_cells_in_a_vat_report(tmp_path, column, value, words):
