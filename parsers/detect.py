@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import settlement, vat
 from .errors import ReportError
-from .source import Source, locate_problem, mostly_utf8, sniff, unknown_encoding
+from .source import Source, locate_problem, mostly_utf8, os_reason, sniff, unknown_encoding
 from .table import Header, is_blank, normalise
 
 _NOT_AMAZON = (
@@ -49,11 +49,16 @@ def _kind(header: Header, source: Source) -> str:
 
 
 def _read(source: Source) -> settlement.PayoutReport | vat.OrderReport:
-    with source.rows() as (reader, hashing):
-        header = read_header(source, reader)
-        kind = _kind(header, source)
-        module = settlement if kind == "payout" else vat
-        return module.scan(source, reader, header, hashing.sha256)
+    try:
+        with source.rows() as (reader, hashing):
+            header = read_header(source, reader)
+            kind = _kind(header, source)
+            module = settlement if kind == "payout" else vat
+            return module.scan(source, reader, header, hashing.sha256)
+    except OSError as exc:  # gone or unreadable since it was sniffed
+        raise ReportError(
+            source.filename, f"Die Datei kann nicht gelesen werden ({os_reason(exc)})."
+        ) from None
 
 
 def read_report(

@@ -21,7 +21,7 @@ from amazon_builders import (
     write,
 )
 
-from parsers import ReportError, read_report
+from parsers import ReportError, detect, read_report
 
 SETTLEMENT = Settlement(
     lines=(
@@ -518,3 +518,17 @@ def test_a_spreadsheets_thousands_of_empty_rows_after_the_data_are_read(tmp_path
     rows = settlement_v2_rows(SETTLEMENT, variant) + [[""] * 24] * 30_000
     report = read_report(write(tmp_path, "s.csv", variant.render(rows)))
     assert report.reconciled and len(list(report.lines())) == 3
+
+
+def test_a_file_removed_while_it_is_read_raises_only_report_error(tmp_path, monkeypatch):
+    path = write(tmp_path, "s.txt", settlement_v2(SETTLEMENT))
+    sniffed = detect.sniff
+
+    def sniff_then_remove(*args):
+        source = sniffed(*args)
+        path.unlink()
+        return source
+
+    monkeypatch.setattr(detect, "sniff", sniff_then_remove)
+    error = refused(path)
+    assert "kann nicht gelesen werden (sie existiert nicht)" in str(error)
