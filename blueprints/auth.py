@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from extensions import db, login_manager
 from forms.auth import EmptyForm, LoginForm, RegistrationForm
@@ -42,7 +44,10 @@ def login():
         if user is not None and user.is_locked(now):
             flash(LOCKED, "error")
         elif user is None or not user.is_active or not user.check_password(form.password.data):
-            if user is not None:
+            if user is None:
+                # Hash anyway, so the answer time does not tell which e-mails have an account.
+                check_password_hash(_dummy_hash(), form.password.data)
+            else:
                 user.record_failed_login(now)
                 db.session.commit()
             flash(LOGIN_FAILED, "error")
@@ -85,6 +90,11 @@ def register():
             flash("Willkommen bei Kontor! Legen Sie jetzt Ihren ersten Mandanten an.", "success")
             return redirect(url_for("clients.create"))
     return render_template("auth/register.html", form=form)
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash("no account has this password")
 
 
 def _registration_open() -> bool:
