@@ -278,19 +278,21 @@ def test_a_summary_row_repeated_right_away_is_the_same_entry(tmp_path):
         assert len(list(report.lines())) == 153
 
 
-@pytest.mark.parametrize(
-    "variant",
-    [
+BLANK_LINE_CASES = [
+    pytest.param(variant, before, id=f"{variant_id(variant)}-{before!r}")
+    for variant in (
         Variant(delimiter=";", decimal=",", newline="\r\n", encoding="cp1252"),
         Variant(delimiter=",", quoted=True),
         Variant(encoding="utf-16"),
-    ],
-    ids=variant_id,
-)
-@pytest.mark.parametrize("before", ["\r\n", "\n\n", "{d}{d}{d}{d}\r\n", '""{d}""\n', "   \n"])
+    )
+    for before in ("\r\n", "\n\n", "{d}{d}{d}{d}\r\n", '""{d}""\n', "   \n")
+    # In a plain tab file quotes are text, so '""' is no empty cell there.
+    if not ('"' in before and not variant.quoted and variant.delimiter == "\t")
+]
+
+
+@pytest.mark.parametrize(("variant", "before"), BLANK_LINE_CASES)
 def test_blank_lines_before_the_header_do_not_hide_the_separator(tmp_path, variant, before):
-    if '"' in before and not variant.quoted and variant.delimiter == "\t":
-        pytest.skip("quotes are text in a plain tab file")
     text = variant.render(settlement_v2_rows(SAMPLE_V2, variant)).decode(variant.encoding)
     before = before.format(d=variant.delimiter)  # a row of empty cells
     data = (before + text.lstrip("\ufeff")).encode(variant.encoding)
