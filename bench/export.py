@@ -5,8 +5,10 @@
 Both sides consume the same lazily generated bookings (two months, so the writer also splits
 files); the baseline writes each booking's values with str() through csv.writer into one file,
 Kontor formats and quotes the 125 columns, splits by period and encodes Windows-1252. The
-requirement: Kontor takes at most 3x the baseline's time. Memory is measured with tracemalloc in
-a second pass at N/10 and N: the peak must not grow with the number of bookings.
+requirement: Kontor takes at most 3x the baseline's time, judged on the writers alone (the time
+both spend generating the bookings is measured separately and subtracted). Memory is measured
+with tracemalloc in a second pass at N/10 and N: the peak must not grow with the number of
+bookings.
 Exit status 1 if either requirement fails.
 """
 
@@ -54,6 +56,14 @@ def bookings(n: int):
         )
 
 
+def generation_only(n: int) -> float:
+    """What both sides spend making the bookings; subtracted to compare the writers alone."""
+    start = time.perf_counter()
+    for _ in bookings(n):
+        pass
+    return time.perf_counter() - start
+
+
 def baseline(n: int, out: Path) -> float:
     """A bare csv.writer over the same rows: the values as str(), padded to 125 columns."""
     padding = [""] * 110
@@ -96,9 +106,12 @@ def main() -> int:
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
 
+    t_generate = generation_only(n)
     t_base = baseline(n, args.out)
     t_kontor, files = kontor(n, args.out)
     ratio = t_kontor / t_base
+    # The stricter reading: the writers alone, without the shared cost of making the bookings.
+    writer_ratio = (t_kontor - t_generate) / max(t_base - t_generate, 1e-9)
     start = time.perf_counter()
     valid = all(validate_file(f.path).ok for f in files)
     t_validate = time.perf_counter() - start
@@ -111,14 +124,16 @@ def main() -> int:
         "files": [[f.path.name, f.bookings] for f in files],
         "baseline_csv_writer_s": round(t_base, 2),
         "kontor_writer_s": round(t_kontor, 2),
+        "booking_generation_s": round(t_generate, 2),
         "ratio": round(ratio, 2),
+        "ratio_writers_only": round(writer_ratio, 2),
         "validator_s": round(t_validate, 2),
         "all_files_valid": valid,
         "peak_memory_bytes": {str(n // 10): peak_small, str(n): peak_full},
         "memory_flat": flat,
     }
     print(json.dumps(result, indent=2))
-    return 0 if ratio <= 3 and flat and valid else 1
+    return 0 if writer_ratio <= 3 and flat and valid else 1
 
 
 if __name__ == "__main__":
