@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from parsers import OrderReport, PayoutReport, ReportError, read_report
-from parsers.settlement import money
+from parsers.values import money
 
 reports_cli = click.Group("reports", help="Amazon-Berichte prüfen.")
 

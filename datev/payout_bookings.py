@@ -18,6 +18,7 @@ from datev.currency import BASE_CURRENCY, EcbRates, with_base_amounts
 from datev.granularity import Granularity, apply_granularity
 from datev.rules import DEBTOR, FX_DIFFERENCE, PAYOUT, REVENUE, UNMATCHED, RuleSet
 from parsers.records import SettlementLine, SettlementSummary
+from parsers.values import german_money
 
 
 def _line_bookings(
@@ -71,8 +72,9 @@ def _line_bookings(
         )
     if total != summary.total_amount:
         raise BookingError(
-            f"Abrechnung {ref}: die Summe der Beträge ({total}) weicht vom Auszahlungsbetrag "
-            f"({summary.total_amount} {summary.currency}) ab; die Datei ist unvollständig."
+            f"Abrechnung {ref}: die Summe der Beträge ({german_money(total)}) weicht vom "
+            f"Auszahlungsbetrag ({german_money(summary.total_amount)} {summary.currency}) ab; "
+            "die Datei ist unvollständig."
         )
     if summary.total_amount:
         # The payout leaves the clearing account: H when Amazon pays, S when it debits the seller.

@@ -36,7 +36,7 @@ from .errors import ReportError
 from .records import SettlementLine, SettlementSummary
 from .source import CHANGED, Source
 from .table import Cells, Header, add_distinct, check_blank_lines, irregular_row, is_blank
-from .values import PLAIN_AMOUNT
+from .values import PLAIN_AMOUNT, german_money, money
 
 SUMMARY_COLUMNS = (
     "settlement-id",
@@ -79,12 +79,7 @@ V1_AMOUNT_COLUMNS = (
     ("transaction-type", "other-amount", "other-transaction", ""),
 )
 
-CENT = Decimal("0.01")
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?E[+-]?\d+", re.ASCII | re.IGNORECASE)
-
-
-def money(value: Decimal) -> str:
-    return f"{value.quantize(CENT):f}" if value.as_tuple().exponent < -2 else f"{value:.2f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,8 +273,8 @@ def scan(
                 filename,
                 f"Die Abrechnung {sid} steht mehrfach in der Datei, aber der Eintrag ab Zeile "
                 f"{entry.line} weicht vom ersten ab ({entry.count} statt {first.count} Beträge, "
-                f"Summe {money(entry.total)} statt {money(first.total)}). Bitte den Bericht "
-                "erneut herunterladen.",
+                f"Summe {german_money(entry.total)} statt {german_money(first.total)}). Bitte den "
+                "Bericht erneut herunterladen.",
                 line=entry.line,
             )
 
@@ -417,10 +412,10 @@ def scan(
         raise ReportError(
             filename,
             f"Die Abrechnung geht nicht auf: die {first.count} Beträge ergeben "
-            f"{money(first.total)} {summary.currency}, total-amount nennt aber "
-            f"{money(summary.total_amount)} {summary.currency} (Differenz "
-            f"{money(summary.total_amount - first.total)}). Die Datei ist unvollständig oder "
-            "verändert; bitte den Bericht erneut herunterladen.",
+            f"{german_money(first.total)} {summary.currency}, total-amount nennt aber "
+            f"{german_money(summary.total_amount)} {summary.currency} (Differenz "
+            f"{german_money(summary.total_amount - first.total)}). Die Datei ist unvollständig "
+            "oder verändert; bitte den Bericht erneut herunterladen.",
             line=first.line,
             column=header.name(i_total),
         )

@@ -123,3 +123,16 @@ class Cache:
         if len(self._values) < self._limit:
             self._values[text] = value
         return value
+
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal) -> str:
+    """Two decimals with a point, as the JSON of `reports inspect` writes amounts."""
+    return f"{value.quantize(CENT):f}" if value.as_tuple().exponent < -2 else f"{value:.2f}"
+
+
+def german_money(value: Decimal) -> str:
+    """An amount as a German reader expects it in a message: 1.016,08."""
+    return f"{Decimal(money(value)):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from .errors import ReportError
 from .records import VatTransaction
-from .settlement import _csv_error, money
+from .settlement import _csv_error
 from .source import CHANGED, Source
 from .table import (
     Cells,
@@ -24,7 +24,7 @@ from .table import (
     is_blank,
     normalise,
 )
-from .values import PLAIN_AMOUNT
+from .values import PLAIN_AMOUNT, money
 
 REQUIRED = (
     "ACTIVITY_PERIOD",

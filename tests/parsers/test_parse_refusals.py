@@ -169,7 +169,8 @@ def test_settlement_that_does_not_add_up(tmp_path):
     s = Settlement(lines=SETTLEMENT.lines, total=Decimal("30.91"))
     error = refused(write(tmp_path, "s.txt", settlement_v2(s)))
     assert (error.line, error.column) == (2, "total-amount")
-    assert "30.90" in str(error) and "30.91" in str(error)
+    assert "ergeben 30,90 EUR" in str(error) and "nennt aber 30,91 EUR" in str(error)
+    assert "(Differenz 0,01)" in str(error)
     assert "geht nicht auf" in str(error)
 
 
