@@ -11,7 +11,9 @@ so "peak memory" is the peak RSS of a process that does nothing but that one pas
 is taken on CPU time, which a busy shared machine disturbs far less than wall time. Measured: a
 bare csv.reader pass (the baseline), `read_report` (the complete validating pass,
 what an upload costs) and `read_report` plus one full iteration of `lines()` /
-`rows()` (what building a booking batch costs: two passes, typed records).
+`rows()` (what building a booking batch costs: two passes, typed records). The
+limit of 2.5x applies to `read_report`, the pass that parses and checks every cell;
+the records pass alone is printed too.
 """
 
 from __future__ import annotations
@@ -165,8 +167,15 @@ def report_on(label: str, path: Path, repeat: int) -> bool:
     bare = measure("csv", path, repeat)
     read = measure("read", path, repeat)
     full = measure("full", path, repeat)
+    # The records pass alone: what lines()/rows() add after the validating pass.
+    records = {
+        "cpu": full["cpu"] - read["cpu"],
+        "seconds": full["seconds"] - read["seconds"],
+        "peak_mb": full["peak_mb"],
+    }
     # CPU time decides: on a shared machine wall time mostly measures the neighbours.
     ratio = read["cpu"] / bare["cpu"]
+    records_ratio = records["cpu"] / bare["cpu"]
     ok = ratio <= MAX_RATIO and max(read["peak_mb"], full["peak_mb"]) < MAX_PEAK_MB
     print(f"{label}: {path.name}, {size:.1f} MB, {read['count']:,} records")
     print("                               cpu s    wall s    peak RSS   cpu ratio")
@@ -174,15 +183,17 @@ def report_on(label: str, path: Path, repeat: int) -> bool:
         ("bare csv.reader pass", bare),
         ("read_report (validates)", read),
         ("read_report + lines()/rows()", full),
+        ("  lines()/rows() pass alone", records),
     ):
         print(
             f"  {name:<28} {m['cpu']:7.2f}   {m['seconds']:7.2f}   {m['peak_mb']:6.1f} MB"
             f"   {m['cpu'] / bare['cpu']:5.2f}x"
         )
     print(
-        f"  {'OK' if ok else 'FAILED'}: read_report {ratio:.2f}x a bare csv.reader pass "
-        f"(limit {MAX_RATIO}x), peak {max(read['peak_mb'], full['peak_mb']):.1f} MB "
-        f"(limit {MAX_PEAK_MB} MB)"
+        f"  {'OK' if ok else 'FAILED'}: read_report (parses and checks every cell) {ratio:.2f}x "
+        f"a bare csv.reader pass (limit {MAX_RATIO}x), peak "
+        f"{max(read['peak_mb'], full['peak_mb']):.1f} MB (limit {MAX_PEAK_MB} MB); "
+        f"the records pass alone {records_ratio:.2f}x"
     )
     return ok
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -43,7 +42,7 @@ def test_stock_movements_and_zero_rows_create_no_booking():
 
 
 def test_a_sale_without_any_date_is_refused_in_german():
-    row = replace(vat_row(2), transaction_complete_date=None, tax_calculation_date=None)
+    row = vat_row(2)._replace(transaction_complete_date=None, tax_calculation_date=None)
     with pytest.raises(BookingError, match="kein Datum"):
         _book([row])
 
