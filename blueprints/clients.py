@@ -74,21 +74,35 @@ def edit(client_id: int):
     client = get_client(client_id)
     form = ClientForm()
     if form.validate_on_submit():
+        ledger_before = (client.chart, client.account_length)
         form.fill_client(client)
-        if _save(form):
+        ledger_changed = (client.chart, client.account_length) != ledger_before
+        if _save(form, reset_rules_of=client if ledger_changed else None):
             flash(f"Mandant „{client.name}“ wurde gespeichert.", "success")
+            if ledger_changed:
+                flash(
+                    "Kontenrahmen oder Sachkontenlänge haben sich geändert: die Buchungsregeln "
+                    f"nutzen jetzt die Standardkonten des {client.chart} mit "
+                    f"{client.account_length}-stelligen Sachkonten.",
+                    "warning",
+                )
             return redirect(url_for("clients.show", client_id=client.id))
     elif not form.is_submitted():
         form.fill_from_client(client)
     return render_template("clients/form.html", form=form, client=client)
 
 
-def _save(form: ClientForm, new_client: Client | None = None) -> bool:
-    """Commit; a new client gets its default booking rules in the same transaction."""
+def _save(
+    form: ClientForm, new_client: Client | None = None, reset_rules_of: Client | None = None
+) -> bool:
+    """Commit; a new client gets its default booking rules in the same transaction, and a
+    client whose chart or account length changed gets them anew."""
     try:
         if new_client is not None:
             db.session.flush()  # the rule sets need the client's id
             rule_store.seed_client_rules(new_client)
+        if reset_rules_of is not None:
+            rule_store.reset_client_rules(reset_rules_of)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

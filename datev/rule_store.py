@@ -76,6 +76,24 @@ def seed_client_rules(client) -> list[BookingRuleSet]:
     return [seed_rule_set(client, integration) for integration in INTEGRATIONS]
 
 
+def reset_client_rules(client) -> list[BookingRuleSet]:
+    """Replace every rule set of `client` by the defaults of its current chart and account
+    length (the sets it has, per integration and marketplace, stay; their accounts change).
+
+    Needed when the chart or the account length changes: SKR03 accounts in an SKR04 ledger
+    would put every amount on a wrong account. The caller commits.
+    """
+    existing = db.session.scalars(sa.select(BookingRuleSet).filter_by(client_id=client.id)).all()
+    keys = [(row.integration, row.marketplace) for row in existing]
+    for row in existing:
+        db.session.delete(row)
+    db.session.flush()
+    for integration in INTEGRATIONS:
+        if (integration, WILDCARD) not in keys:
+            keys.append((integration, WILDCARD))
+    return [seed_rule_set(client, integration, marketplace) for integration, marketplace in keys]
+
+
 def _payout_row(rule: PayoutRule) -> BookingRule:
     return BookingRule(
         transaction_type=rule.transaction_type,

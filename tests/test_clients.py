@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import make_client, make_user
+from datev import rule_store
 from models import BookingRuleSet, Client
 
 VALID = {
@@ -113,6 +114,37 @@ def test_editing_a_client_shows_and_saves_its_data(client, auth, logged_in, db_s
     db_session.refresh(existing)
     assert existing.name == "Neuer Name"
     assert existing.chart == "SKR04"
+
+
+def test_changing_the_chart_resets_the_rules_to_the_new_charts_accounts(
+    client, auth, logged_in, db_session
+):
+    post_client(client, auth, "/clients/new", chart="SKR03", account_length="4")
+    stored = db_session.scalar(sa.select(Client))
+    rule_store.seed_rule_set(stored, "payout", "amazon.fr")
+    db_session.commit()
+    response = post_client(client, auth, f"/clients/{stored.id}/edit", chart="SKR04")
+    assert response.status_code == 302
+    assert "Standardkonten des SKR04" in client.get(response.headers["Location"]).text
+    db_session.expire_all()
+    sets = db_session.scalars(sa.select(BookingRuleSet).filter_by(client_id=stored.id)).all()
+    assert sorted((s.integration, s.marketplace) for s in sets) == [
+        ("order", "*"),
+        ("payout", "*"),
+        ("payout", "amazon.fr"),
+    ]
+    assert {s.clearing_account for s in sets} == {"18100"}  # SKR04 1810, five digits
+    book = rule_store.load_rule_book(stored.id, "payout").for_marketplace("amazon.de")
+    assert book.suspense_account == "13700"  # SKR04 Klärungskonto 1370
+
+
+def test_an_edit_that_keeps_the_ledger_keeps_the_rules(client, auth, logged_in, db_session):
+    post_client(client, auth, "/clients/new")
+    stored = db_session.scalar(sa.select(Client))
+    ids = set(db_session.scalars(sa.select(BookingRuleSet.id)))
+    response = post_client(client, auth, f"/clients/{stored.id}/edit", name="Anderer Name")
+    assert "Buchungsregeln" not in client.get(response.headers["Location"]).text
+    assert set(db_session.scalars(sa.select(BookingRuleSet.id))) == ids
 
 
 def test_an_invalid_edit_changes_nothing(client, auth, logged_in, db_session):
