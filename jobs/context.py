@@ -7,7 +7,7 @@ active (tests running a SimpleWorker in-process), the job runs in that one.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, has_app_context
 from rq.job import Job
 
 _worker_app: Flask | None = None
@@ -25,12 +25,11 @@ def _app_for_worker() -> Flask:
 class AppContextJob(Job):
     def perform(self):
         if has_app_context():
-            return self._perform_and_clean_up(current_app._get_current_object())
-        app = _app_for_worker()
-        with app.app_context():
-            return self._perform_and_clean_up(app)
+            return self._perform_and_clean_up()
+        with _app_for_worker().app_context():
+            return self._perform_and_clean_up()
 
-    def _perform_and_clean_up(self, app: Flask):
+    def _perform_and_clean_up(self):
         from extensions import db
 
         try:
