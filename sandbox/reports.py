@@ -2,12 +2,15 @@
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, g, request
 
 from sandbox.api import ApiError, invalid_input, operation, state
+from sandbox.sellers import derive
 from sandbox.state import KNOWN_REPORT_TYPES, RETENTION, SETTLEMENT_REPORT_TYPES, iso
 
 bp = Blueprint("reports", __name__, url_prefix="/reports/2021-06-30")
@@ -70,16 +73,28 @@ def list_parameter(name: str, max_items: int, allowed: set[str] | None = None) -
     return items
 
 
+def _token_signature(body: str) -> str:
+    key = derive(state().seed, "next-token-key")
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def encode_token(filters: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(filters).encode()).decode()
+    """An opaque nextToken: the filters of the listing, signed, so that a forged or altered
+    token is refused (400) like Amazon's, rather than failing inside the sandbox."""
+    body = base64.urlsafe_b64encode(json.dumps(filters).encode()).decode()
+    return f"{body}.{_token_signature(body)}"
 
 
 def decode_token(token: str) -> dict:
+    body, _, signature = token.strip().rpartition(".")
+    if not body or not hmac.compare_digest(signature, _token_signature(body)):
+        raise invalid_input("Invalid nextToken.")
     try:
-        filters = json.loads(base64.urlsafe_b64decode(token.encode()))
+        filters = json.loads(base64.urlsafe_b64decode(body.encode()))
     except (ValueError, binascii.Error):
         raise invalid_input("Invalid nextToken.") from None
-    if not isinstance(filters, dict) or "offset" not in filters:
+    if filters.get("seller") != g.seller.selling_partner_id:
+        # A token belongs to the listing (and the seller) it was issued for.
         raise invalid_input("Invalid nextToken.")
     return filters
 
@@ -88,7 +103,11 @@ def filters_from_query() -> dict:
     if "reportTypes" not in request.args:
         raise invalid_input("Either reportTypes or nextToken is required.")
     now = state().clock.now()
-    filters = {"reportTypes": list_parameter("reportTypes", 10), "offset": 0}
+    filters = {
+        "reportTypes": list_parameter("reportTypes", 10),
+        "offset": 0,
+        "seller": g.seller.selling_partner_id,
+    }
     if "processingStatuses" in request.args:
         filters["processingStatuses"] = list_parameter("processingStatuses", 100, STATUSES)
     if "marketplaceIds" in request.args:

@@ -1,5 +1,7 @@
 """Reports API 2021-06-30: paths, status codes, parameters and validation of the model."""
 
+import base64
+import json
 from datetime import datetime, timedelta
 from operator import itemgetter
 
@@ -68,6 +70,43 @@ def test_pages_follow_next_token_as_the_only_parameter(client, headers):
         collected += page["reports"]
         token = page.get("nextToken")
     assert [r["reportId"] for r in collected] == [r["reportId"] for r in everything]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        # Well-formed base64 JSON, but not a token the sandbox issued (once a 500).
+        base64.urlsafe_b64encode(b'{"offset": 0}').decode(),
+        base64.urlsafe_b64encode(b'{"offset": "x", "reportTypes": ["A"]}').decode(),
+        "!!!",
+        "",
+    ],
+)
+def test_a_forged_or_garbled_next_token_answers_400_not_500(client, headers, token):
+    response = client.get(REPORTS, query_string={"nextToken": token}, headers=headers)
+    assert response.status_code == 400
+    assert error(response)["code"] == "InvalidInput"
+
+
+def test_an_altered_next_token_answers_400(client, headers):
+    token = client.get(
+        REPORTS, query_string={"reportTypes": SETTLEMENT, "pageSize": 2}, headers=headers
+    ).get_json()["nextToken"]
+    body, _, signature = token.rpartition(".")
+    filters = json.loads(base64.urlsafe_b64decode(body))
+    altered = base64.urlsafe_b64encode(json.dumps({**filters, "pageSize": 100}).encode())
+    response = client.get(
+        REPORTS, query_string={"nextToken": f"{altered.decode()}.{signature}"}, headers=headers
+    )
+    assert response.status_code == 400
+
+
+def test_a_next_token_of_another_seller_answers_400(client, headers, api, state):
+    token = client.get(
+        REPORTS, query_string={"reportTypes": SETTLEMENT, "pageSize": 2}, headers=headers
+    ).get_json()["nextToken"]
+    response = api(state.sellers[1]).get(REPORTS, query_string={"nextToken": token})
+    assert response.status_code == 400
 
 
 def test_default_page_size_is_ten(client, headers):
