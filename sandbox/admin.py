@@ -26,8 +26,12 @@ def s3_error(status: int, code: str, message: str) -> Response:
 def download(document_id):
     """A pre-signed URL: no token, valid for 5 minutes, gzip-compressed Windows-1252 text."""
     sandbox = state()
+    content_encoding = request.args.get("response-content-encoding", "")
     verdict = sandbox.check_presigned(
-        document_id, request.args.get("X-Amz-Date", ""), request.args.get("X-Amz-Signature", "")
+        document_id,
+        request.args.get("X-Amz-Date", ""),
+        request.args.get("X-Amz-Signature", ""),
+        content_encoding,
     )
     if verdict == "invalid":
         return s3_error(
@@ -52,7 +56,12 @@ def download(document_id):
     body = sandbox.compress(found[1]())
     if sandbox.faults.take({"truncated_gzip"}, "downloadDocument", owner):
         body = body[: len(body) // 2]
-    return Response(body, headers={"Content-Type": "text/plain;charset=Cp1252"})
+    headers = {"Content-Type": "text/plain;charset=Cp1252"}
+    if content_encoding:
+        # Signed into the URL by getReportDocument?enableContentEncodingUrlHeader=true: HTTP
+        # clients then decompress by themselves. Without it S3 sends the gzip bytes as they are.
+        headers["Content-Encoding"] = content_encoding
+    return Response(body, headers=headers)
 
 
 @bp.before_request

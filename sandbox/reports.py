@@ -240,10 +240,14 @@ def cancel_report(report_id):
 @bp.get("/documents/<document_id>")
 @operation("getReportDocument")
 def get_report_document(document_id):
+    flag = request.args.get("enableContentEncodingUrlHeader", "false").strip().lower()
+    if flag not in ("true", "false"):
+        raise invalid_input("enableContentEncodingUrlHeader must be true or false.")
     found(state().find_document(document_id, g.seller), "Report document")
+    encoding = "gzip" if flag == "true" else ""
     return {
         "reportDocumentId": document_id,
-        "url": state().presign(request.host_url, document_id),
+        "url": state().presign(request.host_url, document_id, encoding),
         "compressionAlgorithm": "GZIP",
     }
 

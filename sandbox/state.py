@@ -436,22 +436,31 @@ class SandboxState:
 
     # -- pre-signed document URLs -------------------------------------------------------
 
-    def _url_signature(self, document_id: str, stamp: str) -> str:
+    def _url_signature(self, document_id: str, stamp: str, content_encoding: str = "") -> str:
         key = derive(self.seed, "url-key")
-        return hmac.new(key, f"{document_id}:{stamp}".encode(), hashlib.sha256).hexdigest()
+        message = f"{document_id}:{stamp}" + (f":{content_encoding}" if content_encoding else "")
+        return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
-    def presign(self, base_url: str, document_id: str) -> str:
+    def presign(self, base_url: str, document_id: str, content_encoding: str = "") -> str:
+        """A pre-signed URL; `content_encoding="gzip"` makes the download carry
+        `Content-Encoding: gzip` (S3's signed response-content-encoding override), as Amazon's
+        URLs do for getReportDocument?enableContentEncodingUrlHeader=true."""
         stamp = self.clock.now().strftime("%Y%m%dT%H%M%SZ")
+        override = f"&response-content-encoding={content_encoding}" if content_encoding else ""
+        signature = self._url_signature(document_id, stamp, content_encoding)
         return (
             f"{base_url.rstrip('/')}/_documents/{document_id}"
             f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={stamp}"
-            f"&X-Amz-Expires={int(DOCUMENT_URL_LIFETIME.total_seconds())}"
-            f"&X-Amz-SignedHeaders=host&X-Amz-Signature={self._url_signature(document_id, stamp)}"
+            f"&X-Amz-Expires={int(DOCUMENT_URL_LIFETIME.total_seconds())}{override}"
+            f"&X-Amz-SignedHeaders=host&X-Amz-Signature={signature}"
         )
 
-    def check_presigned(self, document_id: str, stamp: str, signature: str) -> str:
+    def check_presigned(
+        self, document_id: str, stamp: str, signature: str, content_encoding: str = ""
+    ) -> str:
         """Whether a pre-signed URL is "ok", "expired" or "invalid"."""
-        if not hmac.compare_digest(signature, self._url_signature(document_id, stamp)):
+        expected = self._url_signature(document_id, stamp, content_encoding)
+        if not hmac.compare_digest(signature, expected):
             return "invalid"
         try:
             signed = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)

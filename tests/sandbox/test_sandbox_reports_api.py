@@ -1,6 +1,7 @@
 """Reports API 2021-06-30: paths, status codes, parameters and validation of the model."""
 
 import base64
+import gzip
 import json
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -283,6 +284,39 @@ def test_report_document_is_a_presigned_gzip_url_valid_for_five_minutes(client, 
     expired = client.get(document["url"])
     assert expired.status_code == 403
     assert b"Request has expired" in expired.get_data()
+
+
+def test_a_document_url_sends_gzip_bytes_without_content_encoding_by_default(client, headers):
+    report = settlements(client, headers)[0]
+    url = client.get(
+        f"/reports/2021-06-30/documents/{report['reportDocumentId']}", headers=headers
+    ).get_json()["url"]
+    response = client.get(url)
+    # Amazon's default is Content-Encoding identity: a client must gunzip by itself.
+    assert "Content-Encoding" not in response.headers
+    assert response.get_data()[:2] == b"\x1f\x8b"
+
+
+def test_enable_content_encoding_url_header_makes_the_download_say_content_encoding_gzip(
+    client, headers
+):
+    report = settlements(client, headers)[0]
+    path = f"/reports/2021-06-30/documents/{report['reportDocumentId']}"
+    document = client.get(
+        path, query_string={"enableContentEncodingUrlHeader": "true"}, headers=headers
+    ).get_json()
+    assert document["compressionAlgorithm"] == "GZIP"
+    response = client.get(document["url"])
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(response.get_data()).startswith(b"settlement-id\t")
+    # The override is signed into the URL: dropping it breaks the signature, as on S3.
+    stripped = document["url"].replace("&response-content-encoding=gzip", "")
+    assert client.get(stripped).status_code == 403
+    wrong = client.get(
+        path, query_string={"enableContentEncodingUrlHeader": "maybe"}, headers=headers
+    )
+    assert wrong.status_code == 400
 
 
 def test_document_urls_need_their_signature_but_no_token(client, headers):
