@@ -8,6 +8,7 @@ requested reports, schedules, revocations) lives only as long as the process.
 import gzip
 import hashlib
 import hmac
+import json
 import secrets
 import threading
 import uuid
@@ -126,12 +127,25 @@ class RequestedReport:
         elif now >= ended:
             entry.status = self.outcome
             entry.processing_start, entry.processing_end = started, ended
-            if self.outcome == "DONE":
+            if self.outcome in ("DONE", "FATAL"):
+                # A FATAL report may carry a document too: one that explains the failure
+                # (developer docs, "Verify that report processing is complete"), not data.
                 entry.document_id = document_id_for(self.report_id)
         elif now >= started:
             entry.status = "IN_PROGRESS"
             entry.processing_start = started
         return entry
+
+
+def fatal_document(report: "RequestedReport") -> str:
+    """The document of a FATAL report: why it failed, as JSON, instead of report data."""
+    available = vat.available_from(report.month).date().isoformat()
+    return json.dumps(
+        {
+            "errorDetails": f"The report for {report.month:%Y-%m} is not available yet. "
+            f"Request it on or after {available}."
+        }
+    )
 
 
 @lru_cache(maxsize=16384)
@@ -425,6 +439,8 @@ class SandboxState:
             if seller not in (None, report.seller) or report.month is None:
                 continue
             if report.entry(now, self.time_scale).document_id == document_id:
+                if report.outcome == "FATAL":
+                    return report.seller, partial(fatal_document, report)
                 return report.seller, partial(
                     vat.render, self.seed, report.seller, report.month, self.first_index
                 )

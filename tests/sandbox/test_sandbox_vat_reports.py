@@ -1,6 +1,7 @@
 """GET_VAT_TRANSACTION_DATA: requested per month, processed over seconds, FATAL when too early,
 CANCELLED without data, and consistent with the settlements of the same orders."""
 
+import json
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -73,7 +74,22 @@ def test_a_month_requested_before_the_3rd_of_the_next_month_ends_fatal(api, sell
     clock.advance(10)
     report = status(api, seller, report_id)
     assert report["processingStatus"] == "FATAL"
-    assert "reportDocumentId" not in report
+
+
+def test_a_fatal_report_carries_a_document_that_explains_the_error_not_data(
+    api, seller, clock, client
+):
+    # Amazon: "FATAL - ... a reportDocumentId might be present. If present, the report
+    # represented by the reportDocumentId can explain why the report processing ended."
+    # A client must not take a reportDocumentId alone for "there is data".
+    report_id = request_vat(api, seller, dataStartTime="2026-11-01T00:00:00Z")
+    clock.advance(10)
+    report = status(api, seller, report_id)
+    assert report["processingStatus"] == "FATAL"
+    document = api(seller).get(f"/reports/2021-06-30/documents/{report['reportDocumentId']}")
+    assert document.status_code == 200
+    explanation = json.loads(download(client, document.get_json()["url"]))
+    assert "2026-12-03" in explanation["errorDetails"]
 
 
 def test_a_month_without_sales_ends_cancelled(api, state, clock):
