@@ -11,8 +11,13 @@ from sandbox.limits import USAGE_PLANS
 from sandbox.state import SandboxState
 
 QUOTA_EXCEEDED = "You exceeded your quota for the requested resource."
-# The x-amzn-RateLimit-Limit header appears on these statuses only (official models).
+# The x-amzn-RateLimit-Limit header appears on these statuses only (official models)...
 RATE_LIMIT_HEADER_STATUSES = {200, 201, 202, 204, 400, 404}
+# ... except where a model declares it on more (sellers.json: getMarketplaceParticipations
+# sends it on every answer but 403).
+RATE_LIMIT_HEADER_STATUSES_OF = {
+    "getMarketplaceParticipations": RATE_LIMIT_HEADER_STATUSES | {413, 415, 429, 500, 503},
+}
 
 
 class ApiError(Exception):
@@ -69,6 +74,15 @@ def operation(name: str):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(**kwargs):
+            response = answer(view, kwargs)
+            response.headers["x-amzn-RequestId"] = request_id()
+            if response.status_code in RATE_LIMIT_HEADER_STATUSES_OF.get(
+                name, RATE_LIMIT_HEADER_STATUSES
+            ):
+                response.headers["x-amzn-RateLimit-Limit"] = str(rate)
+            return response
+
+        def answer(view, kwargs):
             sandbox = state()
             seller, why = sandbox.access_token_seller(request.headers.get("x-amz-access-token"))
             seller_id = seller.selling_partner_id if seller else None
@@ -83,13 +97,9 @@ def operation(name: str):
                 return error_response(429, "QuotaExceeded", QUOTA_EXCEEDED)
             g.seller = seller
             try:
-                response = current_app.make_response(view(**kwargs))
+                return current_app.make_response(view(**kwargs))
             except ApiError as error:
-                response = error_response(error.status, error.code, error.message, error.details)
-            response.headers["x-amzn-RequestId"] = request_id()
-            if response.status_code in RATE_LIMIT_HEADER_STATUSES:
-                response.headers["x-amzn-RateLimit-Limit"] = str(rate)
-            return response
+                return error_response(error.status, error.code, error.message, error.details)
 
         return wrapper
 

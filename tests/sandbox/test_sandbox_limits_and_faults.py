@@ -8,6 +8,8 @@ import pytest
 from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 from sandbox_helpers import NOW, REPORTS, SETTLEMENT, token_for
 
+from sandbox.limits import Fault
+
 QUOTA = {
     "code": "QuotaExceeded",
     "message": "You exceeded your quota for the requested resource.",
@@ -211,3 +213,21 @@ def test_credentials_of_every_seeded_seller_are_listed(client, state):
         s.selling_partner_id for s in state.sellers
     ]
     assert set(listed[0]) >= {"client_id", "client_secret", "refresh_token", "marketplace_ids"}
+
+
+def test_marketplace_participations_carry_the_rate_limit_header_on_429_and_500_as_its_model_says(
+    client, headers, state
+):
+    # sellers.json declares x-amzn-RateLimit-Limit on every answer of
+    # getMarketplaceParticipations but 403; the Reports API only on 2xx, 400 and 404.
+    participations = "/sellers/v1/marketplaceParticipations"
+    for _ in range(15):
+        assert client.get(participations, headers=headers).status_code == 200
+    refused = client.get(participations, headers=headers)
+    assert refused.status_code == 429
+    assert refused.headers["x-amzn-RateLimit-Limit"] == "0.016"
+    state.faults.add(Fault(kind="500", operation="getMarketplaceParticipations", times=1))
+    failed = client.get(participations, headers=headers)
+    assert failed.status_code == 500
+    assert failed.headers["x-amzn-RateLimit-Limit"] == "0.016"
+    assert "x-amzn-RateLimit-Limit" not in client.get(participations).headers  # 403
