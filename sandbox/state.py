@@ -351,7 +351,9 @@ class SandboxState:
                             created,
                             p.start,
                             p.end,
-                            created - timedelta(minutes=3),
+                            # Amazon creates them already processed: created, started and
+                            # ended at one instant (never started before created).
+                            created,
                             created,
                             "DONE",
                             document_id=document_id_for(report_id),

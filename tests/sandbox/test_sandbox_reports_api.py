@@ -110,6 +110,27 @@ def test_a_next_token_of_another_seller_answers_400(client, headers, api, state)
     assert response.status_code == 400
 
 
+def test_no_report_starts_processing_before_it_was_created(client, headers, clock):
+    response = client.post(
+        REPORTS,
+        json={"reportType": VAT, "marketplaceIds": [DE], "dataStartTime": "2026-10-01T00:00:00Z"},
+        headers=headers,
+    )
+    assert response.status_code == 202
+    clock.advance(60)
+    reports = (
+        settlements(client, headers)
+        + client.get(REPORTS, query_string={"reportTypes": VAT}, headers=headers).get_json()[
+            "reports"
+        ]
+    )
+    for report in reports:
+        created = datetime.fromisoformat(report["createdTime"])
+        started = datetime.fromisoformat(report["processingStartTime"])
+        ended = datetime.fromisoformat(report["processingEndTime"])
+        assert created <= started <= ended <= clock.now(), report
+
+
 def test_default_page_size_is_ten(client, headers):
     body = client.get(REPORTS, query_string={"reportTypes": SETTLEMENT}, headers=headers).get_json()
     assert len(body["reports"]) == 10 and "nextToken" in body
