@@ -1,5 +1,6 @@
 """Login with Amazon's token endpoint and Seller Central's consent page (DESIGN §2.2)."""
 
+import secrets
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request
@@ -77,6 +78,8 @@ def token():
         if seller is None or sandbox.faults.take({"revoked_token"}, "token", seller_id):
             return invalid_grant("refresh_token")
         refresh_token = params["refresh_token"]
+    elif grant_type == "client_credentials":
+        return grantless_token(params.get("scope"))
     else:
         return lwa_error(
             400,
@@ -90,6 +93,27 @@ def token():
             "token_type": "bearer",
             "expires_in": 3600,
         }
+    )
+
+
+# Scopes of grantless operations (Notifications, Application Management).
+GRANTLESS_SCOPES = {
+    "sellingpartnerapi::notifications",
+    "sellingpartnerapi::client_credential:rotation",
+}
+
+
+def grantless_token(scope: str | None):
+    """A client_credentials grant: an access token for grantless operations only, no refresh
+    token. It is no seller's token, so the Reports and Sellers APIs refuse it (403)."""
+    if scope not in GRANTLESS_SCOPES:
+        return lwa_error(400, "invalid_scope", "The request has an invalid parameter : scope")
+    sandbox = state()
+    token = sandbox.signer.issue(
+        "Atc", {"c": sandbox.client_id, "scope": scope, "n": secrets.token_hex(4)}
+    )
+    return lwa_response(
+        {"access_token": token, "scope": scope, "token_type": "bearer", "expires_in": 3600}
     )
 
 

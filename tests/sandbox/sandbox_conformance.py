@@ -94,7 +94,24 @@ LWA_ERROR = {
 }
 
 
+# A client_credentials (grantless) grant: no refresh token, the scope instead.
+LWA_GRANTLESS = {
+    "type": "object",
+    "required": ["access_token", "token_type", "expires_in", "scope"],
+    "not": {"required": ["refresh_token"]},
+    "properties": {
+        "access_token": {"type": "string", "pattern": r"^Atc\|"},
+        "token_type": {"enum": ["bearer"]},
+        "expires_in": {"enum": [3600]},
+        "scope": {"type": "string"},
+    },
+}
+
+
 def check_lwa_response(response) -> None:
+    if response.status_code == 200 and "scope" in response.get_json():
+        Draft4Validator(LWA_GRANTLESS).validate(response.get_json())
+        return
     schema = LWA_SUCCESS if response.status_code == 200 else LWA_ERROR
     Draft4Validator(schema).validate(response.get_json())
 

@@ -142,6 +142,48 @@ def test_missing_parameters_and_unknown_grant_types_are_rejected(client, state):
     assert response.get_json()["error"] == "unsupported_grant_type"
 
 
+def test_client_credentials_grant_gives_a_grantless_token_that_the_reports_api_refuses(
+    client, state
+):
+    response = grant(
+        client, state, grant_type="client_credentials", scope="sellingpartnerapi::notifications"
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["scope"] == "sellingpartnerapi::notifications" and body["expires_in"] == 3600
+    assert "refresh_token" not in body
+    # A grantless token belongs to no seller: seller operations answer 403 Unauthorized.
+    refused = client.get(
+        REPORTS,
+        query_string={"reportTypes": SETTLEMENT},
+        headers={"x-amz-access-token": body["access_token"]},
+    )
+    assert refused.status_code == 403
+    assert refused.get_json()["errors"][0]["code"] == "Unauthorized"
+
+
+@pytest.mark.parametrize("scope", [None, "sellingpartnerapi::reports"])
+def test_client_credentials_grant_needs_a_grantless_scope(client, state, scope):
+    params = {"grant_type": "client_credentials"} | ({"scope": scope} if scope else {})
+    response = grant(client, state, **params)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_scope"
+
+
+def test_client_credentials_grant_needs_the_client_secret(client, state):
+    response = client.post(
+        "/auth/o2/token",
+        data={
+            "grant_type": "client_credentials",
+            "scope": "sellingpartnerapi::notifications",
+            "client_id": state.client_id,
+            "client_secret": "wrong",
+        },
+    )
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "invalid_client"
+
+
 def test_json_bodies_and_unknown_keys_are_accepted(client, state, seller):
     response = client.post(
         "/auth/o2/token",
