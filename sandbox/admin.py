@@ -43,11 +43,12 @@ def download(document_id):
     owner = found[0].selling_partner_id if found else None
     failure = inject_faults("downloadDocument", owner)
     if failure is not None:
-        return s3_error(
-            failure.status_code,
-            "InternalError" if failure.status_code == 500 else "SlowDown",
-            "Please try again.",
-        )
+        if failure.status_code == 500:
+            return s3_error(
+                500, "InternalError", "We encountered an internal error. Please try again."
+            )
+        # S3 throttles with 503 SlowDown; it never answers 429.
+        return s3_error(503, "SlowDown", "Please reduce your request rate.")
     expired = sandbox.faults.take({"expired_url"}, "downloadDocument", owner)
     if verdict == "expired" or expired:
         return s3_error(403, "AccessDenied", "Request has expired")

@@ -143,6 +143,14 @@ def test_download_faults_answer_like_s3(client, headers):
     assert response.mimetype == "application/xml"
 
 
+def test_throttled_downloads_answer_503_slow_down_as_s3_does_never_429(client, headers):
+    url = document_url(client, headers)
+    client.post("/_sandbox/faults", json={"kind": "429", "operation": "downloadDocument"})
+    response = client.get(url)
+    assert response.status_code == 503
+    assert b"<Code>SlowDown</Code>" in response.get_data()
+
+
 def test_revoked_token_fault_refuses_the_refresh_of_one_seller(client, state):
     target, other = state.sellers[0], state.sellers[1]
     client.post(
