@@ -147,3 +147,27 @@ def test_a_plain_requests_client_does_the_same(live, credentials):
         f"{live}/reports/2021-06-30/documents/{report['reportDocumentId']}", timeout=10
     ).json()
     assert "\tSALE\t" in gunzip_download(document["url"])
+
+
+def test_the_sdks_enable_content_encoding_url_header_lets_requests_decompress_by_itself(
+    live, credentials
+):
+    spapi = pytest.importorskip("spapi")
+    config = spapi.SPAPIConfig(
+        client_id=credentials["client_id"],
+        client_secret=credentials["client_secret"],
+        refresh_token=credentials["refresh_token"],
+        region="EU",
+    )
+    client = spapi.SPAPIClient(config, oauth_endpoint=f"{live}/auth/o2/token", endpoint=live)
+    reports = spapi.ReportsApi(client.api_client)
+    settlement = reports.get_reports(report_types=[SETTLEMENT], page_size=1).reports[0]
+    # The SDK sends the boolean as "True"; the URL then serves Content-Encoding: gzip, so
+    # requests hands out the text already decompressed (gunzipping it again would fail).
+    document = reports.get_report_document(
+        settlement.report_document_id, enable_content_encoding_url_header=True
+    )
+    assert document.compression_algorithm == "GZIP"
+    response = requests.get(document.url, timeout=10)
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.content.decode("cp1252").startswith("settlement-id\t")
