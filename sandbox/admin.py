@@ -4,6 +4,7 @@ S3) and /_sandbox, the control panel tests use to steer the clock, faults and re
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, jsonify, request
+from markupsafe import escape
 
 from sandbox.api import inject_faults, request_id, state
 from sandbox.limits import Fault
@@ -13,19 +14,36 @@ bp = Blueprint("admin", __name__)
 
 S3_ERROR = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
-    "<Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
+    "<Message>{message}</Message>{extra}<RequestId>{request_id}</RequestId></Error>"
 )
 
 
-def s3_error(status: int, code: str, message: str) -> Response:
-    body = S3_ERROR.format(code=code, message=message, request_id=request_id())
+def s3_error(status: int, code: str, message: str, extra: str = "") -> Response:
+    body = S3_ERROR.format(code=code, message=message, extra=extra, request_id=request_id())
     return Response(body, status=status, content_type="application/xml")
+
+
+def unsigned_amz_headers() -> list[str]:
+    """x-amz-* request headers a pre-signed URL (SignedHeaders=host) does not cover. S3 refuses
+    them, so a client must not send its SP-API headers (x-amz-access-token) to the URL."""
+    return sorted(
+        name.lower()
+        for name, _ in request.headers
+        if name.lower().startswith("x-amz-") and name.lower() != "x-amz-content-sha256"
+    )
 
 
 @bp.get("/_documents/<document_id>")
 def download(document_id):
     """A pre-signed URL: no token, valid for 5 minutes, gzip-compressed Windows-1252 text."""
     sandbox = state()
+    if "Authorization" in request.headers:
+        return s3_error(
+            400,
+            "InvalidArgument",
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+            "Signature query string parameter or the Authorization header should be specified",
+        )
     content_encoding = request.args.get("response-content-encoding", "")
     verdict = sandbox.check_presigned(
         document_id,
@@ -38,6 +56,14 @@ def download(document_id):
             403,
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided.",
+        )
+    unsigned = unsigned_amz_headers()
+    if unsigned:
+        return s3_error(
+            403,
+            "AccessDenied",
+            "There were headers present in the request which were not signed",
+            f"<HeadersNotSigned>{escape(', '.join(unsigned))}</HeadersNotSigned>",
         )
     found = sandbox.find_document(document_id)
     owner = found[0].selling_partner_id if found else None

@@ -350,6 +350,22 @@ def test_document_urls_need_their_signature_but_no_token(client, headers):
     assert client.get(tampered).status_code == 403
 
 
+def test_a_document_url_refuses_the_sp_api_headers_as_s3_does(client, headers):
+    # S3 refuses x-amz-* headers the pre-signed URL does not sign, and a second auth
+    # mechanism: a client must not reuse its SP-API session headers for the download.
+    report = settlements(client, headers)[0]
+    url = client.get(
+        f"/reports/2021-06-30/documents/{report['reportDocumentId']}", headers=headers
+    ).get_json()["url"]
+    refused = client.get(url, headers=headers)
+    assert refused.status_code == 403
+    assert b"<HeadersNotSigned>x-amz-access-token</HeadersNotSigned>" in refused.get_data()
+    both = client.get(url, headers={"Authorization": "Bearer Atza|x"})
+    assert both.status_code == 400
+    assert b"<Code>InvalidArgument</Code>" in both.get_data()
+    assert client.get(url, headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"}).status_code == 200
+
+
 def test_unknown_document_is_404(client, headers):
     response = client.get(
         "/reports/2021-06-30/documents/amzn1.spdoc.1.4.eu.nothing", headers=headers
