@@ -37,6 +37,21 @@ def batch_settings(client) -> BatchSettings:
     )
 
 
+# The accounts a rule set names besides its rules; the same names on RuleSet and the row.
+FIXED_ACCOUNTS = (
+    "clearing_account",
+    "debtor_account",
+    "transit_account",
+    "suspense_account",
+    "fx_gain_account",
+    "fx_loss_account",
+)
+
+
+def _fixed_accounts(source: RuleSet | BookingRuleSet) -> dict[str, str]:
+    return {name: getattr(source, name) for name in FIXED_ACCOUNTS}
+
+
 def seed_rule_set(client, integration: str, marketplace: str = WILDCARD) -> BookingRuleSet:
     """Add the SKR03/SKR04 default rules of `integration` for `marketplace`, or return the set
     that exists already (seeding twice changes nothing)."""
@@ -54,12 +69,7 @@ def seed_rule_set(client, integration: str, marketplace: str = WILDCARD) -> Book
         client_id=client.id,
         integration=integration,
         marketplace=marketplace,
-        clearing_account=defaults.clearing_account,
-        debtor_account=defaults.debtor_account,
-        transit_account=defaults.transit_account,
-        suspense_account=defaults.suspense_account,
-        fx_gain_account=defaults.fx_gain_account,
-        fx_loss_account=defaults.fx_loss_account,
+        **_fixed_accounts(defaults),
     )
     if integration == "payout":
         rows = [_payout_row(rule) for rule in defaults.payout_rules]
@@ -157,12 +167,7 @@ def to_rule_set(row: BookingRuleSet) -> RuleSet:
         )
     return RuleSet(
         marketplace=row.marketplace,
-        clearing_account=row.clearing_account,
-        debtor_account=row.debtor_account,
-        transit_account=row.transit_account,
-        suspense_account=row.suspense_account,
-        fx_gain_account=row.fx_gain_account,
-        fx_loss_account=row.fx_loss_account,
+        **_fixed_accounts(row),
         payout_rules=payout,
         order_rules=order,
     )
