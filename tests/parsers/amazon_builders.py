@@ -19,6 +19,21 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "amazon"
 V1_SAMPLE = FIXTURES / "settlement-v1-amazon-ca-24288684721.txt"
 VAT_SAMPLE = FIXTURES / "vat-transactions-2020-02-de-seller.txt"
 VAT_TESTCOMPANY = FIXTURES / "vat-transactions-testcompany-de.txt"
+# What `reports inspect --json` (and PayoutReport.to_json) must say about the V1 sample.
+V1_SAMPLE_JSON = {
+    "kind": "payout",
+    "format": "settlement-v1",
+    "settlement_id": "24288684721",
+    "currency": "CAD",
+    "start": "2025-08-14T22:07:18+00:00",
+    "end": "2025-08-28T22:07:19+00:00",
+    "deposit_date": "2025-08-30T22:07:19+00:00",
+    "total_amount": "1016.08",
+    "sum_of_amounts": "1016.08",
+    "reconciled": True,
+    "lines": 153,
+    "marketplaces": ["Amazon.ca", "Non-Amazon CA"],
+}
 
 V2_HEADER = [
     "settlement-id",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from amazon_builders import V1_SAMPLE, VAT_SAMPLE, write
+from amazon_builders import V1_SAMPLE, V1_SAMPLE_JSON, VAT_SAMPLE, write
 from click.testing import CliRunner
 
 from commands.reports import reports_cli
@@ -18,20 +18,7 @@ def test_inspect_json_of_a_payout():
     result = inspect(str(V1_SAMPLE), "--json")
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {
-        "kind": "payout",
-        "format": "settlement-v1",
-        "settlement_id": "24288684721",
-        "currency": "CAD",
-        "start": "2025-08-14T22:07:18+00:00",
-        "end": "2025-08-28T22:07:19+00:00",
-        "deposit_date": "2025-08-30T22:07:19+00:00",
-        "total_amount": "1016.08",
-        "sum_of_amounts": "1016.08",
-        "reconciled": True,
-        "lines": 153,
-        "marketplaces": ["Amazon.ca", "Non-Amazon CA"],
-    }
+    assert json.loads(result.stdout) == V1_SAMPLE_JSON
 
 
 def test_inspect_json_of_an_order_report():

@@ -8,9 +8,10 @@ from datetime import datetime
 
 import pytest
 import requests
+import spapi
 from sandbox_conformance import check_requests_response
 from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import NOW, SETTLEMENT, VAT
+from sandbox_helpers import NOW, SETTLEMENT, VAT, http_access_token
 from sandbox_server import serve
 
 from sandbox.clock import SandboxClock
@@ -38,19 +39,23 @@ def gunzip_download(url: str) -> str:
     return gzip.decompress(response.content).decode("cp1252")
 
 
-def test_amazons_sdk_lists_settlements_and_requests_polls_and_downloads_a_vat_report(
-    live, credentials
-):
-    spapi = pytest.importorskip("spapi")
-    from spapi.models.reports_v2021_06_30 import CreateReportSpecification
-
+def sdk_client(base_url: str, credentials: dict):
+    """Amazon's own SDK, pointed at the sandbox (it fetches its access token right here)."""
     config = spapi.SPAPIConfig(
         client_id=credentials["client_id"],
         client_secret=credentials["client_secret"],
         refresh_token=credentials["refresh_token"],
         region="EU",
     )
-    client = spapi.SPAPIClient(config, oauth_endpoint=f"{live}/auth/o2/token", endpoint=live)
+    return spapi.SPAPIClient(config, oauth_endpoint=f"{base_url}/auth/o2/token", endpoint=base_url)
+
+
+def test_amazons_sdk_lists_settlements_and_requests_polls_and_downloads_a_vat_report(
+    live, credentials
+):
+    from spapi.models.reports_v2021_06_30 import CreateReportSpecification
+
+    client = sdk_client(live, credentials)
     reports = spapi.ReportsApi(client.api_client)
 
     participations = spapi.SellersApi(client.api_client).get_marketplace_participations()
@@ -97,17 +102,7 @@ def test_a_plain_requests_client_does_the_same(live, credentials):
     """Every answer it gets is also checked against the official models."""
     api = requests.Session()
     api.hooks["response"].append(check_requests_response)
-    token = api.post(
-        f"{live}/auth/o2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": credentials["refresh_token"],
-            "client_id": credentials["client_id"],
-            "client_secret": credentials["client_secret"],
-        },
-        timeout=10,
-    ).json()["access_token"]
-    api.headers["x-amz-access-token"] = token
+    api.headers["x-amz-access-token"] = http_access_token(live, credentials, session=api)
     reports = f"{live}/reports/2021-06-30/reports"
 
     listed = api.get(reports, params={"reportTypes": SETTLEMENT, "pageSize": 100}, timeout=10)
@@ -152,14 +147,7 @@ def test_a_plain_requests_client_does_the_same(live, credentials):
 def test_the_sdks_enable_content_encoding_url_header_lets_requests_decompress_by_itself(
     live, credentials
 ):
-    spapi = pytest.importorskip("spapi")
-    config = spapi.SPAPIConfig(
-        client_id=credentials["client_id"],
-        client_secret=credentials["client_secret"],
-        refresh_token=credentials["refresh_token"],
-        region="EU",
-    )
-    client = spapi.SPAPIClient(config, oauth_endpoint=f"{live}/auth/o2/token", endpoint=live)
+    client = sdk_client(live, credentials)
     reports = spapi.ReportsApi(client.api_client)
     settlement = reports.get_reports(report_types=[SETTLEMENT], page_size=1).reports[0]
     # The SDK sends the boolean as "True"; the URL then serves Content-Encoding: gzip, so

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import NOW, VAT
+from sandbox_helpers import NOW, VAT, http_access_token
 from sandbox_server import serve
 
 from sandbox.clock import SandboxClock
@@ -14,24 +14,10 @@ from sandbox.clock import SandboxClock
 DE = "A1PA6795UKMFR9"
 
 
-def access_token(base_url: str, credentials: dict) -> str:
-    response = requests.post(
-        f"{base_url}/auth/o2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": credentials["refresh_token"],
-            "client_id": credentials["client_id"],
-            "client_secret": credentials["client_secret"],
-        },
-        timeout=10,
-    )
-    return response.json()["access_token"]
-
-
 def test_concurrent_create_reports_get_the_burst_exactly_and_distinct_ids():
     with serve({"SANDBOX_CLOCK": SandboxClock(NOW, frozen=True)}) as (base_url, _):
         credentials = requests.get(f"{base_url}/_sandbox/sellers", timeout=10).json()[0]
-        headers = {"x-amz-access-token": access_token(base_url, credentials)}
+        headers = {"x-amz-access-token": http_access_token(base_url, credentials)}
         body = {"reportType": VAT, "marketplaceIds": [DE], "dataStartTime": "2026-10-01T00:00:00Z"}
 
         def create(_):

@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import NOW, REPORTS, SETTLEMENT, token_for
+from sandbox_helpers import NOW, REPORTS, SETTLEMENT, refresh_grant, token_for
 
 from sandbox.limits import Fault
 
@@ -156,15 +156,7 @@ def test_revoked_token_fault_refuses_the_refresh_of_one_seller(client, state):
     client.post(
         "/_sandbox/faults", json={"kind": "revoked_token", "seller": target.selling_partner_id}
     )
-    response = client.post(
-        "/auth/o2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": state.seeded_refresh_token(target),
-            "client_id": state.client_id,
-            "client_secret": state.client_secret,
-        },
-    )
+    response = refresh_grant(client, state, target)
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_grant"
     assert token_for(client, state, other)
@@ -172,15 +164,7 @@ def test_revoked_token_fault_refuses_the_refresh_of_one_seller(client, state):
 
 def test_token_endpoint_can_fail_too(client, state, seller):
     client.post("/_sandbox/faults", json={"kind": "503", "operation": "token", "times": 1})
-    response = client.post(
-        "/auth/o2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": state.seeded_refresh_token(seller),
-            "client_id": state.client_id,
-            "client_secret": state.client_secret,
-        },
-    )
+    response = refresh_grant(client, state, seller)
     assert response.status_code == 503
     assert response.get_json()["error"] == "temporarily_unavailable"
 

@@ -4,14 +4,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import REPORTS, SETTLEMENT
+from sandbox_helpers import REPORTS, SETTLEMENT, grant, refresh_grant
 
 APPLICATION = "amzn1.sp.solution.kontor-sandbox-0001"
-
-
-def grant(client, state, **params):
-    data = {"client_id": state.client_id, "client_secret": state.client_secret, **params}
-    return client.post("/auth/o2/token", data=data)
 
 
 def consent_code(client, seller, redirect_uri="http://127.0.0.1:5000/amazon/callback"):
@@ -222,15 +217,7 @@ def test_tokens_survive_a_restart_with_the_same_seed(client, state, seller):
     from sandbox import create_sandbox_app
 
     again = create_sandbox_app({"SANDBOX_CLOCK": state.clock.now()})
-    response = again.test_client().post(
-        "/auth/o2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": state.seeded_refresh_token(seller),
-            "client_id": state.client_id,
-            "client_secret": state.client_secret,
-        },
-    )
+    response = refresh_grant(again.test_client(), state, seller)
     assert response.status_code == 200
 
 

@@ -8,10 +8,8 @@ import pytest
 from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 from sandbox_helpers import NOW, SETTLEMENT
 
+from parsers import read_report
 from sandbox import create_sandbox_app, vat
-
-parsers = pytest.importorskip("parsers", reason="parsers/ has not landed")
-read_report = parsers.read_report
 
 
 @pytest.fixture(scope="module")
