@@ -133,6 +133,9 @@ def money(value: Decimal) -> str:
     return f"{value.quantize(CENT):f}" if value.as_tuple().exponent < -2 else f"{value:.2f}"
 
 
+_GERMAN_SEPARATORS = str.maketrans(",.", ".,")
+
+
 def german_money(value: Decimal) -> str:
     """An amount as a German reader expects it in a message: 1.016,08."""
-    return f"{Decimal(money(value)):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"{value:,.2f}".translate(_GERMAN_SEPARATORS)
