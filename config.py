@@ -16,13 +16,6 @@ DEV_SECRET_KEY = "kontor-development-only-secret"  # noqa: S105 - refused outsid
 # A valid Fernet key for development only; production must set its own.
 DEV_TOKEN_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="  # noqa: S105
 
-# The application the local Amazon sandbox registers (sandbox/README.md).
-SANDBOX_APPLICATION = {
-    "SPAPI_CLIENT_ID": "amzn1.application-oa2-client.kontorsandbox0001",
-    "SPAPI_CLIENT_SECRET": "amzn1.oa2-cs.v1.kontor-sandbox-secret-0001",
-    "SPAPI_APPLICATION_ID": "amzn1.sp.solution.kontor-sandbox-0001",
-}
-
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a year of settlements of a large seller fits easily
 
 
@@ -58,7 +51,7 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
 
     sandbox = environ.get("SANDBOX_URL", "http://127.0.0.1:5001")
     # Outside production the SP-API application defaults to the sandbox's registered one.
-    app_defaults = {} if production else SANDBOX_APPLICATION
+    app_defaults = {} if production else sandbox_application()
     return {
         "KONTOR_ENV": env,
         "SECRET_KEY": secret_key or DEV_SECRET_KEY,
@@ -87,6 +80,17 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    }
+
+
+def sandbox_application() -> dict[str, str]:
+    """The SP-API application that the local Amazon sandbox registers (sandbox/README.md)."""
+    from sandbox.app import DEFAULTS
+
+    return {
+        "SPAPI_CLIENT_ID": DEFAULTS["SANDBOX_CLIENT_ID"],
+        "SPAPI_CLIENT_SECRET": DEFAULTS["SANDBOX_CLIENT_SECRET"],
+        "SPAPI_APPLICATION_ID": DEFAULTS["SANDBOX_APPLICATION_ID"],
     }
 
 
