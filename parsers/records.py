@@ -90,6 +90,10 @@ class VatTransaction(NamedTuple):
     buyer_vat_number_country: str
     seller_vat_number: str  # TRANSACTION_SELLER_VAT_NUMBER
     seller_vat_number_country: str
+    # The seller's own VAT ids in the departure and arrival countries: a stock transfer
+    # (FC_TRANSFER) is declared under them (innergemeinschaftliches Verbringen).
+    seller_depart_vat_number: str  # SELLER_DEPART_COUNTRY_VAT_NUMBER
+    seller_arrival_vat_number: str  # SELLER_ARRIVAL_COUNTRY_VAT_NUMBER
     export_outside_eu: bool
     vat_invoice_number: str
     invoice_url: str

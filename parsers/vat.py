@@ -66,6 +66,8 @@ TEXT_FIELDS = {
     "buyer_vat_number_country": "buyer-vat-number-country",
     "seller_vat_number": "transaction-seller-vat-number",
     "seller_vat_number_country": "transaction-seller-vat-number-country",
+    "seller_depart_vat_number": "seller-depart-country-vat-number",
+    "seller_arrival_vat_number": "seller-arrival-country-vat-number",
     "vat_invoice_number": "vat-inv-number",
     "invoice_url": "invoice-url",
     "tax_reporting_scheme": "tax-reporting-scheme",

@@ -113,6 +113,8 @@ def vat_row(
         buyer_vat_number_country=buyer_vat[:2],
         seller_vat_number=seller_vat,
         seller_vat_number_country=seller_vat[:2],
+        seller_depart_vat_number="",
+        seller_arrival_vat_number="",
         export_outside_eu=export,
         vat_invoice_number="",
         invoice_url=invoice_url,
