@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from datev import extf_format as fmt
+from datev.errors import DatevError
 from datev.extf_format import Col
 
 MAX_ISSUES = 200
@@ -50,7 +51,7 @@ class ValidationResult:
             self.truncated = True
 
 
-class ExtfValidationError(Exception):
+class ExtfValidationError(DatevError):
     """A generated file failed validation; str() lists the first findings in German."""
 
     def __init__(self, path: Path, result: ValidationResult) -> None:

@@ -22,6 +22,7 @@ from datetime import date
 from functools import lru_cache
 
 from datev.accounts import STANDARD_LENGTH, default_accounts
+from datev.errors import RulesMissing
 from datev.settings import Chart
 
 WILDCARD = "*"
@@ -172,7 +173,7 @@ class RuleBook:
             if rule_set.marketplace == WILDCARD:
                 fallback = rule_set
         if fallback is None:
-            raise LookupError(f"Keine Buchungsregeln für den Marktplatz {marketplace!r}.")
+            raise RulesMissing(f"Keine Buchungsregeln für den Marktplatz {marketplace!r}.")
         return fallback
 
 

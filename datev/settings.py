@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from datev.errors import DatevError
+
 Chart = Literal["SKR03", "SKR04"]
 
 
-class SettingsError(ValueError):
+class SettingsError(DatevError):
     """Invalid DATEV master data; the message is German and meant for the user."""
 
 
