@@ -15,14 +15,14 @@ from zipfile import BadZipFile
 
 import click
 
-from datev.bookings import BookingError
-from datev.currency import EcbRates, RateError
-from datev.export import ExportResult, export_settlement, export_vat_report
+from datev.currency import EcbRates
+from datev.errors import DatevError
+from datev.export import ExportResult, export_report
 from datev.extf_validator import ExtfValidationError
 from datev.granularity import Granularity
 from datev.rules import default_rule_book
-from datev.settings import BatchSettings, SettingsError, parse_fy_start
-from parsers import PayoutReport, ReportError, read_report
+from datev.settings import BatchSettings, parse_fy_start
+from parsers import ReportError, read_report
 
 datev_cli = click.Group("datev", help="DATEV-Buchungsstapel erzeugen.")
 
@@ -110,14 +110,14 @@ def convert_command(
                 f"In das Zielverzeichnis {out_dir} kann nicht geschrieben werden: {exc}"
             ) from None
         summary = _convert(reports, settings, mode, out_dir, written, rates)
-    except (Refused, ReportError, SettingsError, BookingError, RateError) as exc:
-        _remove(written)
-        click.echo(str(exc), err=True)
-        raise SystemExit(2) from None
     except ExtfValidationError as exc:  # a defect of Kontor, not of the input
         _remove(written)
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
+    except (Refused, ReportError, DatevError) as exc:
+        _remove(written)
+        click.echo(str(exc), err=True)
+        raise SystemExit(2) from None
     click.echo(json.dumps(summary, ensure_ascii=False))
 
 
@@ -141,23 +141,7 @@ def _convert(reports, settings, mode: Granularity, out_dir: Path, written, rates
     rule_book = default_rule_book(settings.chart, settings.account_length)
     results: list[ExportResult] = []
     for report in reports:
-        if isinstance(report, PayoutReport):
-            result = export_settlement(
-                report.summary,
-                report.lines(),
-                rule_book,
-                settings,
-                out_dir,
-                marketplace=report.marketplaces[0] if report.marketplaces else None,
-                granularity=mode,
-                rates=rates,
-            )
-        else:
-            name = "_".join([*report.activity_periods, report.sha256[:8]])
-            result = export_vat_report(
-                report.rows(), rule_book, settings, out_dir, name=name, granularity=mode,
-                rates=rates,
-            )  # fmt: skip
+        result = export_report(report, rule_book, settings, out_dir, granularity=mode, rates=rates)
         written += [f.path for f in result.files]
         results.append(result)
     summaries = [result.summary() for result in results]

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from datev.rules import WILDCARD, RuleBook, RuleSet, default_rule_book, default_rule_set
+from datev.settings import BatchSettings
 from models.base import UTCDateTime, db, utcnow
 
 if TYPE_CHECKING:
@@ -46,3 +48,21 @@ class Client(db.Model):
         if start > for_day:
             start = date(for_day.year - 1, self.fiscal_year_start_month, self.fiscal_year_start_day)
         return start
+
+    def batch_settings(self) -> BatchSettings:
+        """The DATEV master data a booking batch of this client needs."""
+        return BatchSettings(
+            berater=self.berater_nr,
+            mandant=self.mandant_nr,
+            chart=self.chart,
+            fy_start=(self.fiscal_year_start_month, self.fiscal_year_start_day),
+            account_length=self.account_length,
+        )
+
+    def default_rule_book(self) -> RuleBook:
+        """The default rules for this client's chart and account length (DESIGN.md §4)."""
+        return default_rule_book(self.chart, self.account_length)
+
+    def default_rule_set(self, marketplace: str = WILDCARD) -> RuleSet:
+        """The default rules of one marketplace, as `default_rule_book` composes them."""
+        return default_rule_set(self.chart, marketplace, self.account_length)
