@@ -20,6 +20,7 @@ from datev.errors import DatevError
 from datev.export import ExportResult, export_report
 from datev.extf_validator import ExtfValidationError
 from datev.granularity import Granularity
+from datev.limits import Chart
 from datev.rules import default_rule_book
 from datev.settings import BatchSettings, parse_fy_start
 from parsers import ReportError, read_report
@@ -39,12 +40,12 @@ def _number(name: str, value: str | None) -> int:
 
 def _settings(chart, berater, mandant, fy_start, account_length) -> BatchSettings:
     chart_name = (chart or "").strip().upper()
-    if chart_name not in ("SKR03", "SKR04"):
+    if chart_name not in tuple(Chart):
         raise Refused("Bitte den Kontenrahmen angeben: --chart skr03 oder --chart skr04.")
     return BatchSettings(
         berater=_number("Berater", berater),
         mandant=_number("Mandant", mandant),
-        chart=chart_name,
+        chart=Chart(chart_name),
         fy_start=parse_fy_start(fy_start),
         account_length=_number("Account-Length", account_length),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from datev.settings import Chart
+from datev.limits import STANDARD_ACCOUNT_LENGTH, Chart
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,7 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
 }
 
 
-STANDARD_LENGTH = 4
+STANDARD_LENGTH = STANDARD_ACCOUNT_LENGTH
 
 
 def default_accounts(chart: Chart, account_length: int = STANDARD_LENGTH) -> DefaultAccounts:

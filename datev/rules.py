@@ -1,7 +1,7 @@
 """Booking rules: which account and tax key each kind of amount goes to.
 
 Rules are plain immutable objects so the engine works without a database (the `datev convert`
-command uses `default_rule_book` directly); `datev.rule_store` loads the same objects from the
+command uses `default_rule_book` directly); `models.booking_rules` loads the same objects from the
 database for the web app.
 
 - Payout rules match (transaction-type, amount-type, amount-description) of a settlement line.

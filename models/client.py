@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from datev.limits import ACCOUNT_LENGTH, Chart
 from datev.rules import WILDCARD, RuleBook, RuleSet, default_rule_book, default_rule_set
 from datev.settings import BatchSettings
 from models.base import UTCDateTime, db, utcnow
@@ -15,16 +16,20 @@ from models.base import UTCDateTime, db, utcnow
 if TYPE_CHECKING:
     from models.user import Organisation
 
-CHARTS_OF_ACCOUNTS = ("SKR03", "SKR04")
-
 
 class Client(db.Model):
     __tablename__ = "clients"
     __table_args__ = (
         # One DATEV Mandant exists once per organisation, or batches would mix two ledgers.
         sa.UniqueConstraint("organisation_id", "berater_nr", "mandant_nr"),
-        sa.CheckConstraint("account_length BETWEEN 4 AND 8", name="account_length"),
-        sa.CheckConstraint("chart IN ('SKR03', 'SKR04')", name="chart"),
+        # The database keeps DATEV's limits too (datev.limits); the migration states them.
+        sa.CheckConstraint(
+            f"account_length BETWEEN {ACCOUNT_LENGTH.low} AND {ACCOUNT_LENGTH.high}",
+            name="account_length",
+        ),
+        sa.CheckConstraint(
+            "chart IN (" + ", ".join(f"'{chart}'" for chart in Chart) + ")", name="chart"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
