@@ -121,9 +121,7 @@ def development_defaults(environ: dict[str, str]) -> dict[str, str]:
 def check_production_environment(environ: dict[str, str]) -> None:
     """Refuse every missing, development or loopback value at once, each by its variable."""
     problems = [
-        f"{name} must be set in production (KONTOR_ENV=production)"
-        for name in PRODUCTION_REQUIRED
-        if not environ.get(name, "").strip()
+        f"{name} is not set" for name in PRODUCTION_REQUIRED if not environ.get(name, "").strip()
     ]
     if environ.get("SECRET_KEY") == DEV_SECRET_KEY:
         problems.append("SECRET_KEY is the development value; production needs its own")
@@ -135,7 +133,11 @@ def check_production_environment(environ: dict[str, str]) -> None:
             if problem:
                 problems.append(f"{name} {problem}")
     if problems:
-        raise ConfigError("Kontor does not start: " + "; ".join(problems) + ".")
+        raise ConfigError(
+            "Kontor does not start in production (KONTOR_ENV=production): "
+            + "; ".join(problems)
+            + "."
+        )
 
 
 def production_url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
