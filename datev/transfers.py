@@ -181,15 +181,14 @@ def _refusal(
         return NOT_EU, ""
     if "DE" not in (depart, arrival):
         return FOREIGN, ""
-    vat_id = ""
-    if depart == "DE":
-        vat_id = _own_vat_id(tx, arrival, own_vat_ids)
-        if not vat_id:
-            return f"{NO_OWN_VAT_ID} ({arrival})", ""
+    # The value first: a transfer without one needs the advisor whatever else is missing.
     if not transfer.quantity or transfer.quantity < 0:
         return NO_QUANTITY, ""
     if transfer.sku not in sku_costs:
         return UNVALUED, ""
+    vat_id = _own_vat_id(tx, arrival, own_vat_ids) if depart == "DE" else ""
+    if depart == "DE" and not vat_id:
+        return f"{NO_OWN_VAT_ID} ({arrival})", ""
     return "", vat_id
 
 

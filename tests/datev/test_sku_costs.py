@@ -15,7 +15,7 @@ from datev.sku_costs import SkuCostError, parse_sku_costs
         "sku;cost\nTASSE-01;3,125\nTELLER-02;1.234,50\n",
         "TASSE-01;3,125\r\nTELLER-02;1234,5\r\n",
         "sku,cost\nTASSE-01,3.125\nTELLER-02,1234.50\n",
-        "\ufeffSKU;Kosten\n\"TASSE-01\";3,125 €\nTELLER-02;\"1.234,50\"\n\n",
+        '\ufeffSKU;Kosten\n"TASSE-01";3,125 €\nTELLER-02;"1.234,50"\n\n',
     ],
 )
 def test_german_and_english_spreadsheets_give_the_same_decimals(text):

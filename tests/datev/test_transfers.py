@@ -153,6 +153,14 @@ def test_the_real_sample_lists_all_15_transfers_and_books_the_german_ones():
     assert sum(u.reason == FOREIGN for u in result.unbooked) == 11
 
 
+def test_without_a_cost_table_every_german_transfer_of_the_sample_is_unvalued():
+    result = transfer_bookings(read_report(SAMPLE).rows(), SKR03, {}, {})
+    assert result.bookings == []
+    directions = sorted((u.transfer.depart, u.transfer.arrival) for u in result.unvalued)
+    assert directions == [("DE", "PL"), ("PL", "DE"), ("SK", "DE"), ("SK", "DE")]
+    assert len(result.unbooked) == 15
+
+
 def test_export_writes_a_valid_balanced_verbringen_batch(tmp_path):
     rows = [transfer(2, arrival_vat=OWN_PL), transfer(3, quantity=1, arrival_vat=OWN_PL)]
     settings = BatchSettings(berater=1001, mandant=1)
