@@ -49,3 +49,15 @@ class SkuCost(db.Model):
     sku: Mapped[str] = mapped_column(sa.String(SKU_MAX_LENGTH))
     cost: Mapped[Decimal] = mapped_column(sa.Numeric(14, COST_SCALE))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+def own_vat_ids_of(client_id: int) -> dict[str, str]:
+    """Country -> the seller's VAT id there, as datev.transfers takes it."""
+    rows = db.session.scalars(sa.select(ClientVatId).filter_by(client_id=client_id))
+    return {row.country: row.vat_id for row in rows}
+
+
+def sku_costs_of(client_id: int) -> dict[str, Decimal]:
+    """SKU -> unit cost in EUR, as datev.transfers takes it."""
+    rows = db.session.scalars(sa.select(SkuCost).filter_by(client_id=client_id))
+    return {row.sku: row.cost for row in rows}
