@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from datev.accounts import DefaultAccounts
@@ -158,7 +158,7 @@ def transfer_bookings(
         if reason:
             result.unbooked.append(UnbookedTransfer(transfer, reason))
             continue
-        amount = (transfer.quantity * sku_costs[transfer.sku]).quantize(CENT)
+        amount = (transfer.quantity * sku_costs[transfer.sku]).quantize(CENT, ROUND_HALF_UP)
         if transfer.depart == "DE":
             result.bookings += _outbound(transfer, amount, vat_id, accounts)
         else:

@@ -59,6 +59,8 @@ class TestSitzlandAndKleinunternehmer:
         page = client.get(response.headers["Location"]).text
         assert "<dt>Sitzland</dt><dd>AT</dd>" in page
         assert "<dt>Kleinunternehmer</dt><dd>ja</dd>" in page
+        assert f'href="/clients/{stored.id}/vat-ids"' in page
+        assert f'href="/clients/{stored.id}/sku-costs"' in page
         edit = client.get(f"/clients/{stored.id}/edit").text
         assert '<option selected value="AT">Österreich (AT)</option>' in edit
         assert 'checked id="small_business"' in edit

@@ -55,6 +55,18 @@ def test_de_to_pl_is_an_igl_at_quantity_times_cost_with_the_own_pl_vat_id_in_40(
     assert result.unbooked == []
 
 
+def test_quantity_times_cost_is_rounded_commercially_to_cents():
+    rows = [
+        transfer(2, quantity=1, arrival_vat=OWN_PL),
+        transfer(3, quantity=3, arrival_vat=OWN_PL),
+    ]
+    result = transfer_bookings(rows, SKR03, {"TASSE-01": Decimal("0.125")}, {})
+    assert [b.amount for b in result.bookings if b.contra_account == "8125"] == [
+        Decimal("0.13"),  # 0.125: half up, not half even
+        Decimal("0.38"),  # 0.375
+    ]
+
+
 def test_the_pl_vat_id_comes_from_the_master_data_when_the_report_has_none():
     result = transfer_bookings([transfer(2)], SKR03, {"TASSE-01": Decimal(2)}, {"PL": OWN_PL})
     assert result.bookings[0].eu_country_vat_id == OWN_PL
