@@ -57,6 +57,7 @@ NO_OWN_VAT_ID = "nicht gebucht – eigene USt-IdNr. im Ankunftsland fehlt"
 FOREIGN = "nicht gebucht – zwischen zwei anderen Ländern, nicht in Deutschland steuerbar"
 NOT_EU = "nicht gebucht – kein Verbringen innerhalb der EU"
 SAME_COUNTRY = "nicht gebucht – innerhalb eines Landes, kein Verbringen"
+NO_COUNTRY = "nicht gebucht – Verbringen erklären: Abgangs- oder Ankunftsland fehlt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,8 @@ def _refusal(
 ) -> tuple[str, str]:
     """(reason, "") when the transfer is not booked; ("", own VAT id) when it is."""
     depart, arrival, day = transfer.depart, transfer.arrival, transfer.day
+    if not depart or not arrival:
+        return NO_COUNTRY, ""
     if depart == arrival:
         return SAME_COUNTRY, ""
     if not (in_eu(depart, day) and in_eu(arrival, day)):

@@ -13,6 +13,7 @@ from datev.accounts import default_accounts
 from datev.settings import BatchSettings
 from datev.transfers import (
     FOREIGN,
+    NO_COUNTRY,
     NO_OWN_VAT_ID,
     NOT_EU,
     UNVALUED,
@@ -146,6 +147,11 @@ def test_a_transfer_out_of_the_eu_is_not_an_intra_community_transfer():
         [transfer(5, "DE", "GB")], SKR03, {"TASSE-01": Decimal(2)}, {"GB": "GB123456789"}
     )
     assert result.bookings == [] and [u.reason for u in result.unbooked] == [NOT_EU]
+
+
+def test_a_transfer_without_a_country_is_listed_for_the_advisor():
+    result = transfer_bookings([transfer(6, "DE", "")], SKR03, {"TASSE-01": Decimal(2)}, {})
+    assert result.bookings == [] and [u.reason for u in result.unbooked] == [NO_COUNTRY]
 
 
 def test_other_rows_are_ignored():
