@@ -15,6 +15,7 @@ from zipfile import BadZipFile
 
 import click
 
+from commands.datev_transfers import TransferOptionError, add_transfers, read_transfer_options
 from datev.currency import EcbRates
 from datev.errors import DatevError
 from datev.export import ExportResult, export_report
@@ -75,6 +76,17 @@ def _granularity(value: str) -> Granularity:
     envvar="ECB_RATES_FILE",
     help="EZB-Kursdatei (eurofxref-hist.zip), z. B. die täglich aktualisierte von Kontor.",
 )
+@click.option(
+    "--sku-costs",
+    type=click.Path(path_type=Path),
+    help="CSV sku;cost mit den Kosten je Stück, um Verbringen (FC_TRANSFER) zu bewerten.",
+)
+@click.option(
+    "--vat-id",
+    "vat_ids",
+    multiple=True,
+    help="Eigene ausländische USt-IdNr., z. B. PL:PL5260250274 (mehrfach möglich).",
+)
 def convert_command(
     files,
     chart,
@@ -86,6 +98,8 @@ def convert_command(
     out_dir,
     refresh_rates,
     rates_file,
+    sku_costs,
+    vat_ids,
 ):
     """Wandelt Amazon-Berichte (Abrechnung, USt-Bericht) in DATEV-Buchungsstapel um."""
     written: list[Path] = []
@@ -103,6 +117,7 @@ def convert_command(
                 raise Refused(f"Die Datei {file} gibt es nicht.")
         # Every file is read and checked completely before the first batch is written.
         reports = [read_report(file) for file in files]
+        transfer_options = read_transfer_options(sku_costs, vat_ids)
         rates = _rates(refresh_rates, rates_file)
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -111,11 +126,12 @@ def convert_command(
                 f"In das Zielverzeichnis {out_dir} kann nicht geschrieben werden: {exc}"
             ) from None
         summary = _convert(reports, settings, mode, out_dir, written, rates)
+        add_transfers(summary, reports, transfer_options, settings, out_dir, written)
     except ExtfValidationError as exc:  # a defect of Kontor, not of the input
         _remove(written)
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
-    except (Refused, ReportError, DatevError) as exc:
+    except (Refused, ReportError, DatevError, TransferOptionError) as exc:
         _remove(written)
         click.echo(str(exc), err=True)
         raise SystemExit(2) from None

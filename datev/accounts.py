@@ -30,6 +30,12 @@ class DefaultAccounts:
     reimbursements: str
     fx_gain: str  # Erträge aus Kursdifferenzen
     fx_loss: str  # Aufwendungen aus Kursdifferenzen
+    # Stock transfers (innergemeinschaftliches Verbringen, datev/transfers.py): every transfer
+    # runs through a Verrechnungskonto that the neutralising entry brings back to zero.
+    transfer_clearing: str  # Sonstige Verrechnungskonten (Interimskonten)
+    transfer_supply: str  # igL by Verbringen: must reach UStVA Kz 41 and the ZM
+    transfer_acquisition: str  # igE 19 % Vorsteuer und 19 % Umsatzsteuer (Kz 89/61)
+    transfer_offset: str  # Wareneingang without tax: neutralises the P&L effect
 
 
 DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
@@ -50,6 +56,10 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         reimbursements="2700",
         fx_gain="2660",
         fx_loss="2150",
+        transfer_clearing="1792",
+        transfer_supply="8125",
+        transfer_acquisition="3425",
+        transfer_offset="3200",
     ),
     "SKR04": DefaultAccounts(
         debtor="10000",
@@ -68,6 +78,10 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         reimbursements="4830",
         fx_gain="4840",
         fx_loss="6880",
+        transfer_clearing="3630",
+        transfer_supply="4125",
+        transfer_acquisition="5425",
+        transfer_offset="5200",
     ),
 }
 

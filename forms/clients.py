@@ -7,11 +7,12 @@ import re
 from flask_wtf import FlaskForm
 from stdnum.eu import vat
 from stdnum.exceptions import ValidationError as VatValidationError
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from datev.limits import ACCOUNT_LENGTH, BERATER, MANDANT, Chart, NumberRange
+from forms.client_master_data import seat_choices
 
 SELLER_ID = re.compile(r"^A[0-9A-Z]{7,19}$")
 FISCAL_YEAR_START = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
@@ -67,6 +68,16 @@ class ClientForm(FlaskForm):
     amazon_seller_id = StringField(
         "Amazon Seller-ID", validators=[Optional()], description="optional, z. B. A2SC0NLSYTA68B"
     )
+    country = SelectField(
+        "Sitzland",
+        choices=seat_choices(),
+        default="DE",
+        description="wo der Händler ansässig ist (Gebührenregeln ab 08/2024)",
+        invalid_choice_message="Bitte wählen Sie ein Land aus der Liste.",
+    )
+    small_business = BooleanField(
+        "Kleinunternehmer (§ 19 UStG)", description="keine Vorsteuer auf den Buchungen"
+    )
 
     def validate_berater_nr(self, field):
         parse_whole_number(field.data, BERATER)
@@ -104,6 +115,8 @@ class ClientForm(FlaskForm):
         client.chart = self.chart.data
         client.vat_id = self.vat_id.data or None
         client.amazon_seller_id = self.amazon_seller_id.data or None
+        client.country = self.country.data
+        client.small_business = bool(self.small_business.data)
 
     def fill_from_client(self, client) -> None:
         self.name.data = client.name
@@ -116,3 +129,5 @@ class ClientForm(FlaskForm):
         self.chart.data = client.chart
         self.vat_id.data = client.vat_id or ""
         self.amazon_seller_id.data = client.amazon_seller_id or ""
+        self.country.data = client.country
+        self.small_business.data = client.small_business

@@ -30,6 +30,7 @@ class Client(db.Model):
         sa.CheckConstraint(
             "chart IN (" + ", ".join(f"'{chart}'" for chart in Chart) + ")", name="chart"
         ),
+        sa.CheckConstraint("length(country) = 2", name="country"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +44,10 @@ class Client(db.Model):
     chart: Mapped[str] = mapped_column(sa.String(5), default="SKR03")
     vat_id: Mapped[str | None] = mapped_column(sa.String(20))
     amazon_seller_id: Mapped[str | None] = mapped_column(sa.String(20))
+    # Sitzland (ISO code): the fee rules from 08/2024 depend on where the seller is established.
+    country: Mapped[str] = mapped_column(sa.String(2), default="DE", server_default="DE")
+    # Kleinunternehmer (§ 19 UStG): no Vorsteuer keys on the bookings.
+    small_business: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="clients")
