@@ -24,6 +24,16 @@ class DefaultAccounts:
     revenue_oss: str  # also other-EU-country taxable revenue
     revenue_ic_supply: str  # innergemeinschaftliche Lieferung
     revenue_export: str
+    # Nicht steuerbar (Kz 45): sales from stock outside the EU, exports from a foreign EU
+    # warehouse ("Erlöse aus im Drittland steuerbaren Leistungen, im Inland nicht steuerbar").
+    revenue_not_taxable: str
+    # B2B supply from a foreign EU warehouse: an individual account without UStVA/ZM function
+    # (the advisor creates it; JERA's "IGL aus EU-Lager" is the model).
+    revenue_ic_supply_foreign: str
+    foreign_vat: str  # "Umsatzsteuer aus im anderen EU-Land steuerpflichtigen Lieferungen"
+    # UK/CH VAT the seller collects itself: a liability abroad ("Steuerzahlungen an andere
+    # Länder" in SKR03); vom Steuerberater zu prüfen.
+    third_country_vat: str
     selling_fees: str
     fba_fees: str
     advertising: str
@@ -44,6 +54,10 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         revenue_oss="8320",
         revenue_ic_supply="8125",
         revenue_export="8120",
+        revenue_not_taxable="8338",
+        revenue_ic_supply_foreign="8126",
+        foreign_vat="1767",
+        third_country_vat="1754",
         selling_fees="4760",
         fba_fees="4780",
         advertising="4600",
@@ -62,6 +76,10 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         revenue_oss="4320",
         revenue_ic_supply="4125",
         revenue_export="4120",
+        revenue_not_taxable="4338",
+        revenue_ic_supply_foreign="4126",
+        foreign_vat="3817",
+        third_country_vat="3854",
         selling_fees="6770",
         fba_fees="6780",
         advertising="6600",

@@ -117,8 +117,9 @@ def test_an_oss_booking_names_the_arrival_country_by_its_iso_code(tmp_path):
 
 def test_a_pan_eu_sale_from_poland_to_czechia_before_oss_is_taxed_in_poland(tmp_path):
     # Below the Czech delivery threshold (2020) Amazon reports Poland as taxable jurisdiction:
-    # not German revenue, so 8320 without a German tax key, #40/#41 the Polish VAT, and #123
-    # the sender's Polish VAT id (DATEV: the sender's EU country by its VAT id).
+    # not German revenue, so net on 8320 with #40/#41 the Polish VAT and #123 the sender's
+    # Polish VAT id (DATEV: the sender's EU country by its VAT id), the Polish VAT on 1767;
+    # both against the Sammeldebitor under the order id, so it holds the gross 123.00.
     row = vat_row(
         2, day=date(2020, 2, 3), gross="123.00", net="100.00", rate="0.23", depart="PL",
         arrival="CZ", jurisdiction="POLAND", scheme="", responsibility="",
@@ -126,15 +127,13 @@ def test_a_pan_eu_sale_from_poland_to_czechia_before_oss_is_taxed_in_poland(tmp_
     )  # fmt: skip
     result = export_vat_report([row], BOOK, SETTINGS, tmp_path, name="pl-cz")
     assert validate_file(result.files[0].path).ok
-    fields = result.files[0].path.read_bytes().decode("cp1252").split("\r\n")[2].split(";")
-    assert (fields[0], fields[1], fields[6], fields[7], fields[8]) == (
-        "123,00",
-        '"S"',
-        "10000",
-        "8320",
-        '""',
-    )
-    assert (fields[39], fields[40], fields[122]) == ('"PL"', "23,00", '"PL5260001246"')
+    lines = result.files[0].path.read_bytes().decode("cp1252").split("\r\n")[2:-1]
+    rows = [line.split(";") for line in lines]
+    assert [(f[0], f[1], f[6], f[7], f[8], f[10]) for f in rows] == [
+        ("100,00", '"S"', "10000", "8320", '""', '"302-1111111-1111111"'),
+        ("23,00", '"S"', "10000", "1767", '""', '"302-1111111-1111111"'),
+    ]
+    assert (rows[0][39], rows[0][40], rows[0][122]) == ('"PL"', "23,00", '"PL5260001246"')
 
 
 def test_a_sale_leaving_germany_names_no_origin():
