@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from datev_builders import vat_row
@@ -15,6 +16,7 @@ from datev.granularity import Granularity
 from datev.order_bookings import vat_report_bookings
 from datev.rules import default_rule_book
 from datev.settings import BatchSettings
+from parsers import read_report
 
 BOOK = default_rule_book("SKR03")
 SETTINGS = BatchSettings(berater=1001, mandant=42)
@@ -139,3 +141,29 @@ def test_a_pan_eu_sale_from_poland_to_czechia_before_oss_is_taxed_in_poland(tmp_
 def test_a_sale_leaving_germany_names_no_origin():
     bookings, _ = _book([vat_row(2, scheme="UNION-OSS", arrival="FR", rate="0.2")])
     assert bookings[0].origin_vat_id == ""
+
+
+def test_the_real_pan_eu_sample_books_foreign_warehouse_sales_outside_the_german_returns():
+    # The review's figures (F3, F4) for the real 2020-02 report of a seller with PL/CZ/FR/ES
+    # warehouses: the PL -> AT Amazon Business supplies (247.90) leave 8125 for 8126, the local
+    # sales abroad are net on 8320 (1,091.26) with their foreign VAT on 1767 (232.00), and the
+    # Sammeldebitor still holds every row's gross amount.
+    report = read_report(Path("tests/fixtures/amazon/vat-transactions-2020-02-de-seller.txt"))
+    rows = list(report.rows())
+    bookings, totals = _book(rows)
+    by_account: dict[str, Decimal] = {}
+    for b in bookings:
+        by_account[b.contra_account] = by_account.get(b.contra_account, 0) - b.signed_amount
+    assert {k: v for k, v in by_account.items() if k != "1590"} == {
+        "8400": Decimal("-3305.87"),
+        "8320": Decimal("-1091.26"),
+        "1767": Decimal("-232.00"),
+        "8126": Decimal("-247.90"),
+    }
+    # from the Polish and the French warehouse, under the seller's VAT id there (#123)
+    origins = {b.origin_vat_id for b in bookings if b.contra_account == "8126"}
+    assert origins == {"PL5263266229", "FR17850992868"}
+    gross = sum(t.total_vat_incl for t in rows if t.transaction_type in ("SALE", "REFUND"))
+    assert totals.balances["10000"] == gross == Decimal("4847.13")
+    # the one refund without any rate or jurisdiction stays on the Klärungskonto
+    assert totals.unmatched == 1
