@@ -253,6 +253,16 @@ def default_order_rules(
         # accounts, which extract the VAT.
         OrderRule(t.DE_19, a.revenue_19, label="DE nach DE 19 % § 1 UStG"),
         OrderRule(t.DE_7, a.revenue_7, label="DE nach DE 7 % § 12 II UStG"),
+        # EU warehouse -> German consumer (PL -> DE; since 07/2021 § 3c UStG, before above the
+        # delivery threshold), German VAT in the German return; #123 names the departure
+        # country for its own return. Automatic accounts, gross (review F12, DATEV practice).
+        OrderRule(t.DE_19_FROM_EU, a.revenue_eu_to_de_19, label="EU-Lager nach DE 19 % § 3c"),
+        OrderRule(t.DE_7_FROM_EU, a.revenue_eu_to_de_7, label="EU-Lager nach DE 7 % § 3c"),
+        # DE -> DE to a business with a German VAT id at 0 %: the buyer owes the tax (§ 13b
+        # Abs. 2 Nr. 10 UStG: phones, tablets, consoles, chips from 5,000 EUR), Kz 60. Which
+        # § 13b case it is the advisor confirms (8337/4337 for other services).
+        OrderRule(t.DE_REVERSE_CHARGE, a.revenue_reverse_charge_de,
+                  label="DE nach DE § 13b II Nr. 10 (prüfen)"),
         # DE -> EU consumer, seller declares the arrival country's VAT in the OSS (§ 3c, § 18j
         # UStG): BU 240, #40 country, #41 rate.
         OrderRule(t.OSS_FROM_DE, a.revenue_oss, tax_key="240",

@@ -21,6 +21,13 @@ class TaxTreatment(StrEnum):
 
     DE_19 = "DE_19"  # taxable in Germany, 19 % (16 % in 07-12/2020)
     DE_7 = "DE_7"  # taxable in Germany, 7 % (5 % in 07-12/2020)
+    # Taxable in Germany, the goods from a foreign EU warehouse (PL -> DE distance sale):
+    # German VAT, and #123 names the departure country for its return.
+    DE_19_FROM_EU = "DE_19_FROM_EU"
+    DE_7_FROM_EU = "DE_7_FROM_EU"
+    # DE -> DE to a business with a German VAT id at 0 %: the buyer owes the tax (§ 13b Abs. 2
+    # Nr. 10 UStG, mobile phones, tablets, ...), the seller reports Kz 60.
+    DE_REVERSE_CHARGE = "DE_REVERSE_CHARGE"
     OSS_FROM_DE = "OSS_FROM_DE"  # § 3c UStG distance sale from DE, declared in the OSS
     OSS_FROM_EU = "OSS_FROM_EU"  # distance sale from a foreign EU warehouse, in the OSS
     IC_SUPPLY = "IC_SUPPLY"  # § 4 Nr. 1b / § 6a UStG from DE: Kz 41 and the German ZM
@@ -159,6 +166,22 @@ def _origin(tx: VatTransaction, depart: str, day: date | None) -> str:
     return seller if seller[:2] == eu_prefix(depart) else eu_prefix(depart)
 
 
+def _taxable_in_germany(
+    rate: Decimal | None, depart: str, origin: str, buyer_vat_id: str
+) -> Treatment:
+    from_abroad = bool(origin)  # a foreign EU warehouse: #123 names it
+    percent = _percent(rate)
+    if rate in (Decimal("0.19"), Decimal("0.16")):  # 16 %: 07-12/2020
+        name = TaxTreatment.DE_19_FROM_EU if from_abroad else TaxTreatment.DE_19
+        return Treatment(name, country="DE", rate_percent=percent, origin=origin)
+    if rate in (Decimal("0.07"), Decimal("0.05")):
+        name = TaxTreatment.DE_7_FROM_EU if from_abroad else TaxTreatment.DE_7
+        return Treatment(name, country="DE", rate_percent=percent, origin=origin)
+    if depart == "DE" and not rate and buyer_vat_id[:2] == "DE" and rate is not None:
+        return Treatment(TaxTreatment.DE_REVERSE_CHARGE, country="DE", vat_id=buyer_vat_id)
+    return Treatment(TaxTreatment.UNKNOWN, country="DE", rate_percent=percent)
+
+
 def derive_treatment(tx: VatTransaction) -> Treatment:
     """First match wins, the departure country first (§ 3 Abs. 6 UStG: a supply with
     transport takes place where the transport begins), as DESIGN.md §4 lists the cases."""
@@ -194,11 +217,7 @@ def derive_treatment(tx: VatTransaction) -> Treatment:
         tx.vat_calculation_imputation_country
     )
     if taxing == "DE":
-        if rate in (Decimal("0.19"), Decimal("0.16")):  # 16 %: 07-12/2020
-            return Treatment(TaxTreatment.DE_19, country="DE", rate_percent=_percent(rate))
-        if rate in (Decimal("0.07"), Decimal("0.05")):
-            return Treatment(TaxTreatment.DE_7, country="DE", rate_percent=_percent(rate))
-        return Treatment(TaxTreatment.UNKNOWN, country="DE", rate_percent=_percent(rate))
+        return _taxable_in_germany(rate, depart, origin, vat_id)
     if taxing and in_eu(taxing, day):
         return Treatment(
             TaxTreatment.EU_LOCAL, country=taxing, rate_percent=_percent(rate), origin=origin

@@ -57,6 +57,13 @@ from datev.tax_treatment import TaxTreatment, country_code, derive_treatment, va
         ({"rate": "0.21", "depart": "CZ", "arrival": "CZ", "jurisdiction": "CZECH REPUBLIC",
           "scheme": ""}, "EU_LOCAL", "CZ"),
         ({"rate": None, "jurisdiction": ""}, "UNKNOWN", "DE"),
+        # from a foreign EU warehouse to a German consumer: German VAT, the origin named
+        ({"rate": "0.19", "depart": "PL", "arrival": "DE", "seller_vat": "PL5263266229"},
+         "DE_19_FROM_EU", "DE"),
+        ({"rate": "0.07", "depart": "CZ", "arrival": "DE"}, "DE_7_FROM_EU", "DE"),
+        # DE -> DE to a German business at 0 %: § 13b Abs. 2 Nr. 10 UStG
+        ({"rate": "0.0", "buyer_vat": "DE123456789"}, "DE_REVERSE_CHARGE", "DE"),
+        ({"rate": "0.0"}, "UNKNOWN", "DE"),  # 0 % in Germany without a reason: the advisor
         # without the departure country nobody can say that the goods left Germany
         ({"rate": "0.0", "depart": "", "arrival": "CH", "export": True, "jurisdiction": ""},
          "UNKNOWN", "CH"),
@@ -69,9 +76,9 @@ def test_treatment(fields, name, country):
 
 def test_treatment_names_are_stable_because_rules_in_the_database_store_them():
     assert [t.value for t in TaxTreatment] == [
-        "DE_19", "DE_7", "OSS_FROM_DE", "OSS_FROM_EU", "IC_SUPPLY", "IC_SUPPLY_FOREIGN",
-        "EXPORT", "EXPORT_FROM_EU", "THIRD_COUNTRY", "MARKETPLACE_COLLECTED", "EU_LOCAL",
-        "UNKNOWN",
+        "DE_19", "DE_7", "DE_19_FROM_EU", "DE_7_FROM_EU", "DE_REVERSE_CHARGE", "OSS_FROM_DE",
+        "OSS_FROM_EU", "IC_SUPPLY", "IC_SUPPLY_FOREIGN", "EXPORT", "EXPORT_FROM_EU",
+        "THIRD_COUNTRY", "MARKETPLACE_COLLECTED", "EU_LOCAL", "UNKNOWN",
     ]  # fmt: skip
     assert max(len(vat_rule_name(t)) for t in TaxTreatment) <= 30  # booking_rules.treatment
 
