@@ -34,10 +34,11 @@ class DefaultAccounts:
     # UK/CH VAT the seller collects itself: a liability abroad ("Steuerzahlungen an andere
     # Länder" in SKR03); vom Steuerberater zu prüfen.
     third_country_vat: str
-    # Distance sales from a foreign EU warehouse into Germany: "Erlöse aus im Inland
-    # steuerpflichtigen EU-Lieferungen" 19 % / 7 % (automatic accounts, #123 the origin).
-    revenue_eu_to_de_19: str
-    revenue_eu_to_de_7: str
+    # "Erlöse aus im Inland steuerpflichtigen EU-Lieferungen" 19 % / 7 % (automatic accounts):
+    # distance sales from a foreign EU warehouse into Germany (#123 the origin), and DE -> EU
+    # below the delivery threshold before 07/2021.
+    revenue_de_eu_19: str
+    revenue_de_eu_7: str
     # Domestic B2B supplies under § 13b Abs. 2 Nr. 10 UStG (the buyer owes the tax), Kz 60.
     revenue_reverse_charge_de: str
     selling_fees: str
@@ -64,8 +65,8 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         revenue_ic_supply_foreign="8126",
         foreign_vat="1767",
         third_country_vat="1754",
-        revenue_eu_to_de_19="8315",
-        revenue_eu_to_de_7="8310",
+        revenue_de_eu_19="8315",
+        revenue_de_eu_7="8310",
         revenue_reverse_charge_de="8335",
         selling_fees="4760",
         fba_fees="4780",
@@ -89,8 +90,8 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         revenue_ic_supply_foreign="4126",
         foreign_vat="3817",
         third_country_vat="3854",
-        revenue_eu_to_de_19="4315",
-        revenue_eu_to_de_7="4310",
+        revenue_de_eu_19="4315",
+        revenue_de_eu_7="4310",
         revenue_reverse_charge_de="4335",
         selling_fees="6770",
         fba_fees="6780",

@@ -254,10 +254,12 @@ def default_order_rules(
         OrderRule(t.DE_19, a.revenue_19, label="DE nach DE 19 % § 1 UStG"),
         OrderRule(t.DE_7, a.revenue_7, label="DE nach DE 7 % § 12 II UStG"),
         # EU warehouse -> German consumer (PL -> DE; since 07/2021 § 3c UStG, before above the
-        # delivery threshold), German VAT in the German return; #123 names the departure
-        # country for its own return. Automatic accounts, gross (review F12, DATEV practice).
-        OrderRule(t.DE_19_FROM_EU, a.revenue_eu_to_de_19, label="EU-Lager nach DE 19 % § 3c"),
-        OrderRule(t.DE_7_FROM_EU, a.revenue_eu_to_de_7, label="EU-Lager nach DE 7 % § 3c"),
+        # delivery threshold), German VAT in the German return, #123 naming the departure
+        # country for its own return; or DE -> EU consumer below the delivery threshold
+        # (before 07/2021). "Im Inland steuerpflichtige EU-Lieferungen": automatic accounts,
+        # gross (review F12, DATEV practice after steuerberater-pressler).
+        OrderRule(t.DE_19_EU, a.revenue_de_eu_19, label="EU-Lieferung, in DE stpfl. 19 %"),
+        OrderRule(t.DE_7_EU, a.revenue_de_eu_7, label="EU-Lieferung, in DE stpfl. 7 %"),
         # DE -> DE to a business with a German VAT id at 0 %: the buyer owes the tax (§ 13b
         # Abs. 2 Nr. 10 UStG: phones, tablets, consoles, chips from 5,000 EUR), Kz 60. Which
         # § 13b case it is the advisor confirms (8337/4337 for other services).

@@ -21,10 +21,11 @@ class TaxTreatment(StrEnum):
 
     DE_19 = "DE_19"  # taxable in Germany, 19 % (16 % in 07-12/2020)
     DE_7 = "DE_7"  # taxable in Germany, 7 % (5 % in 07-12/2020)
-    # Taxable in Germany, the goods from a foreign EU warehouse (PL -> DE distance sale):
-    # German VAT, and #123 names the departure country for its return.
-    DE_19_FROM_EU = "DE_19_FROM_EU"
-    DE_7_FROM_EU = "DE_7_FROM_EU"
+    # Taxable in Germany, the goods crossing an EU border: from a foreign EU warehouse to a
+    # German consumer (PL -> DE distance sale; #123 names the departure country for its
+    # return), or from Germany to an EU consumer below the delivery threshold (before 07/2021).
+    DE_19_EU = "DE_19_EU"
+    DE_7_EU = "DE_7_EU"
     # DE -> DE to a business with a German VAT id at 0 %: the buyer owes the tax (§ 13b Abs. 2
     # Nr. 10 UStG, mobile phones, tablets, ...), the seller reports Kz 60.
     DE_REVERSE_CHARGE = "DE_REVERSE_CHARGE"
@@ -167,15 +168,21 @@ def _origin(tx: VatTransaction, depart: str, day: date | None) -> str:
 
 
 def _taxable_in_germany(
-    rate: Decimal | None, depart: str, origin: str, buyer_vat_id: str
+    rate: Decimal | None,
+    depart: str,
+    arrival: str,
+    day: date | None,
+    origin: str,
+    buyer_vat_id: str,
 ) -> Treatment:
-    from_abroad = bool(origin)  # a foreign EU warehouse: #123 names it
+    # Across an EU border: from a foreign EU warehouse (#123 names it) or to an EU country.
+    eu_supply = bool(origin) or (depart == "DE" and arrival != "DE" and in_eu(arrival, day))
     percent = _percent(rate)
     if rate in (Decimal("0.19"), Decimal("0.16")):  # 16 %: 07-12/2020
-        name = TaxTreatment.DE_19_FROM_EU if from_abroad else TaxTreatment.DE_19
+        name = TaxTreatment.DE_19_EU if eu_supply else TaxTreatment.DE_19
         return Treatment(name, country="DE", rate_percent=percent, origin=origin)
     if rate in (Decimal("0.07"), Decimal("0.05")):
-        name = TaxTreatment.DE_7_FROM_EU if from_abroad else TaxTreatment.DE_7
+        name = TaxTreatment.DE_7_EU if eu_supply else TaxTreatment.DE_7
         return Treatment(name, country="DE", rate_percent=percent, origin=origin)
     if depart == "DE" and not rate and buyer_vat_id[:2] == "DE" and rate is not None:
         return Treatment(TaxTreatment.DE_REVERSE_CHARGE, country="DE", vat_id=buyer_vat_id)
@@ -217,7 +224,7 @@ def derive_treatment(tx: VatTransaction) -> Treatment:
         tx.vat_calculation_imputation_country
     )
     if taxing == "DE":
-        return _taxable_in_germany(rate, depart, origin, vat_id)
+        return _taxable_in_germany(rate, depart, arrival, day, origin, vat_id)
     if taxing and in_eu(taxing, day):
         return Treatment(
             TaxTreatment.EU_LOCAL, country=taxing, rate_percent=_percent(rate), origin=origin

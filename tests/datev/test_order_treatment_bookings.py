@@ -38,12 +38,12 @@ CASES = {
         [("10.70", "S", "8300", "4300", "", "", None, "")],
     ),
     # PL -> DE from the Polish warehouse: German VAT (automatic 8315), #123 the origin
-    "DE_19_FROM_EU": (
+    "DE_19_EU": (
         vat_row(2, order_id=ORDER, day=DAY, gross="29.90", net="25.13", depart="PL",
                 seller_vat="PL5263266229"),
         [("29.90", "S", "8315", "4315", "", "", None, "PL5263266229")],
     ),
-    "DE_7_FROM_EU": (
+    "DE_7_EU": (
         vat_row(2, order_id=ORDER, day=DAY, gross="10.70", net="10.00", rate="0.07",
                 depart="CZ", seller_vat="CZ684123456"),
         [("10.70", "S", "8310", "4310", "", "", None, "CZ684123456")],

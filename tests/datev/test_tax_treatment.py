@@ -59,8 +59,11 @@ from datev.tax_treatment import TaxTreatment, country_code, derive_treatment, va
         ({"rate": None, "jurisdiction": ""}, "UNKNOWN", "DE"),
         # from a foreign EU warehouse to a German consumer: German VAT, the origin named
         ({"rate": "0.19", "depart": "PL", "arrival": "DE", "seller_vat": "PL5263266229"},
-         "DE_19_FROM_EU", "DE"),
-        ({"rate": "0.07", "depart": "CZ", "arrival": "DE"}, "DE_7_FROM_EU", "DE"),
+         "DE_19_EU", "DE"),
+        ({"rate": "0.07", "depart": "CZ", "arrival": "DE"}, "DE_7_EU", "DE"),
+        # DE -> FR below the French delivery threshold (2020): German VAT, an EU supply
+        ({"rate": "0.19", "arrival": "FR", "scheme": "", "day": date(2020, 2, 5)},
+         "DE_19_EU", "DE"),
         # DE -> DE to a German business at 0 %: § 13b Abs. 2 Nr. 10 UStG
         ({"rate": "0.0", "buyer_vat": "DE123456789"}, "DE_REVERSE_CHARGE", "DE"),
         ({"rate": "0.0"}, "UNKNOWN", "DE"),  # 0 % in Germany without a reason: the advisor
@@ -76,7 +79,7 @@ def test_treatment(fields, name, country):
 
 def test_treatment_names_are_stable_because_rules_in_the_database_store_them():
     assert [t.value for t in TaxTreatment] == [
-        "DE_19", "DE_7", "DE_19_FROM_EU", "DE_7_FROM_EU", "DE_REVERSE_CHARGE", "OSS_FROM_DE",
+        "DE_19", "DE_7", "DE_19_EU", "DE_7_EU", "DE_REVERSE_CHARGE", "OSS_FROM_DE",
         "OSS_FROM_EU", "IC_SUPPLY", "IC_SUPPLY_FOREIGN", "EXPORT", "EXPORT_FROM_EU",
         "THIRD_COUNTRY", "MARKETPLACE_COLLECTED", "EU_LOCAL", "UNKNOWN",
     ]  # fmt: skip
@@ -92,10 +95,11 @@ def test_a_b2b_supply_from_a_foreign_warehouse_names_its_origin_vat_id():
 
 
 def test_before_brexit_a_sale_to_great_britain_is_no_export():
+    # but an EU distance sale below the UK delivery threshold, taxable in Germany
     treatment = derive_treatment(
         vat_row(2, arrival="GB", jurisdiction="GERMANY", day=date(2020, 2, 5))
     )
-    assert treatment.name == "DE_19"
+    assert treatment.name == "DE_19_EU"
 
 
 def test_oss_carries_the_rate_in_percent_and_ic_supply_the_buyers_vat_id():
