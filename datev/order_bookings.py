@@ -131,6 +131,23 @@ def _row_bookings(
             yield from _part_bookings(part, rules, totals)
 
 
+def _grouped_per_order(bookings: Iterable[Booking]) -> Iterator[Booking]:
+    """The bookings of consecutive rows of one order, those of one account and day together:
+    an order of two Polish items books 8320, 8320, 1767, 1767 (which granularity merges into
+    one booking each), not 8320, 1767, 8320, 1767. Holds one order's bookings at a time."""
+    order: str | None = None
+    groups: dict[tuple, list[Booking]] = {}
+    for booking in bookings:
+        if booking.document_no != order or not order:
+            for group in groups.values():
+                yield from group
+            order, groups = booking.document_no, {}
+        key = (booking.contra_account, booking.tax_key, booking.date, booking.rule)
+        groups.setdefault(key, []).append(booking)
+    for group in groups.values():
+        yield from group
+
+
 def vat_report_bookings(
     rows: Iterable[VatTransaction],
     rule_book: RuleBook,
@@ -141,5 +158,7 @@ def vat_report_bookings(
 ) -> Iterator[Booking]:
     """The revenue bookings of a VAT Transactions Report, streamed."""
     totals = totals if totals is not None else BatchTotals()
-    stream = apply_granularity(_row_bookings(rows, rule_book, totals), granularity)
+    stream = apply_granularity(
+        _grouped_per_order(_row_bookings(rows, rule_book, totals)), granularity
+    )
     return totals.count(with_base_amounts(stream, rates or EcbRates()))

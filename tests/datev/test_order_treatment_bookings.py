@@ -281,3 +281,13 @@ def test_every_treatment_in_one_batch_writes_a_valid_file(tmp_path, chart):
     result = export_vat_report(rows, default_rule_book(chart), settings, tmp_path, name="all")
     assert all(validate_file(f.path).ok for f in result.files)
     assert not result.needs_rules
+
+
+def test_an_order_of_two_items_taxed_abroad_books_net_and_vat_once_each():
+    # one row per item, as Amazon reports them; one booking per order and rule
+    row, _ = CASES["EU_LOCAL"]
+    bookings, _ = _book([row, row._replace(line_no=3, activity_transaction_id="act-3")])
+    assert [(b.amount, b.contra_account) for b in bookings] == [
+        (Decimal("200.00"), "8320"),
+        (Decimal("46.00"), "1767"),
+    ]
