@@ -106,7 +106,9 @@ class OrderRule:
     account: str  # Gegenkonto; Konto is the Sammeldebitor
     country: str = WILDCARD  # ISO code of the arrival/taxing country, or "*"
     tax_key: str = ""
-    net: bool = False  # book the amount without VAT (where the marketplace collects the VAT)
+    # Book the amount without VAT: the VAT goes to the account of the `<TREATMENT>_VAT` rule
+    # (VAT owed abroad). Rows where the marketplace collects the VAT are booked net anyway.
+    net: bool = False
     valid_from: date | None = None
     valid_to: date | None = None
     label: str = ""
