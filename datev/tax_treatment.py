@@ -200,8 +200,8 @@ def derive_treatment(tx: VatTransaction) -> Treatment:
     from_eu = in_eu(depart, day)
     if (depart and not from_eu) or scheme == "UK_VOEC-DOMESTIC":
         # UK VOEC domestic, IOSS deemed reseller from the UK, seller-collected UK/CH VAT:
-        # a supply abroad, whoever collects the VAT there.
-        # The country of the supply: where the goods are (GB for VOEC domestic).
+        # a supply abroad, whoever collects the VAT there. Its country is where the goods
+        # are (GB for VOEC domestic, also where a row lacks the departure country).
         place = depart if depart and not from_eu else arrival
         return Treatment(TaxTreatment.THIRD_COUNTRY, country=place)
     origin = _origin(tx, depart, day)
