@@ -24,6 +24,23 @@ class DefaultAccounts:
     revenue_oss: str  # also other-EU-country taxable revenue
     revenue_ic_supply: str  # innergemeinschaftliche Lieferung
     revenue_export: str
+    # Nicht steuerbar (Kz 45): sales from stock outside the EU, exports from a foreign EU
+    # warehouse ("Erlöse aus im Drittland steuerbaren Leistungen, im Inland nicht steuerbar").
+    revenue_not_taxable: str
+    # B2B supply from a foreign EU warehouse: an individual account without UStVA/ZM function
+    # (the advisor creates it; JERA's "IGL aus EU-Lager" is the model).
+    revenue_ic_supply_foreign: str
+    foreign_vat: str  # "Umsatzsteuer aus im anderen EU-Land steuerpflichtigen Lieferungen"
+    # UK/CH VAT the seller collects itself: a liability abroad ("Steuerzahlungen an andere
+    # Länder" in SKR03); vom Steuerberater zu prüfen.
+    third_country_vat: str
+    # "Erlöse aus im Inland steuerpflichtigen EU-Lieferungen" 19 % / 7 % (automatic accounts):
+    # distance sales from a foreign EU warehouse into Germany (#123 the origin), and DE -> EU
+    # below the delivery threshold before 07/2021.
+    revenue_de_eu_19: str
+    revenue_de_eu_7: str
+    # Domestic B2B supplies under § 13b Abs. 2 Nr. 10 UStG (the buyer owes the tax), Kz 60.
+    revenue_reverse_charge_de: str
     selling_fees: str
     fba_fees: str
     advertising: str
@@ -50,6 +67,13 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         revenue_oss="8320",
         revenue_ic_supply="8125",
         revenue_export="8120",
+        revenue_not_taxable="8338",
+        revenue_ic_supply_foreign="8126",
+        foreign_vat="1767",
+        third_country_vat="1754",
+        revenue_de_eu_19="8315",
+        revenue_de_eu_7="8310",
+        revenue_reverse_charge_de="8335",
         selling_fees="4760",
         fba_fees="4780",
         advertising="4600",
@@ -72,6 +96,13 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         revenue_oss="4320",
         revenue_ic_supply="4125",
         revenue_export="4120",
+        revenue_not_taxable="4338",
+        revenue_ic_supply_foreign="4126",
+        foreign_vat="3817",
+        third_country_vat="3854",
+        revenue_de_eu_19="4315",
+        revenue_de_eu_7="4310",
+        revenue_reverse_charge_de="4335",
         selling_fees="6770",
         fba_fees="6780",
         advertising="6600",
