@@ -43,7 +43,7 @@ class Booking:
     rule: str = ""  # Beleginfo 1: the rule that produced the booking
     source: str = ""  # Beleginfo 2: where in the report it came from
     needs_rule: bool = False  # booked to the Klärungskonto because no rule matched
-    kind: str = ""  # what the amount is (order, fee, reserve, payout, ...), for summaries
+    kind: str = ""  # a datev.rules.RuleKind: order, fee, reserve, payout, ..., for summaries
 
     @property
     def signed_amount(self) -> Decimal:

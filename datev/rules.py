@@ -19,6 +19,7 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from functools import lru_cache
 
 from datev.accounts import STANDARD_LENGTH, default_accounts
@@ -43,15 +44,29 @@ def is_non_european(marketplace: str | None) -> bool:
     return (marketplace or "").strip().casefold() in _NON_EUROPEAN
 
 
-# What an amount is; decides Belegfeld 1 and how granularity merges bookings.
-DEBTOR = "debtor"  # clears the order's open item on the Sammeldebitor
-FEE = "fee"
-RESERVE = "reserve"
-OTHER = "other"
-REVENUE = "revenue"
-PAYOUT = "payout"
-UNMATCHED = "unmatched"
-FX_DIFFERENCE = "fx_difference"
+class RuleKind(StrEnum):
+    """What an amount is; decides Belegfeld 1 and how granularity merges bookings.
+
+    The values are stored in the database (booking rules), so they never change."""
+
+    DEBTOR = "debtor"  # clears the order's open item on the Sammeldebitor
+    FEE = "fee"
+    RESERVE = "reserve"
+    OTHER = "other"
+    REVENUE = "revenue"
+    PAYOUT = "payout"
+    UNMATCHED = "unmatched"
+    FX_DIFFERENCE = "fx_difference"
+
+
+DEBTOR = RuleKind.DEBTOR
+FEE = RuleKind.FEE
+RESERVE = RuleKind.RESERVE
+OTHER = RuleKind.OTHER
+REVENUE = RuleKind.REVENUE
+PAYOUT = RuleKind.PAYOUT
+UNMATCHED = RuleKind.UNMATCHED
+FX_DIFFERENCE = RuleKind.FX_DIFFERENCE
 
 
 @lru_cache(maxsize=512)
@@ -77,10 +92,15 @@ class PayoutRule:
     amount_description: str
     account: str  # Gegenkonto; Konto is the clearing account
     tax_key: str = ""
-    kind: str = OTHER
+    kind: RuleKind = RuleKind.OTHER
     valid_from: date | None = None
     valid_to: date | None = None
     label: str = ""
+
+    def __post_init__(self) -> None:
+        # Rules loaded from the database carry the kind as a plain string; an unknown one
+        # is refused here rather than booked as something it is not.
+        object.__setattr__(self, "kind", RuleKind(self.kind))
 
     @property
     def pattern(self) -> tuple[str, str, str]:

@@ -12,6 +12,7 @@ from datev.rules import (
     OrderRule,
     PayoutRule,
     RuleBook,
+    RuleKind,
     default_rule_book,
     default_rule_set,
 )
@@ -130,3 +131,13 @@ def test_sales_of_a_store_outside_europe_are_revenue_not_an_open_item():
         assert ca.match_payout(*key, DAY).account == "8120", key
     de = default_rule_book("SKR03").for_marketplace("Amazon.de")
     assert de.match_payout("Order", "ItemPrice", "Principal", DAY).account == "10000"
+
+
+def test_rule_kinds_are_a_closed_set_with_their_stored_values():
+    # The values are in the database: renaming one would orphan every stored rule.
+    assert [k.value for k in RuleKind] == [
+        "debtor", "fee", "reserve", "other", "revenue", "payout", "unmatched", "fx_difference",
+    ]  # fmt: skip
+    assert PayoutRule("*", "*", "x", "4780", kind="fee").kind is RuleKind.FEE
+    with pytest.raises(ValueError):
+        PayoutRule("*", "*", "x", "4780", kind="gebuehr")
