@@ -17,7 +17,7 @@ class DefaultAccounts:
     debtor: str  # Sammeldebitor Amazon
     clearing: str  # Amazon clearing account per marketplace ("Bank-/Guthabenkonto")
     transit: str  # Geldtransit
-    reserve: str  # Freigabe und Einbehalte
+    reserve: str  # Freigabe und Einbehalte: a claim against Amazon (Sonstige Vermögensgegenstände)
     suspense: str  # Klärungskonto for amounts no rule matches
     revenue_19: str
     revenue_7: str
@@ -37,7 +37,7 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         debtor="10000",
         clearing="1210",
         transit="1360",
-        reserve="1385",
+        reserve="1500",
         suspense="1590",
         revenue_19="8400",
         revenue_7="8300",
@@ -55,7 +55,7 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         debtor="10000",
         clearing="1810",
         transit="1460",
-        reserve="1596",
+        reserve="1300",
         suspense="1370",
         revenue_19="4400",
         revenue_7="4300",

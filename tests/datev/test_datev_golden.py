@@ -104,8 +104,8 @@ def test_small_settlement(tmp_path):
         ("20,00", "H", "EUR", "", "", "1210", "10000", "", "0809", REFUND, "", "", SID),
         ("1,00", "S", "EUR", "", "", "1210", "4760", "9", "0809", SID, "", "", SID),
         ("3,10", "H", "EUR", "", "", "1210", "4780", "9", "1009", SID, "", "", SID),
-        ("15,00", "S", "EUR", "", "", "1210", "1385", "", "0109", SID, "", "", SID),
-        ("12,00", "H", "EUR", "", "", "1210", "1385", "", "1409", SID, "", "", SID),
+        ("15,00", "S", "EUR", "", "", "1210", "1500", "", "0109", SID, "", "", SID),
+        ("12,00", "H", "EUR", "", "", "1210", "1500", "", "1409", SID, "", "", SID),
         # unknown kind: Klärungskonto, the batch needs rules; the 0.00 line is not booked
         ("0,77", "S", "EUR", "", "", "1210", "1590", "", "1209", SID, "", "", SID),
         # the payout on the deposit date: H on the clearing account, to Geldtransit

@@ -1,0 +1,40 @@
+"""What the default payout rules book for real-looking settlement lines (DESIGN.md §4).
+
+Each test names the settlement line as Amazon writes it and the booking the tax advisor expects
+(Konto = the marketplace's clearing account, Gegenkonto, BU key, Sachverhalt L+L).
+"""
+
+from __future__ import annotations
+
+from datev_builders import line, settlement
+
+from datev.bookings import BatchTotals
+from datev.payout_bookings import settlement_bookings
+from datev.rules import default_rule_book
+
+
+def booked(settlement_line, chart="SKR03", marketplace=None, **book_options):
+    """The bookings of a settlement with this one line (plus the payout)."""
+    rules = default_rule_book(chart, **book_options).for_marketplace(
+        marketplace or settlement_line.marketplace_name
+    )
+    summary, lines = settlement([settlement_line])
+    bookings = list(settlement_bookings(summary, lines, rules, totals=BatchTotals()))
+    return [b for b in bookings if b.kind != "payout"]
+
+
+def essentials(settlement_line, **kwargs):
+    (booking,) = booked(settlement_line, **kwargs)
+    return booking.side, booking.account, booking.contra_account, booking.tax_key
+
+
+def test_a_reserve_is_a_claim_against_amazon_not_a_partner_receivable():
+    # SKR03 1385 is "Forderungen gegen persönlich haftende Gesellschafter", SKR04 1596 lies in
+    # the securities range: the reserve is a Sonstiger Vermögensgegenstand (1500 / 1300).
+    held = line(9, "other-transaction", "other-transaction", "Current Reserve Amount", "-52.37")
+    assert essentials(held) == ("H", "1210", "1500", "")
+    assert essentials(held, chart="SKR04") == ("H", "1810", "1300", "")
+    released = line(
+        2, "other-transaction", "other-transaction", "Previous Reserve Amount Balance", "52.37"
+    )
+    assert essentials(released) == ("S", "1210", "1500", "")
