@@ -27,7 +27,7 @@ class DefaultAccounts:
     selling_fees: str
     fba_fees: str
     advertising: str
-    reimbursements: str
+    reimbursements: str  # lost or damaged FBA stock: Schadenersatz, not a supply
     fx_gain: str  # Erträge aus Kursdifferenzen
     fx_loss: str  # Aufwendungen aus Kursdifferenzen
 
@@ -47,7 +47,7 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         selling_fees="4760",
         fba_fees="4780",
         advertising="4600",
-        reimbursements="2700",
+        reimbursements="2742",
         fx_gain="2660",
         fx_loss="2150",
     ),
@@ -65,7 +65,7 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         selling_fees="6770",
         fba_fees="6780",
         advertising="6600",
-        reimbursements="4830",
+        reimbursements="4970",
         fx_gain="4840",
         fx_loss="6880",
     ),

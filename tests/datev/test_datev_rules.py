@@ -38,7 +38,7 @@ def rules():
         (("other-transaction", "other-transaction", "Storage Fee"), "4780", "9"),
         (("other-transaction", "other-transaction", "Subscription Fee"), "4760", "9"),
         (("ServiceFee", "other-transaction", "Subscription Fee"), "4760", "9"),
-        (("other-transaction", "FBA Inventory Reimbursement", "WAREHOUSE_LOST"), "2700", ""),
+        (("other-transaction", "FBA Inventory Reimbursement", "WAREHOUSE_LOST"), "2742", ""),
         (("other-transaction", "other-transaction", "Current Reserve Amount"), "1500", ""),
         (("ORDER", "itemprice", "principal"), "10000", ""),  # case does not matter
     ],

@@ -38,3 +38,13 @@ def test_a_reserve_is_a_claim_against_amazon_not_a_partner_receivable():
         2, "other-transaction", "other-transaction", "Previous Reserve Amount Balance", "52.37"
     )
     assert essentials(released) == ("S", "1210", "1500", "")
+
+
+def test_lost_or_damaged_stock_is_damages_without_tax():
+    # Echter Schadensersatz (UStAE 1.3): no key, on "Versicherungsentschädigungen und
+    # Schadenersatzleistungen" (2742 / 4970), as in the real Amazon.ca settlement.
+    lost = line(14, "other-transaction", "FBA Inventory Reimbursement", "WAREHOUSE_LOST", "12.37")
+    assert essentials(lost) == ("S", "1210", "2742", "")
+    assert essentials(lost, chart="SKR04") == ("S", "1810", "4970", "")
+    damaged = line(15, "WAREHOUSE_DAMAGE", "other-transaction", "WAREHOUSE_DAMAGE", "7.10")
+    assert essentials(damaged) == ("S", "1210", "2742", "")
