@@ -38,6 +38,9 @@ class Booking:
     invoice_url: str = ""
     eu_country_vat_id: str = ""  # #40 EU-Land u. UStID (Bestimmung)
     eu_tax_rate: Decimal | None = None  # #41 EU-Steuersatz (Bestimmung), percent
+    # #43 Sachverhalt L+L: which § 13b case a reverse-charge key books (DATEV tells them apart
+    # by this number, not by the key), e.g. 7 = service of an EU entrepreneur.
+    sachverhalt: str = ""
     origin_vat_id: str = ""  # #123 EU-Land u. UStID (Ursprung): a departure outside DE
     settlement_ref: str = ""  # #121 Abrechnungsreferenz
     rule: str = ""  # Beleginfo 1: the rule that produced the booking

@@ -47,10 +47,11 @@ def _line_bookings(
             totals.unmatched_keys.add(
                 (line.transaction_type, line.amount_type, line.amount_description)
             )
-            contra, tax_key, kind = rules.suspense_account, "", UNMATCHED
+            contra, tax_key, sachverhalt, kind = rules.suspense_account, "", "", UNMATCHED
             rule_text, label = "keine Regel: Klärungskonto", what
         else:
             contra, tax_key, kind = rule.account, rule.tax_key, rule.kind
+            sachverhalt = rule.sachverhalt
             rule_text, label = rule.describe(), rule.label or what
         by_order = kind in (DEBTOR, REVENUE)
         document_no = clean_document_no(line.order_id) if by_order else ""
@@ -62,6 +63,7 @@ def _line_bookings(
             date=day,
             currency=summary.currency,
             tax_key=tax_key,
+            sachverhalt=sachverhalt,
             document_no=document_no or settlement_no,
             text=f"Amazon {line.order_id or ref} {label}"[:60],
             settlement_ref=ref,

@@ -96,6 +96,8 @@ class PayoutRule:
     valid_from: date | None = None
     valid_to: date | None = None
     label: str = ""
+    # #43 Sachverhalt L+L of a reverse-charge key (see SACHVERHALT_*); the advisor may change it.
+    sachverhalt: str = ""
 
     def __post_init__(self) -> None:
         # Rules loaded from the database carry the kind as a plain string; an unknown one
@@ -116,7 +118,9 @@ class PayoutRule:
 
     def describe(self) -> str:
         text = self.label or "/".join(self.pattern)
-        return f"{text} -> {self.account}" + (f" BU {self.tax_key}" if self.tax_key else "")
+        key = f" BU {self.tax_key}" if self.tax_key else ""
+        case = f" SV {self.sachverhalt}" if self.sachverhalt else ""
+        return f"{text} -> {self.account}{key}{case}"
 
 
 @dataclass(frozen=True, slots=True)
