@@ -40,6 +40,18 @@ NON_EUROPEAN_MARKETPLACES = (
 _NON_EUROPEAN = frozenset(m.casefold() for m in NON_EUROPEAN_MARKETPLACES)
 
 
+# DATEV tax keys of the payout rules.
+INPUT_VAT_KEY = "9"  # 19 % Vorsteuer
+REVERSE_CHARGE_KEY = "94"  # § 13b UStG: 19 % Umsatzsteuer and 19 % Vorsteuer
+
+# #43 Sachverhalt L+L: DATEV tells the § 13b cases apart by this number, not by the key.
+# DATEV's own list (Dok.-Nr. 1003613) was not accessible; these follow BuchhaltungsButler's
+# DATEV export (7 next to BU 94 for an EU business's service) and the matching API codes
+# (Drittland = 1). They are rule fields: the tax advisor can change them per rule.
+SACHVERHALT_EU_SERVICE = "7"  # § 13b Abs. 1: service of an entrepreneur in another EU country
+SACHVERHALT_FOREIGN_ENTREPRENEUR = "1"  # § 13b Abs. 2 Nr. 1: entrepreneur outside the EU
+
+
 def is_non_european(marketplace: str | None) -> bool:
     return (marketplace or "").strip().casefold() in _NON_EUROPEAN
 
@@ -203,14 +215,19 @@ class RuleBook:
 def _fee_rules(
     tt: str, at: str, desc: str, account: str, label: str, european: bool = True
 ) -> tuple[PayoutRule, ...]:
-    """A fee rule twice: reverse charge until 31.07.2024, German input VAT from 01.08.2024;
-    for a store outside Europe once: reverse charge at every date."""
+    """A fee rule twice: reverse charge until 31.07.2024 (Amazon Services Europe, Luxembourg:
+    an EU entrepreneur's service), German input VAT from 01.08.2024; for a store outside
+    Europe once: reverse charge for a foreign entrepreneur's service at every date."""
     if not european:
-        return (PayoutRule(tt, at, desc, account, "94", FEE, label=label + " (RC)"),)
+        return (
+            PayoutRule(tt, at, desc, account, REVERSE_CHARGE_KEY, FEE, label=label + " (RC)",
+                       sachverhalt=SACHVERHALT_FOREIGN_ENTREPRENEUR),
+        )  # fmt: skip
     return (
-        PayoutRule(tt, at, desc, account, "94", FEE, None, REVERSE_CHARGE_UNTIL, label + " (RC)"),
-        PayoutRule(tt, at, desc, account, "9", FEE, FEE_TAX_KEY_CHANGE, None, label),
-    )
+        PayoutRule(tt, at, desc, account, REVERSE_CHARGE_KEY, FEE, None, REVERSE_CHARGE_UNTIL,
+                   label + " (RC)", SACHVERHALT_EU_SERVICE),
+        PayoutRule(tt, at, desc, account, INPUT_VAT_KEY, FEE, FEE_TAX_KEY_CHANGE, None, label),
+    )  # fmt: skip
 
 
 def default_payout_rules(
@@ -219,7 +236,7 @@ def default_payout_rules(
     """Settlement rules of DESIGN.md §4; unmatched amounts go to the Klärungskonto."""
     a = default_accounts(chart, account_length)
     european = not is_non_european(marketplace)
-    ads_key = "9" if european else "94"
+    ads_key = INPUT_VAT_KEY if european else REVERSE_CHARGE_KEY
     rules: list[PayoutRule] = []
     for tt in ("Order", "Refund", "Chargeback*"):
         for at in ("ItemPrice", "ItemWithheldTax", "Promotion"):

@@ -48,3 +48,27 @@ def test_lost_or_damaged_stock_is_damages_without_tax():
     assert essentials(lost, chart="SKR04") == ("S", "1810", "4970", "")
     damaged = line(15, "WAREHOUSE_DAMAGE", "other-transaction", "WAREHOUSE_DAMAGE", "7.10")
     assert essentials(damaged) == ("S", "1210", "2742", "")
+
+
+def sachverhalt_of(settlement_line, **kwargs):
+    (booking,) = booked(settlement_line, **kwargs)
+    return booking.contra_account, booking.tax_key, booking.sachverhalt
+
+
+def test_luxembourg_fees_until_july_2024_are_an_eu_entrepreneurs_service():
+    # Amazon Services Europe S.à r.l. invoiced without VAT: § 13b Abs. 1, BU 94 with
+    # Sachverhalt 7 so that DATEV reports Kz 46/47 (Amazon's Luxembourg ZM), not Kz 84/85.
+    commission = line(3, "Order", "ItemFees", "Commission", "-15.00", "2024-07-31", "302-1-1")
+    assert sachverhalt_of(commission) == ("4760", "94", "7")
+    storage = line(8, "other-transaction", "other-transaction", "Storage Fee", "-3.10",
+                   "2024-07-31", marketplace="Amazon.fr")  # fmt: skip
+    assert sachverhalt_of(storage) == ("4780", "94", "7")
+    later = line(3, "Order", "ItemFees", "Commission", "-15.00", "2024-08-01", "302-1-1")
+    assert sachverhalt_of(later) == ("4760", "9", "")
+
+
+def test_fees_of_amazon_ca_are_a_foreign_entrepreneurs_service():
+    # Amazon.com.ca ULC is established outside the EU: § 13b Abs. 2 Nr. 1, Sachverhalt 1.
+    fba = line(5, "Order", "ItemFees", "FBAPerUnitFulfillmentFee", "-8.25", "2025-08-18",
+               "701-0590237-2315442", marketplace="Amazon.ca")  # fmt: skip
+    assert sachverhalt_of(fba) == ("4780", "94", "1")
