@@ -28,6 +28,7 @@ class DefaultAccounts:
     fba_fees: str
     advertising: str
     reimbursements: str  # lost or damaged FBA stock: Schadenersatz, not a supply
+    foreign_tax_claim: str  # Steuererstattungsansprüche gegenüber anderen Ländern (GST/HST)
     fx_gain: str  # Erträge aus Kursdifferenzen
     fx_loss: str  # Aufwendungen aus Kursdifferenzen
 
@@ -48,6 +49,7 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         fba_fees="4780",
         advertising="4600",
         reimbursements="2742",
+        foreign_tax_claim="1542",
         fx_gain="2660",
         fx_loss="2150",
     ),
@@ -66,6 +68,7 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         fba_fees="6780",
         advertising="6600",
         reimbursements="4970",
+        foreign_tax_claim="1440",
         fx_gain="4840",
         fx_loss="6880",
     ),

@@ -250,6 +250,13 @@ def default_payout_rules(
                     PayoutRule(tt, at, "*", a.revenue_export, "", REVENUE,
                                label=f"{tt}/{at} Erlöse Drittland")
                 )  # fmt: skip
+    # Foreign tax that Amazon charges on its fees (amazon.ca "TaxAmount": GST/HST) is neither
+    # German input VAT nor a § 13b base: a claim against the foreign tax office, without a key.
+    # First, so that it wins the tie with the advertising and ServiceFee rules.
+    rules.append(
+        PayoutRule("*", "*", "TaxAmount", a.foreign_tax_claim, "", OTHER,
+                   label="Ausländische Steuer auf Gebühren")
+    )  # fmt: skip
     # Advertising first: it also arrives as ServiceFee/ItemFees/"Cost of Advertising".
     for tt, at, desc in (
         ("*", "Cost of Advertising", "*"),

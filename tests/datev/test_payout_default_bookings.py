@@ -72,3 +72,15 @@ def test_fees_of_amazon_ca_are_a_foreign_entrepreneurs_service():
     fba = line(5, "Order", "ItemFees", "FBAPerUnitFulfillmentFee", "-8.25", "2025-08-18",
                "701-0590237-2315442", marketplace="Amazon.ca")  # fmt: skip
     assert sachverhalt_of(fba) == ("4780", "94", "1")
+
+
+def test_canadian_tax_on_amazon_ca_fees_is_a_claim_without_a_key():
+    # The real Amazon.ca V1 file: ServiceFee, other-fee-amount -18.09 "TaxAmount" (GST/HST on
+    # an advertising invoice). Not a § 13b base and no German Vorsteuer: 1542 / 1440, no key.
+    tax = line(7, "ServiceFee", "OtherFee", "TaxAmount", "-18.09", "2025-08-23",
+               marketplace="Amazon.ca")  # fmt: skip
+    assert essentials(tax) == ("H", "1210", "1542", "")
+    assert essentials(tax, chart="SKR04") == ("H", "1810", "1440", "")
+    ads = line(6, "ServiceFee", "ItemFees", "Cost of Advertising", "-150.74", "2025-08-23",
+               marketplace="Amazon.ca")  # fmt: skip
+    assert essentials(ads) == ("H", "1210", "4600", "94")
