@@ -29,6 +29,9 @@ class DefaultAccounts:
     advertising: str
     reimbursements: str  # lost or damaged FBA stock: Schadenersatz, not a supply
     foreign_tax_claim: str  # Steuererstattungsansprüche gegenüber anderen Ländern (GST/HST)
+    # Erlöse aus im Drittland steuerbaren Leistungen, im Inland nicht steuerbar (Kz 45): sales
+    # of a store outside Europe from its local Amazon warehouse, booked from the settlement.
+    revenue_non_european_marketplace: str
     fx_gain: str  # Erträge aus Kursdifferenzen
     fx_loss: str  # Aufwendungen aus Kursdifferenzen
 
@@ -50,6 +53,7 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         advertising="4600",
         reimbursements="2742",
         foreign_tax_claim="1542",
+        revenue_non_european_marketplace="8338",
         fx_gain="2660",
         fx_loss="2150",
     ),
@@ -69,6 +73,7 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         advertising="6600",
         reimbursements="4970",
         foreign_tax_claim="1440",
+        revenue_non_european_marketplace="4338",
         fx_gain="4840",
         fx_loss="6880",
     ),

@@ -245,10 +245,14 @@ def default_payout_rules(
             else:
                 # No VAT Transactions Report covers these stores, so no Order batch opens an
                 # item on the Sammeldebitor: the settlement books the revenue itself (net of
-                # the tax the marketplace withholds), as revenue not taxable in Germany.
+                # the tax the marketplace withholds). Fulfilled by Amazon from its warehouse
+                # there, the sale is made abroad (§ 3 Abs. 6 UStG): not taxable in Germany
+                # (8338/4338, Kz 45), not an export (Kz 43 needs goods leaving Germany). The
+                # settlement does not say where a seller-fulfilled (MFN) parcel started; a
+                # seller shipping those from Germany gets an export rule from the advisor.
                 rules.append(
-                    PayoutRule(tt, at, "*", a.revenue_export, "", REVENUE,
-                               label=f"{tt}/{at} Erlöse Drittland")
+                    PayoutRule(tt, at, "*", a.revenue_non_european_marketplace, "", REVENUE,
+                               label=f"{tt}/{at} Erlöse nicht steuerbar")
                 )  # fmt: skip
     # Foreign tax that Amazon charges on its fees (amazon.ca "TaxAmount": GST/HST) is neither
     # German input VAT nor a § 13b base: a claim against the foreign tax office, without a key.
