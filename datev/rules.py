@@ -38,6 +38,18 @@ NON_EUROPEAN_MARKETPLACES = (
     "Amazon.com.tr",
 )  # fmt: skip
 _NON_EUROPEAN = frozenset(m.casefold() for m in NON_EUROPEAN_MARKETPLACES)
+# Amazon's European stores, as the settlement's marketplace-name spells them. Each gets a rule
+# set of its own, because advertising is invoiced per store (see _ads_taxes).
+EUROPEAN_MARKETPLACES = (
+    "Amazon.de", "Amazon.fr", "Amazon.it", "Amazon.es", "Amazon.co.uk", "Amazon.nl",
+    "Amazon.se", "Amazon.pl", "Amazon.com.be", "Amazon.ie",
+)  # fmt: skip
+# Sponsored Ads on amazon.de: invoiced with German VAT by a German Amazon company since
+# 10/2018 (sellerlogic), before that from Luxembourg without VAT. The other stores' ads come
+# from non-German Amazon companies (the exact entity per store is unverified: review F5).
+GERMAN_ADS_VAT_FROM = date(2018, 10, 1)
+# The UK left the EU VAT area at the end of 2020: a UK company's service is a third-country one.
+UK_OUTSIDE_EU_FROM = date(2021, 1, 1)
 
 
 # DATEV tax keys of the payout rules.
@@ -54,6 +66,10 @@ SACHVERHALT_FOREIGN_ENTREPRENEUR = "1"  # § 13b Abs. 2 Nr. 1: entrepreneur outs
 
 def is_non_european(marketplace: str | None) -> bool:
     return (marketplace or "").strip().casefold() in _NON_EUROPEAN
+
+
+def _same_marketplace(a: str | None, b: str) -> bool:
+    return (a or "").strip().casefold() == b.casefold()
 
 
 class RuleKind(StrEnum):
@@ -212,31 +228,102 @@ class RuleBook:
         return fallback
 
 
-def _fee_rules(
-    tt: str, at: str, desc: str, account: str, label: str, european: bool = True
-) -> tuple[PayoutRule, ...]:
-    """A fee rule twice: reverse charge until 31.07.2024 (Amazon Services Europe, Luxembourg:
-    an EU entrepreneur's service), German input VAT from 01.08.2024; for a store outside
-    Europe once: reverse charge for a foreign entrepreneur's service at every date."""
-    if not european:
-        return (
-            PayoutRule(tt, at, desc, account, REVERSE_CHARGE_KEY, FEE, label=label + " (RC)",
-                       sachverhalt=SACHVERHALT_FOREIGN_ENTREPRENEUR),
-        )  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class _Tax:
+    """How Amazon's invoices for one kind of amount are taxed in one period."""
+
+    tax_key: str
+    sachverhalt: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Seller:
+    """The client's master data that decide the tax of Amazon's invoices."""
+
+    country: str = "DE"  # Sitzland
+    small_business: bool = False  # Kleinunternehmer (§ 19 UStG): no input VAT
+
+    @property
+    def in_germany(self) -> bool:
+        return self.country.strip().upper() == "DE"
+
+    def reverse_charge(
+        self, sachverhalt: str, valid_from: date | None = None, valid_to: date | None = None
+    ) -> _Tax:
+        return _Tax(REVERSE_CHARGE_KEY, sachverhalt, valid_from, valid_to)
+
+    def german_vat(self, valid_from: date | None = None, valid_to: date | None = None) -> _Tax:
+        return _Tax(INPUT_VAT_KEY, "", valid_from, valid_to)
+
+
+def _fee_taxes(marketplace: str, seller: _Seller) -> tuple[_Tax, ...]:
+    """Selling and FBA fees: reverse charge until 31.07.2024 (Amazon Services Europe,
+    Luxembourg: an EU entrepreneur's service), German input VAT from 01.08.2024; for a store
+    outside Europe reverse charge for a foreign entrepreneur's service at every date."""
+    if is_non_european(marketplace):
+        return (seller.reverse_charge(SACHVERHALT_FOREIGN_ENTREPRENEUR),)
     return (
-        PayoutRule(tt, at, desc, account, REVERSE_CHARGE_KEY, FEE, None, REVERSE_CHARGE_UNTIL,
-                   label + " (RC)", SACHVERHALT_EU_SERVICE),
-        PayoutRule(tt, at, desc, account, INPUT_VAT_KEY, FEE, FEE_TAX_KEY_CHANGE, None, label),
-    )  # fmt: skip
+        seller.reverse_charge(SACHVERHALT_EU_SERVICE, valid_to=REVERSE_CHARGE_UNTIL),
+        seller.german_vat(valid_from=FEE_TAX_KEY_CHANGE),
+    )
+
+
+def _ads_taxes(marketplace: str, seller: _Seller) -> tuple[_Tax, ...]:
+    """Advertising: German VAT only for amazon.de ads from 10/2018; every other store and
+    earlier date is a foreign Amazon company's service under reverse charge."""
+    if is_non_european(marketplace):
+        return (seller.reverse_charge(SACHVERHALT_FOREIGN_ENTREPRENEUR),)
+    if _same_marketplace(marketplace, "Amazon.co.uk"):
+        return (
+            seller.reverse_charge(SACHVERHALT_EU_SERVICE, valid_to=_day_before(UK_OUTSIDE_EU_FROM)),
+            seller.reverse_charge(SACHVERHALT_FOREIGN_ENTREPRENEUR, valid_from=UK_OUTSIDE_EU_FROM),
+        )
+    if _same_marketplace(marketplace, "Amazon.de"):
+        return (
+            seller.reverse_charge(
+                SACHVERHALT_EU_SERVICE, valid_to=_day_before(GERMAN_ADS_VAT_FROM)
+            ),
+            seller.german_vat(valid_from=GERMAN_ADS_VAT_FROM),
+        )
+    return (seller.reverse_charge(SACHVERHALT_EU_SERVICE),)
+
+
+def _day_before(day: date) -> date:
+    return date.fromordinal(day.toordinal() - 1)
+
+
+def _taxed_rules(
+    tt: str, at: str, desc: str, account: str, label: str, taxes: tuple[_Tax, ...]
+) -> tuple[PayoutRule, ...]:
+    """One fee rule per tax period."""
+    return tuple(
+        PayoutRule(
+            tt,
+            at,
+            desc,
+            account,
+            t.tax_key,
+            FEE,
+            t.valid_from,
+            t.valid_to,
+            label + (" (RC)" if t.sachverhalt else ""),
+            t.sachverhalt,
+        )  # fmt: skip
+        for t in taxes
+    )
 
 
 def default_payout_rules(
     chart: Chart, account_length: int = STANDARD_LENGTH, marketplace: str = WILDCARD
 ) -> tuple[PayoutRule, ...]:
-    """Settlement rules of DESIGN.md §4; unmatched amounts go to the Klärungskonto."""
+    """Settlement rules of DESIGN.md §4 for one marketplace ("*": a store without rules of
+    its own); unmatched amounts go to the Klärungskonto."""
     a = default_accounts(chart, account_length)
+    seller = _Seller()
     european = not is_non_european(marketplace)
-    ads_key = INPUT_VAT_KEY if european else REVERSE_CHARGE_KEY
+    fees = _fee_taxes(marketplace, seller)
     rules: list[PayoutRule] = []
     for tt in ("Order", "Refund", "Chargeback*"):
         for at in ("ItemPrice", "ItemWithheldTax", "Promotion"):
@@ -262,21 +349,22 @@ def default_payout_rules(
                    label="Ausländische Steuer auf Gebühren")
     )  # fmt: skip
     # Advertising first: it also arrives as ServiceFee/ItemFees/"Cost of Advertising".
+    ads = _ads_taxes(marketplace, seller)
     for tt, at, desc in (
         ("*", "Cost of Advertising", "*"),
         ("Cost of Advertising", "*", "*"),
         ("*", "*", "Cost of Advertising"),
     ):
-        rules.append(PayoutRule(tt, at, desc, a.advertising, ads_key, FEE, label="Werbekosten"))
-    rules += _fee_rules("*", "ItemFees", "*", a.selling_fees, "Verkaufsgebühren", european)
-    rules += _fee_rules("*", "ShipmentFees", "*", a.fba_fees, "Versandgebühren", european)
-    rules += _fee_rules("*", "ItemFees", "FBA*", a.fba_fees, "FBA-Gebühren", european)
+        rules += _taxed_rules(tt, at, desc, a.advertising, "Werbekosten", ads)
+    rules += _taxed_rules("*", "ItemFees", "*", a.selling_fees, "Verkaufsgebühren", fees)
+    rules += _taxed_rules("*", "ShipmentFees", "*", a.fba_fees, "Versandgebühren", fees)
+    rules += _taxed_rules("*", "ItemFees", "FBA*", a.fba_fees, "FBA-Gebühren", fees)
     # Before ServiceFee: as specific as it, so the earlier rule wins the tie.
-    rules += _fee_rules("*", "*", "Subscription Fee", a.selling_fees, "Grundgebühr", european)
-    rules += _fee_rules("ServiceFee", "*", "*", a.fba_fees, "Servicegebühren", european)
-    rules += _fee_rules("*", "*", "*Storage*", a.fba_fees, "Lagergebühren", european)
-    rules += _fee_rules("*", "*", "*Removal*", a.fba_fees, "Remissionsgebühren", european)
-    rules += _fee_rules("*", "*", "*Disposal*", a.fba_fees, "Entsorgungsgebühren", european)
+    rules += _taxed_rules("*", "*", "Subscription Fee", a.selling_fees, "Grundgebühr", fees)
+    rules += _taxed_rules("ServiceFee", "*", "*", a.fba_fees, "Servicegebühren", fees)
+    rules += _taxed_rules("*", "*", "*Storage*", a.fba_fees, "Lagergebühren", fees)
+    rules += _taxed_rules("*", "*", "*Removal*", a.fba_fees, "Remissionsgebühren", fees)
+    rules += _taxed_rules("*", "*", "*Disposal*", a.fba_fees, "Entsorgungsgebühren", fees)
     rules.append(
         PayoutRule("*", "FBA Inventory Reimbursement", "*", a.reimbursements, "", OTHER,
                    label="Erstattungen FBA-Inventar")
@@ -330,10 +418,14 @@ def default_rule_set(
 
 
 def default_rule_book(chart: Chart, account_length: int = STANDARD_LENGTH) -> RuleBook:
-    """The "*" rule set plus one for each store outside Europe (fees without German VAT)."""
+    """The "*" rule set plus one for every known store: advertising is taxed per store, and
+    the stores outside Europe invoice their fees without German VAT."""
     return RuleBook(
         (
             default_rule_set(chart, account_length=account_length),
-            *(default_rule_set(chart, m, account_length) for m in NON_EUROPEAN_MARKETPLACES),
+            *(
+                default_rule_set(chart, m, account_length)
+                for m in (*EUROPEAN_MARKETPLACES, *NON_EUROPEAN_MARKETPLACES)
+            ),
         )
     )

@@ -141,3 +141,25 @@ def test_rule_kinds_are_a_closed_set_with_their_stored_values():
     assert PayoutRule("*", "*", "x", "4780", kind="fee").kind is RuleKind.FEE
     with pytest.raises(ValueError):
         PayoutRule("*", "*", "x", "4780", kind="gebuehr")
+
+
+ADS = ("Cost of Advertising", "TransactionTotalAmount", "Cost of Advertising")
+
+
+@pytest.mark.parametrize("chart", ["SKR03", "SKR04"])
+def test_no_default_rule_books_a_reserve_on_1385_1596_or_foreign_ads_with_bu_9(chart):
+    book = default_rule_book(chart)
+    assert {s.marketplace for s in book.rule_sets} >= {"*", "Amazon.de", "Amazon.co.uk"}
+    for rule_set in book.rule_sets:
+        for rule in rule_set.payout_rules:
+            if rule.kind == RuleKind.RESERVE:
+                assert rule.account not in ("1385", "1596"), rule
+            if "Cost of Advertising" in rule.pattern and rule.tax_key == "9":
+                assert rule_set.marketplace == "Amazon.de", rule
+                assert rule.valid_from == date(2018, 10, 1), rule
+        for at in ADS:
+            for day in (date(2018, 9, 30), date(2024, 8, 1), date(2026, 1, 1)):
+                rule = rule_set.match_payout("ServiceFee", at, "Cost of Advertising", day)
+                german = rule_set.marketplace == "Amazon.de" and day >= date(2018, 10, 1)
+                assert (rule.tax_key == "9") is german, (rule_set.marketplace, day)
+                assert bool(rule.sachverhalt) is not german, (rule_set.marketplace, day)

@@ -59,8 +59,8 @@ def test_the_real_amazon_ca_settlement(tmp_path, report, chart, clearing, revenu
     assert sorted((r[0], r[1], r[8]) for r in tax) == [
         ("18,09", "H", ""), ("24,65", "H", ""), ("6,49", "H", ""),
     ]  # fmt: skip
-    # fees of Amazon.com.ca: reverse charge for a foreign entrepreneur's service
-    fees = [r for r in rows if r[7] in ("4760", "4780", "6770", "6780")]
+    # fees and ads of Amazon.com.ca: reverse charge for a foreign entrepreneur's service
+    fees = [r for r in rows if r[7] in ("4760", "4780", "4600", "6770", "6780", "6600")]
     assert fees and {(r[8], r[42]) for r in fees} == {("94", "1")}
     revenue_cad = sum(
         Decimal(r[0].replace(",", ".")) * (1 if r[1] == "S" else -1)

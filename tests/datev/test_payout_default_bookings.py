@@ -84,3 +84,26 @@ def test_canadian_tax_on_amazon_ca_fees_is_a_claim_without_a_key():
     ads = line(6, "ServiceFee", "ItemFees", "Cost of Advertising", "-150.74", "2025-08-23",
                marketplace="Amazon.ca")  # fmt: skip
     assert essentials(ads) == ("H", "1210", "4600", "94")
+
+
+def ad(posted: str, marketplace: str, amount: str = "-50.45"):
+    return line(4, "ServiceFee", "Cost of Advertising", "TransactionTotalAmount", amount,
+                posted, marketplace=marketplace)  # fmt: skip
+
+
+def test_amazon_de_ads_carry_german_vat_from_october_2018():
+    assert sachverhalt_of(ad("2025-03-12", "Amazon.de")) == ("4600", "9", "")
+    assert sachverhalt_of(ad("2018-10-01", "Amazon.de")) == ("4600", "9", "")
+    # before: invoiced from Luxembourg without VAT
+    assert sachverhalt_of(ad("2018-09-30", "Amazon.de")) == ("4600", "94", "7")
+
+
+def test_ads_of_the_other_stores_are_reverse_charge():
+    # Review F5: 2,942.33 GBP of UK ads with BU 9 claimed ~557 EUR Vorsteuer without an invoice.
+    assert sachverhalt_of(ad("2025-12-05", "Amazon.co.uk", "-2891.88")) == ("4600", "94", "1")
+    assert sachverhalt_of(ad("2020-12-31", "Amazon.co.uk")) == ("4600", "94", "7")  # UK in EU
+    for store in ("Amazon.fr", "Amazon.it", "Amazon.es", "Amazon.nl", "Amazon.pl"):
+        assert sachverhalt_of(ad("2024-12-31", store)) == ("4600", "94", "7"), store
+    # a store without a rule set of its own: no German VAT assumed
+    assert sachverhalt_of(ad("2025-01-10", "Amazon.xy")) == ("4600", "94", "7")
+    assert sachverhalt_of(ad("2025-08-23", "Amazon.ca")) == ("4600", "94", "1")
