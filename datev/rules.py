@@ -55,6 +55,10 @@ UK_OUTSIDE_EU_FROM = date(2021, 1, 1)
 # DATEV tax keys of the payout rules.
 INPUT_VAT_KEY = "9"  # 19 % Vorsteuer
 REVERSE_CHARGE_KEY = "94"  # § 13b UStG: 19 % Umsatzsteuer and 19 % Vorsteuer
+# § 13b: 19 % Umsatzsteuer without Vorsteuer, for a Kleinunternehmer, who owes the § 13b tax
+# but may not deduct it (§ 19 Abs. 1 UStG). DATEV's key per BuchhaltungsButler's DATEV key
+# list ("§13b 19% UmSt. aber keine VSt.", BU 95); DATEV's own table was not accessible.
+REVERSE_CHARGE_NO_INPUT_TAX_KEY = "95"
 
 # #43 Sachverhalt L+L: DATEV tells the § 13b cases apart by this number, not by the key.
 # DATEV's own list (Dok.-Nr. 1003613) was not accessible; these follow BuchhaltungsButler's
@@ -252,10 +256,13 @@ class _Seller:
     def reverse_charge(
         self, sachverhalt: str, valid_from: date | None = None, valid_to: date | None = None
     ) -> _Tax:
-        return _Tax(REVERSE_CHARGE_KEY, sachverhalt, valid_from, valid_to)
+        key = REVERSE_CHARGE_NO_INPUT_TAX_KEY if self.small_business else REVERSE_CHARGE_KEY
+        return _Tax(key, sachverhalt, valid_from, valid_to)
 
     def german_vat(self, valid_from: date | None = None, valid_to: date | None = None) -> _Tax:
-        return _Tax(INPUT_VAT_KEY, "", valid_from, valid_to)
+        """An invoice with German VAT: input VAT, or for a Kleinunternehmer the gross amount
+        as the expense, without a key."""
+        return _Tax("" if self.small_business else INPUT_VAT_KEY, "", valid_from, valid_to)
 
 
 def _fee_taxes(marketplace: str, seller: _Seller) -> tuple[_Tax, ...]:
@@ -264,6 +271,10 @@ def _fee_taxes(marketplace: str, seller: _Seller) -> tuple[_Tax, ...]:
     outside Europe reverse charge for a foreign entrepreneur's service at every date."""
     if is_non_european(marketplace):
         return (seller.reverse_charge(SACHVERHALT_FOREIGN_ENTREPRENEUR),)
+    if not seller.in_germany:
+        # Amazon EU invoices a seller established elsewhere from Luxembourg or from its branch
+        # in the seller's country, never with German VAT: reverse charge continues.
+        return (seller.reverse_charge(SACHVERHALT_EU_SERVICE),)
     return (
         seller.reverse_charge(SACHVERHALT_EU_SERVICE, valid_to=REVERSE_CHARGE_UNTIL),
         seller.german_vat(valid_from=FEE_TAX_KEY_CHANGE),
@@ -280,7 +291,9 @@ def _ads_taxes(marketplace: str, seller: _Seller) -> tuple[_Tax, ...]:
             seller.reverse_charge(SACHVERHALT_EU_SERVICE, valid_to=_day_before(UK_OUTSIDE_EU_FROM)),
             seller.reverse_charge(SACHVERHALT_FOREIGN_ENTREPRENEUR, valid_from=UK_OUTSIDE_EU_FROM),
         )
-    if _same_marketplace(marketplace, "Amazon.de"):
+    if _same_marketplace(marketplace, "Amazon.de") and seller.in_germany:
+        # A B2B service is taxed where the customer is established (§ 3a Abs. 2 UStG): only
+        # a seller established in Germany gets the German Amazon company's German VAT.
         return (
             seller.reverse_charge(
                 SACHVERHALT_EU_SERVICE, valid_to=_day_before(GERMAN_ADS_VAT_FROM)
@@ -316,12 +329,18 @@ def _taxed_rules(
 
 
 def default_payout_rules(
-    chart: Chart, account_length: int = STANDARD_LENGTH, marketplace: str = WILDCARD
+    chart: Chart,
+    account_length: int = STANDARD_LENGTH,
+    marketplace: str = WILDCARD,
+    *,
+    country: str = "DE",
+    small_business: bool = False,
 ) -> tuple[PayoutRule, ...]:
     """Settlement rules of DESIGN.md §4 for one marketplace ("*": a store without rules of
-    its own); unmatched amounts go to the Klärungskonto."""
+    its own); unmatched amounts go to the Klärungskonto. `country` is the client's Sitzland,
+    `small_business` whether it is a Kleinunternehmer (no input VAT keys)."""
     a = default_accounts(chart, account_length)
-    seller = _Seller()
+    seller = _Seller(country, small_business)
     european = not is_non_european(marketplace)
     fees = _fee_taxes(marketplace, seller)
     rules: list[PayoutRule] = []
@@ -401,8 +420,15 @@ def default_order_rules(
 
 
 def default_rule_set(
-    chart: Chart, marketplace: str = WILDCARD, account_length: int = STANDARD_LENGTH
+    chart: Chart,
+    marketplace: str = WILDCARD,
+    account_length: int = STANDARD_LENGTH,
+    *,
+    country: str = "DE",
+    small_business: bool = False,
 ) -> RuleSet:
+    """The default rules of one marketplace for a client's master data (chart, Sachkonten-
+    länge, Sitzland, Kleinunternehmer)."""
     a = default_accounts(chart, account_length)
     return RuleSet(
         marketplace=marketplace,
@@ -412,20 +438,26 @@ def default_rule_set(
         suspense_account=a.suspense,
         fx_gain_account=a.fx_gain,
         fx_loss_account=a.fx_loss,
-        payout_rules=default_payout_rules(chart, account_length, marketplace),
+        payout_rules=default_payout_rules(
+            chart, account_length, marketplace, country=country, small_business=small_business
+        ),
         order_rules=default_order_rules(chart, account_length),
     )
 
 
-def default_rule_book(chart: Chart, account_length: int = STANDARD_LENGTH) -> RuleBook:
+def default_rule_book(
+    chart: Chart,
+    account_length: int = STANDARD_LENGTH,
+    *,
+    country: str = "DE",
+    small_business: bool = False,
+) -> RuleBook:
     """The "*" rule set plus one for every known store: advertising is taxed per store, and
     the stores outside Europe invoice their fees without German VAT."""
+    master_data = {"country": country, "small_business": small_business}
     return RuleBook(
-        (
-            default_rule_set(chart, account_length=account_length),
-            *(
-                default_rule_set(chart, m, account_length)
-                for m in (*EUROPEAN_MARKETPLACES, *NON_EUROPEAN_MARKETPLACES)
-            ),
+        tuple(
+            default_rule_set(chart, m, account_length, **master_data)
+            for m in (WILDCARD, *EUROPEAN_MARKETPLACES, *NON_EUROPEAN_MARKETPLACES)
         )
     )

@@ -163,3 +163,17 @@ def test_no_default_rule_books_a_reserve_on_1385_1596_or_foreign_ads_with_bu_9(c
                 german = rule_set.marketplace == "Amazon.de" and day >= date(2018, 10, 1)
                 assert (rule.tax_key == "9") is german, (rule_set.marketplace, day)
                 assert bool(rule.sachverhalt) is not german, (rule_set.marketplace, day)
+
+
+@pytest.mark.parametrize(("country", "small_business"), [("DE", True), ("AT", False)])
+def test_no_input_vat_key_for_a_kleinunternehmer_or_a_seller_established_abroad(
+    country, small_business
+):
+    book = default_rule_book("SKR03", country=country, small_business=small_business)
+    for rule_set in book.rule_sets:
+        for rule in rule_set.payout_rules:
+            if small_business:
+                assert rule.tax_key in ("", "95"), rule
+            else:
+                assert rule.tax_key != "9", rule
+            assert rule.tax_key != "94" or rule.sachverhalt, rule  # a § 13b case names it

@@ -107,3 +107,30 @@ def test_ads_of_the_other_stores_are_reverse_charge():
     # a store without a rule set of its own: no German VAT assumed
     assert sachverhalt_of(ad("2025-01-10", "Amazon.xy")) == ("4600", "94", "7")
     assert sachverhalt_of(ad("2025-08-23", "Amazon.ca")) == ("4600", "94", "1")
+
+
+COMMISSION_2025 = line(3, "Order", "ItemFees", "Commission", "-8.16", "2025-03-15", "302-1-1")
+
+
+def test_a_seller_established_outside_germany_keeps_reverse_charge_on_fees_and_ads():
+    # From 08/2024 Amazon EU invoices with the VAT of the seller's own country: never German.
+    assert sachverhalt_of(COMMISSION_2025, country="AT") == ("4760", "94", "7")
+    assert sachverhalt_of(ad("2025-03-12", "Amazon.de"), country="AT") == ("4600", "94", "7")
+    assert sachverhalt_of(COMMISSION_2025, country="DE") == ("4760", "9", "")
+
+
+def test_a_kleinunternehmer_books_no_input_vat():
+    # German VAT on the invoice: the gross fee is the expense, no key.
+    assert sachverhalt_of(COMMISSION_2025, small_business=True) == ("4760", "", "")
+    assert sachverhalt_of(ad("2025-03-12", "Amazon.de"), small_business=True) == (
+        "4600", "", "",
+    )  # fmt: skip
+    # § 13b: the tax is owed without input VAT, BU 95, the Sachverhalt stays
+    before = line(3, "Order", "ItemFees", "Commission", "-8.16", "2024-07-31", "302-1-1")
+    assert sachverhalt_of(before, small_business=True) == ("4760", "95", "7")
+    assert sachverhalt_of(ad("2025-03-12", "Amazon.fr"), small_business=True) == (
+        "4600", "95", "7",
+    )  # fmt: skip
+    canadian = line(5, "Order", "ItemFees", "Commission", "-9.00", "2025-08-18",
+                    "701-0590237-2315442", marketplace="Amazon.ca")  # fmt: skip
+    assert sachverhalt_of(canadian, small_business=True, country="AT") == ("4760", "95", "1")
