@@ -44,6 +44,16 @@ EUROPEAN_MARKETPLACES = (
     "Amazon.de", "Amazon.fr", "Amazon.it", "Amazon.es", "Amazon.co.uk", "Amazon.nl",
     "Amazon.se", "Amazon.pl", "Amazon.com.be", "Amazon.ie",
 )  # fmt: skip
+# With one clearing account per marketplace, a store's account is the chart's clearing account
+# (SKR03 1210, SKR04 1810) plus its position here: Amazon.de 1211/1811, Amazon.fr 1212/1812,
+# ... Amazon.com.tr 1232/1832; "*" (a store without a set of its own) keeps 1210/1810. Append
+# new stores at the end only: the numbers are in the clients' ledgers.
+CLEARING_ACCOUNT_STORES = (
+    "Amazon.de", "Amazon.fr", "Amazon.it", "Amazon.es", "Amazon.co.uk", "Amazon.nl",
+    "Amazon.se", "Amazon.pl", "Amazon.com.be", "Amazon.ie", "Amazon.com", "Amazon.ca",
+    "Amazon.com.mx", "Amazon.com.br", "Amazon.co.jp", "Amazon.com.au", "Amazon.sg",
+    "Amazon.in", "Amazon.ae", "Amazon.sa", "Amazon.eg", "Amazon.com.tr",
+)  # fmt: skip
 # Sponsored Ads on amazon.de: invoiced with German VAT by a German Amazon company since
 # 10/2018 (sellerlogic), before that from Luxembourg without VAT. The other stores' ads come
 # from non-German Amazon companies (the exact entity per store is unverified: review F5).
@@ -419,6 +429,19 @@ def default_order_rules(
     )
 
 
+def marketplace_clearing_account(
+    chart: Chart, marketplace: str, account_length: int = STANDARD_LENGTH
+) -> str:
+    """The clearing account of one store (see CLEARING_ACCOUNT_STORES); the chart's common
+    clearing account for a store not in that list."""
+    common = default_accounts(chart).clearing
+    wanted = marketplace.strip().casefold()
+    position = next(
+        (i for i, m in enumerate(CLEARING_ACCOUNT_STORES, 1) if m.casefold() == wanted), 0
+    )
+    return str(int(common) + position) + "0" * (account_length - STANDARD_LENGTH)
+
+
 def default_rule_set(
     chart: Chart,
     marketplace: str = WILDCARD,
@@ -426,13 +449,17 @@ def default_rule_set(
     *,
     country: str = "DE",
     small_business: bool = False,
+    clearing_per_marketplace: bool = False,
 ) -> RuleSet:
     """The default rules of one marketplace for a client's master data (chart, Sachkonten-
-    länge, Sitzland, Kleinunternehmer)."""
+    länge, Sitzland, Kleinunternehmer) and its choice of one clearing account per store."""
     a = default_accounts(chart, account_length)
+    clearing = a.clearing
+    if clearing_per_marketplace:
+        clearing = marketplace_clearing_account(chart, marketplace, account_length)
     return RuleSet(
         marketplace=marketplace,
-        clearing_account=a.clearing,
+        clearing_account=clearing,
         debtor_account=a.debtor,
         transit_account=a.transit,
         suspense_account=a.suspense,
@@ -451,10 +478,16 @@ def default_rule_book(
     *,
     country: str = "DE",
     small_business: bool = False,
+    clearing_per_marketplace: bool = False,
 ) -> RuleBook:
     """The "*" rule set plus one for every known store: advertising is taxed per store, and
-    the stores outside Europe invoice their fees without German VAT."""
-    master_data = {"country": country, "small_business": small_business}
+    the stores outside Europe invoice their fees without German VAT. With
+    `clearing_per_marketplace` every store books on a clearing account of its own (1211 ff.)."""
+    master_data = {
+        "country": country,
+        "small_business": small_business,
+        "clearing_per_marketplace": clearing_per_marketplace,
+    }
     return RuleBook(
         tuple(
             default_rule_set(chart, m, account_length, **master_data)

@@ -177,3 +177,19 @@ def test_no_input_vat_key_for_a_kleinunternehmer_or_a_seller_established_abroad(
             else:
                 assert rule.tax_key != "9", rule
             assert rule.tax_key != "94" or rule.sachverhalt, rule  # a § 13b case names it
+
+
+@pytest.mark.parametrize(("chart", "common"), [("SKR03", 1210), ("SKR04", 1810)])
+def test_one_clearing_account_per_marketplace_is_a_stable_numbering(chart, common):
+    book = default_rule_book(chart, clearing_per_marketplace=True)
+    accounts = {s.marketplace: s.clearing_account for s in book.rule_sets}
+    assert accounts["*"] == str(common)
+    assert accounts["Amazon.de"] == str(common + 1)
+    assert accounts["Amazon.fr"] == str(common + 2)
+    assert accounts["Amazon.co.uk"] == str(common + 5)
+    assert accounts["Amazon.ca"] == str(common + 12)
+    assert accounts["Amazon.com.tr"] == str(common + 22)
+    assert len(set(accounts.values())) == len(accounts)  # every store its own account
+    assert {s.clearing_account for s in default_rule_book(chart).rule_sets} == {str(common)}
+    wider = default_rule_book(chart, 5, clearing_per_marketplace=True)
+    assert wider.for_marketplace("amazon.fr").clearing_account == f"{common + 2}0"

@@ -134,3 +134,11 @@ def test_a_kleinunternehmer_books_no_input_vat():
     canadian = line(5, "Order", "ItemFees", "Commission", "-9.00", "2025-08-18",
                     "701-0590237-2315442", marketplace="Amazon.ca")  # fmt: skip
     assert sachverhalt_of(canadian, small_business=True, country="AT") == ("4760", "95", "1")
+
+
+def test_with_a_clearing_account_per_marketplace_a_uk_settlement_books_on_its_own():
+    fee = line(3, "Order", "ItemFees", "Commission", "-4.50", "2025-03-15", "205-1-1",
+               marketplace="Amazon.co.uk")  # fmt: skip
+    assert essentials(fee, clearing_per_marketplace=True)[:2] == ("H", "1215")
+    assert essentials(fee, chart="SKR04", clearing_per_marketplace=True)[:2] == ("H", "1815")
+    assert essentials(fee)[:2] == ("H", "1210")
