@@ -134,6 +134,35 @@ def test_fees_before_august_2024_are_reverse_charge(tmp_path):
     assert ("3107", '"94"') in keys and ("0108", '"9"') in keys
 
 
+def test_reverse_charge_settlement_names_its_sachverhalt(tmp_path):
+    # An amazon.fr settlement of July 2024: fees from Luxembourg and ads of a French store,
+    # both § 13b Abs. 1 (BU 94, #43 Sachverhalt 7); the reserve on 1500.
+    fr = "Amazon.fr"
+    summary, lines = settlement(
+        [
+            line(2, "Order", "ItemPrice", "Principal", "40.00", "2024-07-10", ORDER, fr),
+            line(3, "Order", "ItemFees", "Commission", "-6.00", "2024-07-10", ORDER, fr),
+            line(4, "ServiceFee", "Cost of Advertising", "TransactionTotalAmount", "-12.50",
+                 "2024-07-12", marketplace=fr),
+            line(5, "other-transaction", "other-transaction", "Current Reserve Amount", "-5.00",
+                 "2024-07-14", marketplace=fr),
+        ],
+        settlement_id=SID, start="2024-07-01", end="2024-07-14", deposit="2024-07-16",
+    )  # fmt: skip
+    result = export_settlement(
+        summary, lines, default_rule_book("SKR03"), SETTINGS, tmp_path, marketplace=fr,
+        created_at=CREATED,
+    )  # fmt: skip
+    rows = _compare(result.files, tmp_path)
+    assert [(*_essentials(r)[:9], r[42]) for r in rows] == [
+        ("40,00", "S", "EUR", "", "", "1210", "10000", "", "1007", ""),
+        ("6,00", "H", "EUR", "", "", "1210", "4760", "94", "1007", "7"),
+        ("12,50", "H", "EUR", "", "", "1210", "4600", "94", "1207", "7"),
+        ("5,00", "H", "EUR", "", "", "1210", "1500", "", "1407", ""),
+        ("16,50", "H", "EUR", "", "", "1210", "1360", "", "1607", ""),
+    ]  # fmt: skip
+
+
 def test_a_negative_settlement_books_the_payout_the_other_way(tmp_path):
     summary, lines = settlement(
         [
