@@ -81,6 +81,9 @@ class BatchTotals:
     unmatched_keys: set[tuple[str, ...]] = field(default_factory=set)
     balances: dict[str, Decimal] = field(default_factory=dict)  # EUR per account, S positive
     foreign_balances: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    # German notes for the tax advisor on defaults the batch relies on that are unverified
+    # (review of December 2026); meant for the batch's summary next to the files.
+    notes: set[str] = field(default_factory=set)
 
     @property
     def needs_rules(self) -> bool:

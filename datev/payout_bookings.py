@@ -27,6 +27,31 @@ from datev.rules import DEBTOR, FX_DIFFERENCE, PAYOUT, REVENUE, UNMATCHED, RuleS
 from parsers.records import SettlementLine, SettlementSummary
 from parsers.values import german_money
 
+REVERSE_CHARGE_NOTE = (
+    "Reverse Charge (BU {key}, Sachverhalt L+L {sachverhalt}) für Amazon-Rechnungen ohne "
+    "deutsche USt angenommen. Welche Amazon-Gesellschaft die Werbung außerhalb von amazon.de "
+    "abrechnet, und DATEVs Sachverhaltsnummern (Dok.-Nr. 1003613) sind ungeprüft; bitte mit "
+    "den Rechnungen abgleichen, die Buchungsregeln sind änderbar."
+)
+NOT_TAXABLE_REVENUE_NOTE = (
+    "Umsätze von {marketplace} als im Inland nicht steuerbar gebucht (Versand aus dem "
+    "Amazon-Lager dort, Konto {account}). Vom Verkäufer selbst aus Deutschland versandte "
+    "Bestellungen (MFN) wären Ausfuhren: dafür eine eigene Regel anlegen."
+)
+
+
+def _note(totals: BatchTotals, rules: RuleSet, booking: Booking) -> None:
+    if booking.sachverhalt:
+        totals.notes.add(
+            REVERSE_CHARGE_NOTE.format(key=booking.tax_key, sachverhalt=booking.sachverhalt)
+        )
+    if booking.kind == REVENUE:
+        totals.notes.add(
+            NOT_TAXABLE_REVENUE_NOTE.format(
+                marketplace=rules.marketplace, account=booking.contra_account
+            )
+        )
+
 
 def _line_bookings(
     summary: SettlementSummary,
@@ -39,6 +64,7 @@ def _line_bookings(
     settlement_no = clean_document_no(ref)
     fallback_day = summary.end.date()
     total = Decimal(0)
+    notes_made: set[tuple[str, str, str]] = set()
     for line in lines:
         total += line.amount
         if not line.amount:
@@ -66,7 +92,7 @@ def _line_bookings(
         rate = None
         if order_rate is not None and kind == DEBTOR:
             rate = order_rate(line.transaction_type, line.order_id)
-        yield Booking(
+        booking = Booking(
             amount=abs(line.amount),
             side=side_for(line.amount),
             account=rules.clearing_account,
@@ -84,6 +110,12 @@ def _line_bookings(
             needs_rule=rule is None,
             kind=kind,
         )
+        if sachverhalt or kind == REVENUE:
+            noted = (tax_key, sachverhalt, kind)
+            if noted not in notes_made:  # a note per case, not per line
+                notes_made.add(noted)
+                _note(totals, rules, booking)
+        yield booking
     if total != summary.total_amount:
         raise BookingError(
             f"Abrechnung {ref}: die Summe der Beträge ({german_money(total)}) weicht vom "

@@ -67,3 +67,13 @@ def test_the_real_amazon_ca_settlement(tmp_path, report, chart, clearing, revenu
         for r in rows if r[7] == revenue
     )  # fmt: skip
     assert revenue_cad > 0
+    # the unverified defaults are named for the tax advisor, once each
+    assert sorted(result.totals.notes) == [
+        "Reverse Charge (BU 94, Sachverhalt L+L 1) für Amazon-Rechnungen ohne deutsche USt "
+        "angenommen. Welche Amazon-Gesellschaft die Werbung außerhalb von amazon.de abrechnet, "
+        "und DATEVs Sachverhaltsnummern (Dok.-Nr. 1003613) sind ungeprüft; bitte mit den "
+        "Rechnungen abgleichen, die Buchungsregeln sind änderbar.",
+        f"Umsätze von Amazon.ca als im Inland nicht steuerbar gebucht (Versand aus dem "
+        f"Amazon-Lager dort, Konto {revenue}). Vom Verkäufer selbst aus Deutschland versandte "
+        "Bestellungen (MFN) wären Ausfuhren: dafür eine eigene Regel anlegen.",
+    ]

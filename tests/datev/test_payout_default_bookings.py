@@ -142,3 +142,15 @@ def test_with_a_clearing_account_per_marketplace_a_uk_settlement_books_on_its_ow
     assert essentials(fee, clearing_per_marketplace=True)[:2] == ("H", "1215")
     assert essentials(fee, chart="SKR04", clearing_per_marketplace=True)[:2] == ("H", "1815")
     assert essentials(fee)[:2] == ("H", "1210")
+
+
+def test_a_batch_with_german_vat_only_needs_no_note():
+    summary, lines = settlement([COMMISSION_2025, ad("2025-03-12", "Amazon.de")])
+    totals = BatchTotals()
+    rules = default_rule_book("SKR03").for_marketplace("Amazon.de")
+    list(settlement_bookings(summary, lines, rules, totals=totals))
+    assert totals.notes == set()
+    summary, lines = settlement([ad("2025-03-12", "Amazon.fr"), ad("2025-03-13", "Amazon.fr")])
+    rules = default_rule_book("SKR03").for_marketplace("Amazon.fr")
+    list(settlement_bookings(summary, lines, rules, totals=totals))
+    assert [n[:44] for n in totals.notes] == ["Reverse Charge (BU 94, Sachverhalt L+L 7) fü"]
