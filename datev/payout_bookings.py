@@ -34,23 +34,26 @@ REVERSE_CHARGE_NOTE = (
     "den Rechnungen abgleichen, die Buchungsregeln sind änderbar."
 )
 NOT_TAXABLE_REVENUE_NOTE = (
-    "Umsätze von {marketplace} als im Inland nicht steuerbar gebucht (Versand aus dem "
-    "Amazon-Lager dort, Konto {account}). Vom Verkäufer selbst aus Deutschland versandte "
-    "Bestellungen (MFN) wären Ausfuhren: dafür eine eigene Regel anlegen."
+    "Umsätze von {marketplace} aus dem Amazon-Lager dort (AFN) als im Inland nicht steuerbar "
+    "gebucht (Konto {account})."
+)
+EXPORT_REVENUE_NOTE = (
+    "Vom Verkäufer selbst versandte Bestellungen (MFN) von {marketplace} als Ausfuhr aus "
+    "Deutschland gebucht (Konto {account}): dafür ist der Ausfuhrnachweis nötig. Wurden sie "
+    "aus einem Lager im Ausland versandt, die Regel auf das Konto für nicht steuerbare "
+    "Umsätze ändern."
 )
 
 
-def _note(totals: BatchTotals, rules: RuleSet, booking: Booking) -> None:
+def _note(totals: BatchTotals, rules: RuleSet, booking: Booking, rule_fulfillment: str) -> None:
     if booking.sachverhalt:
         totals.notes.add(
             REVERSE_CHARGE_NOTE.format(key=booking.tax_key, sachverhalt=booking.sachverhalt)
         )
     if booking.kind == REVENUE:
-        totals.notes.add(
-            NOT_TAXABLE_REVENUE_NOTE.format(
-                marketplace=rules.marketplace, account=booking.contra_account
-            )
-        )
+        mfn = rule_fulfillment.casefold() == "mfn"
+        note = EXPORT_REVENUE_NOTE if mfn else NOT_TAXABLE_REVENUE_NOTE
+        totals.notes.add(note.format(marketplace=rules.marketplace, account=booking.contra_account))
 
 
 def _line_bookings(
@@ -64,14 +67,18 @@ def _line_bookings(
     settlement_no = clean_document_no(ref)
     fallback_day = summary.end.date()
     total = Decimal(0)
-    notes_made: set[tuple[str, str, str]] = set()
+    notes_made: set[tuple[str, ...]] = set()
     for line in lines:
         total += line.amount
         if not line.amount:
             continue  # DATEV refuses an Umsatz of 0; it changes no balance
         day = line.posted_at.date() if line.posted_at else fallback_day
         rule = rules.match_payout(
-            line.transaction_type, line.amount_type, line.amount_description, day
+            line.transaction_type,
+            line.amount_type,
+            line.amount_description,
+            day,
+            line.fulfillment_id,
         )
         what = " ".join(
             p for p in (line.transaction_type, line.amount_type, line.amount_description) if p
@@ -111,10 +118,10 @@ def _line_bookings(
             kind=kind,
         )
         if sachverhalt or kind == REVENUE:
-            noted = (tax_key, sachverhalt, kind)
+            noted = (tax_key, sachverhalt, kind, rule.fulfillment)
             if noted not in notes_made:  # a note per case, not per line
                 notes_made.add(noted)
-                _note(totals, rules, booking)
+                _note(totals, rules, booking, rule.fulfillment)
         yield booking
     if total != summary.total_amount:
         raise BookingError(

@@ -5,8 +5,9 @@ command uses `default_rule_book` directly); `datev.rule_store` loads the same ob
 database for the web app.
 
 - Payout rules match (transaction-type, amount-type, amount-description) of a settlement line.
-  Each part is a case-insensitive pattern with `*` and `?` wildcards. The most specific rule wins
-  (fewest wildcard parts, then fewest `*`), ties go to the earlier rule.
+  Each part is a case-insensitive pattern with `*` and `?` wildcards; optionally the line's
+  fulfillment-id (AFN/MFN, or "*") as a fourth part. The most specific rule wins (fewest
+  wildcard parts, then fewest `*`), ties go to the earlier rule.
 - Order rules match the tax treatment of a VAT transaction (see `datev.tax_treatment`) and,
   optionally, its country.
 - Every rule has an optional validity period (`valid_from`/`valid_to`, both inclusive), because
@@ -140,6 +141,8 @@ class PayoutRule:
     label: str = ""
     # #43 Sachverhalt L+L of a reverse-charge key (see SACHVERHALT_*); the advisor may change it.
     sachverhalt: str = ""
+    # The line's fulfillment-id: "AFN" (Amazon's warehouse), "MFN" (the seller ships), or "*".
+    fulfillment: str = WILDCARD
 
     def __post_init__(self) -> None:
         # Rules loaded from the database carry the kind as a plain string; an unknown one
@@ -150,7 +153,21 @@ class PayoutRule:
     def pattern(self) -> tuple[str, str, str]:
         return (self.transaction_type, self.amount_type, self.amount_description)
 
-    def matches(self, transaction_type: str, amount_type: str, amount_description: str) -> bool:
+    @property
+    def specificity(self) -> tuple[int, int]:
+        return _specificity((*self.pattern, self.fulfillment))
+
+    def matches(
+        self,
+        transaction_type: str,
+        amount_type: str,
+        amount_description: str,
+        fulfillment: str = "",
+    ) -> bool:
+        if self.fulfillment != WILDCARD and (
+            self.fulfillment.strip().casefold() != fulfillment.strip().casefold()
+        ):
+            return False
         return all(
             _compile(p).match(v.strip().casefold())
             for p, v in zip(
@@ -197,15 +214,18 @@ class RuleSet:
     _payout_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def match_payout(
-        self, transaction_type: str, amount_type: str, amount_description: str, day: date
+        self,
+        transaction_type: str,
+        amount_type: str,
+        amount_description: str,
+        day: date,
+        fulfillment: str = "",
     ) -> PayoutRule | None:
-        key = (transaction_type, amount_type, amount_description)
+        key = (transaction_type, amount_type, amount_description, fulfillment)
         candidates = self._payout_cache.get(key)
         if candidates is None:
             matching = [r for r in self.payout_rules if r.matches(*key)]
-            candidates = self._payout_cache[key] = sorted(
-                matching, key=lambda r: _specificity(r.pattern)
-            )
+            candidates = self._payout_cache[key] = sorted(matching, key=lambda r: r.specificity)
         for rule in candidates:
             if _valid(rule.valid_from, rule.valid_to, day):
                 return rule
@@ -362,13 +382,18 @@ def default_payout_rules(
                 # No VAT Transactions Report covers these stores, so no Order batch opens an
                 # item on the Sammeldebitor: the settlement books the revenue itself (net of
                 # the tax the marketplace withholds). Fulfilled by Amazon from its warehouse
-                # there, the sale is made abroad (§ 3 Abs. 6 UStG): not taxable in Germany
-                # (8338/4338, Kz 45), not an export (Kz 43 needs goods leaving Germany). The
-                # settlement does not say where a seller-fulfilled (MFN) parcel started; a
-                # seller shipping those from Germany gets an export rule from the advisor.
+                # there (AFN), the sale is made abroad (§ 3 Abs. 6 UStG): not taxable in
+                # Germany (8338/4338, Kz 45), not an export (Kz 43 needs goods leaving
+                # Germany). A parcel the seller ships itself (MFN) is taken to leave from its
+                # own stock in Germany: an export (8120/4120), for which it needs the
+                # Ausfuhrnachweis; a seller shipping from stock abroad changes that rule.
                 rules.append(
                     PayoutRule(tt, at, "*", a.revenue_non_european_marketplace, "", REVENUE,
                                label=f"{tt}/{at} Erlöse nicht steuerbar")
+                )  # fmt: skip
+                rules.append(
+                    PayoutRule(tt, at, "*", a.revenue_export, "", REVENUE,
+                               label=f"{tt}/{at} Ausfuhr (MFN aus DE)", fulfillment="MFN")
                 )  # fmt: skip
     # Foreign tax that Amazon charges on its fees (amazon.ca "TaxAmount": GST/HST) is neither
     # German input VAT nor a § 13b base: a claim against the foreign tax office, without a key.

@@ -193,3 +193,12 @@ def test_one_clearing_account_per_marketplace_is_a_stable_numbering(chart, commo
     assert {s.clearing_account for s in default_rule_book(chart).rule_sets} == {str(common)}
     wider = default_rule_book(chart, 5, clearing_per_marketplace=True)
     assert wider.for_marketplace("amazon.fr").clearing_account == f"{common + 2}0"
+
+
+def test_a_fulfillment_condition_makes_a_rule_more_specific():
+    anyone = PayoutRule("Order", "ItemPrice", "Principal", "8338")
+    mfn = PayoutRule("Order", "ItemPrice", "Principal", "8120", fulfillment="MFN")
+    rule_set = replace(default_rule_set("SKR03"), payout_rules=(anyone, mfn))
+    assert rule_set.match_payout("Order", "ItemPrice", "Principal", DAY, "mfn") is mfn
+    assert rule_set.match_payout("Order", "ItemPrice", "Principal", DAY, "AFN") is anyone
+    assert rule_set.match_payout("Order", "ItemPrice", "Principal", DAY) is anyone

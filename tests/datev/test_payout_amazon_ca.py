@@ -73,7 +73,6 @@ def test_the_real_amazon_ca_settlement(tmp_path, report, chart, clearing, revenu
         "angenommen. Welche Amazon-Gesellschaft die Werbung außerhalb von amazon.de abrechnet, "
         "und DATEVs Sachverhaltsnummern (Dok.-Nr. 1003613) sind ungeprüft; bitte mit den "
         "Rechnungen abgleichen, die Buchungsregeln sind änderbar.",
-        f"Umsätze von Amazon.ca als im Inland nicht steuerbar gebucht (Versand aus dem "
-        f"Amazon-Lager dort, Konto {revenue}). Vom Verkäufer selbst aus Deutschland versandte "
-        "Bestellungen (MFN) wären Ausfuhren: dafür eine eigene Regel anlegen.",
+        f"Umsätze von Amazon.ca aus dem Amazon-Lager dort (AFN) als im Inland nicht steuerbar "
+        f"gebucht (Konto {revenue}).",
     ]

@@ -6,11 +6,14 @@ Each test names the settlement line as Amazon writes it and the booking the tax 
 
 from __future__ import annotations
 
-from datev_builders import line, settlement
+from decimal import Decimal
+
+from datev_builders import at, line, settlement
 
 from datev.bookings import BatchTotals
 from datev.payout_bookings import settlement_bookings
 from datev.rules import default_rule_book
+from parsers.records import SettlementLine
 
 
 def booked(settlement_line, chart="SKR03", marketplace=None, **book_options):
@@ -154,3 +157,18 @@ def test_a_batch_with_german_vat_only_needs_no_note():
     rules = default_rule_book("SKR03").for_marketplace("Amazon.fr")
     list(settlement_bookings(summary, lines, rules, totals=totals))
     assert [n[:44] for n in totals.notes] == ["Reverse Charge (BU 94, Sachverhalt L+L 7) fü"]
+
+
+def test_an_amazon_com_order_is_not_taxable_from_amazons_warehouse_and_an_export_if_mfn():
+    # V2 lines carry fulfillment-id: AFN = shipped from Amazon's US warehouse (a sale made in
+    # the US), MFN = the German seller ships it from its own stock in Germany (an export).
+    def sale(fulfillment):
+        return SettlementLine(
+            2, "Order", "113-1234567-1234567", "", "", "", "Amazon.com", "ItemPrice",
+            "Principal", Decimal("25.00"), at("2025-06-02"), fulfillment,
+        )  # fmt: skip
+
+    assert essentials(sale("AFN")) == ("S", "1210", "8338", "")
+    assert essentials(sale("MFN")) == ("S", "1210", "8120", "")
+    assert essentials(sale("MFN"), chart="SKR04") == ("S", "1810", "4120", "")
+    assert essentials(sale("")) == ("S", "1210", "8338", "")  # V1 lines without the id
