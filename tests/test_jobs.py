@@ -13,8 +13,8 @@ from rq import SimpleWorker
 from conftest import free_port, make_user
 from jobs.context import AppContextJob
 from jobs.mail import send_test_mail
+from jobs.queues import get_queue, get_redis
 from mail.sink import start_mail_sink
-from redis_connection import get_queue, get_redis
 
 PROJECT = Path(__file__).resolve().parent.parent
 
