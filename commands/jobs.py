@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import click
 from flask.cli import AppGroup, ScriptInfo
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from jobs.queues import QUEUE_NAMES
 from jobs.worker import run_worker
@@ -24,4 +27,11 @@ def worker_command(queues: tuple[str, ...], burst: bool, with_scheduler: bool) -
     """Arbeitet die Warteschlangen ab (ohne Angabe: imports, mail, default)."""
     # The app the CLI has already loaded: built once, inherited by every forked work horse.
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
-    run_worker(app, queues or QUEUE_NAMES, burst=burst, with_scheduler=with_scheduler)
+    try:
+        run_worker(app, queues or QUEUE_NAMES, burst=burst, with_scheduler=with_scheduler)
+    except RedisConnectionError as exc:
+        # Host and port only: REDIS_URL carries the password on hosted Redis.
+        url = urlsplit(app.config["REDIS_URL"])
+        raise click.ClickException(
+            f"Redis ist unter {url.hostname}:{url.port or 6379} nicht erreichbar ({exc})."
+        ) from None

@@ -18,7 +18,7 @@ from redis import Redis
 from rq import Callback, Queue
 from worker_jobs import callback_key
 
-from conftest import make_user
+from conftest import free_port, make_user
 from jobs.context import AppContextJob
 from jobs.health import HEARTBEAT_KEY
 from jobs.queues import get_queue, get_redis
@@ -137,6 +137,22 @@ def test_the_worker_refuses_an_unknown_queue(app, worker_env):
     )
     assert completed.returncode == 2
     assert "'reports' is not one of 'imports', 'mail', 'default'" in completed.stderr
+
+
+def test_the_worker_names_an_unreachable_redis_without_its_password(app, worker_env):
+    port = free_port()
+    worker_env["REDIS_URL"] = f"redis://:geheim@127.0.0.1:{port}/0"
+    completed = subprocess.run(
+        worker_command("--burst"),
+        cwd=PROJECT,
+        env=worker_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 1
+    assert f"Redis ist unter 127.0.0.1:{port} nicht erreichbar" in completed.stderr
+    assert "geheim" not in completed.stderr
 
 
 def test_on_sigterm_the_running_job_finishes_before_the_worker_stops(app, worker_env, tmp_path):
