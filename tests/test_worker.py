@@ -14,14 +14,18 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from redis import Redis
-from rq import Callback, Queue
+from rq import Callback, Queue, Worker
 from worker_jobs import callback_key
 
-from conftest import free_port, make_user
+from app import create_app
+from conftest import _test_config, free_port, make_user
+from extensions import db
 from jobs.context import AppContextJob
 from jobs.health import HEARTBEAT_KEY
 from jobs.queues import get_queue, get_redis
+from jobs.worker import AppWorker
 
 PROJECT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -182,6 +186,21 @@ def test_on_sigterm_the_running_job_finishes_before_the_worker_stops(app, worker
     job.refresh()
     assert job.is_finished, job.latest_result()
     assert job.return_value() == "fertig"
+
+
+def test_the_worker_holds_no_pooled_connection_when_it_forks_a_horse(
+    app, database_url, redis_url, monkeypatch
+):
+    pooled = create_app({**_test_config(database_url, redis_url), "SQLALCHEMY_ENGINE_OPTIONS": {}})
+    with pooled.app_context():
+        db.session.execute(sa.text("SELECT 1"))
+        db.session.remove()
+        pool = db.engine.pool
+    assert pool.checkedin() == 1
+    at_fork = []
+    monkeypatch.setattr(Worker, "fork_work_horse", lambda *_: at_fork.append(pool.checkedin()))
+    AppWorker(["default"], pooled, connection=get_redis()).fork_work_horse(None, None)
+    assert at_fork == [0], "the horse would share the worker's connection"
 
 
 def test_a_job_outside_any_app_refuses_to_run_instead_of_building_one(redis_url):
