@@ -17,7 +17,6 @@ import pytest
 import sqlalchemy as sa
 from redis import Redis
 from rq import Callback, Queue, Worker
-from worker_jobs import callback_key
 
 from app import create_app
 from conftest import _test_config, free_port, make_user
@@ -26,6 +25,7 @@ from jobs.context import AppContextJob
 from jobs.health import HEARTBEAT_KEY
 from jobs.queues import get_queue, get_redis
 from jobs.worker import AppWorker
+from worker_jobs import callback_key
 
 PROJECT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -45,16 +45,8 @@ def worker_env(app, database_url, redis_url, tmp_path):
 
 
 def worker_command(*args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "flask",
-        "--app",
-        "worker_app:create_app",
-        "jobs",
-        "worker",
-        *args,
-    ]
+    flask = [sys.executable, "-m", "flask", "--app", "worker_app:create_app"]
+    return [*flask, "jobs", "worker", *args]
 
 
 def run_worker(env: dict, *args: str) -> subprocess.CompletedProcess:
