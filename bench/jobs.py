@@ -3,7 +3,8 @@
     .venv/bin/python bench/jobs.py [--jobs 100] [--old-tree DIR]
 
 Each run enqueues the same N jobs on a private redis-server, then times a real worker process
-in burst mode from its start to its exit (--with-scheduler in every run):
+in burst mode from its start to its exit (--with-scheduler in every run); a run with an empty
+queue first shows what each process costs before its first job:
 
 - baseline: plain `rq worker` with RQ's own job class and a job that needs no app; what forking
   a work horse per job costs by itself, measured in the same run as the others;
@@ -125,37 +126,47 @@ def run_all(n: int, old_tree: Path | None, tmp: Path, redis_url: str) -> dict:
         }
 
     app_job = "trivial_jobs.touch_app_and_database"
-    baseline = timed_burst(
-        rq_worker(redis_url), PROJECT, env_for(PROJECT), redis_url, "trivial_jobs.nothing", n
-    )
     if old_tree is None:
-        before_label = "rq worker --job-class trivial_jobs.AppPerJob (emulates 94413f5)"
-        before_cwd, before_command = PROJECT, rq_worker(redis_url, "trivial_jobs.AppPerJob")
+        before = (
+            "rq worker --job-class trivial_jobs.AppPerJob (emulates 94413f5)",
+            PROJECT,
+            rq_worker(redis_url, "trivial_jobs.AppPerJob"),
+        )
     else:
-        before_label = f"rq worker --job-class jobs.context.AppContextJob in {old_tree}"
-        before_cwd = old_tree.resolve()
-        before_command = rq_worker(redis_url, "jobs.context.AppContextJob")
-    before = timed_burst(before_command, before_cwd, env_for(before_cwd), redis_url, app_job, n)
-    after_command = [sys.executable, "-m", "flask", "--app", "app:create_app", "jobs", "worker",
-                     "--burst", "default"]  # fmt: skip
-    after = timed_burst(after_command, PROJECT, env_for(PROJECT), redis_url, app_job, n)
+        before = (
+            f"rq worker --job-class jobs.context.AppContextJob in {old_tree}",
+            old_tree.resolve(),
+            rq_worker(redis_url, "jobs.context.AppContextJob"),
+        )
+    runs = {
+        "baseline": ("rq worker, RQ's Job, a job without app", PROJECT, rq_worker(redis_url),
+                     "trivial_jobs.nothing"),
+        "before": (*before, app_job),
+        "after": ("flask jobs worker --burst", PROJECT,
+                  [sys.executable, "-m", "flask", "--app", "app:create_app", "jobs", "worker",
+                   "--burst", "default"], app_job),
+    }  # fmt: skip
+    seconds, startup = {}, {}
+    for name, (_, cwd, command, job) in runs.items():
+        # With an empty queue first: what the process costs before its first job.
+        startup[name] = timed_burst(command, cwd, env_for(cwd), redis_url, job, 0)
+        seconds[name] = timed_burst(command, cwd, env_for(cwd), redis_url, job, n)
 
-    def figures(label: str, seconds: float) -> dict:
+    def figures(name: str) -> dict:
         return {
-            "command": label,
-            "seconds": round(seconds, 2),
-            "ms_per_job": round(seconds / n * 1000, 1),
-            "ms_per_job_above_baseline": round((seconds - baseline) / n * 1000, 1),
-            "ratio_to_baseline": round(seconds / baseline, 2),
+            "command": runs[name][0],
+            "seconds": round(seconds[name], 2),
+            "ratio_to_baseline": round(seconds[name] / seconds["baseline"], 2),
+            "ms_per_job": round(seconds[name] / n * 1000, 1),
+            "empty_queue_seconds": round(startup[name], 2),
+            "ms_per_job_after_start": round((seconds[name] - startup[name]) / n * 1000, 1),
         }
 
     return {
         "jobs": n,
         "database": env_for(PROJECT)["DATABASE_URL"].split(":", 1)[0],
-        "baseline": figures("rq worker, RQ's Job, a job without app", baseline),
-        "before": figures(before_label, before),
-        "after": figures("flask jobs worker --burst", after),
-        "after_vs_before": round(after / before, 3),
+        **{name: figures(name) for name in runs},
+        "after_vs_before": round(seconds["after"] / seconds["before"], 3),
     }
 
 
