@@ -11,6 +11,7 @@ from extensions import db
 from forms.clients import ClientForm
 from models import Client
 from models.booking_rules import reset_client_rules, seed_client_rules
+from models.integration import ensure_integrations
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -102,6 +103,7 @@ def _save(
         if new_client is not None:
             db.session.flush()  # the rule sets need the client's id
             seed_client_rules(new_client)
+            ensure_integrations(new_client)
         if reset_rules_of is not None:
             reset_client_rules(reset_rules_of)
         db.session.commit()

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from extensions import db
 from models import Client, Organisation, User
 from models.booking_rules import seed_client_rules
+from models.integration import ensure_integrations
 
 DEMO_ORGANISATION = "Demo Handel GmbH"
 DEMO_EMAIL = "demo@kontor.local"
@@ -48,7 +49,8 @@ def seed_demo() -> tuple[User, Client]:
         client = Client(organisation_id=user.organisation_id, **DEMO_CLIENT)
         db.session.add(client)
         db.session.flush()
-    seed_client_rules(client)  # idempotent: adds only what is missing
+    seed_client_rules(client)
+    ensure_integrations(client)  # idempotent: adds only what is missing
     db.session.commit()
     return user, client
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from conftest import make_client, make_user
 from models import BookingRuleSet, Client, ClientVatId, SkuCost
 from models.booking_rules import Integration, load_rule_book, seed_rule_set
+from models.integration import ClientIntegration
 
 VALID = {
     "name": "Espadrille Versand GmbH",
@@ -56,6 +57,8 @@ def test_creating_a_client_stores_its_datev_master_data(client, auth, logged_in,
     assert ("payout", "Amazon.ca") in defaults  # a store outside Europe has rules of its own
     # SKR04 clearing account 1810, lengthened to the client's five-digit accounts
     assert {s.clearing_account for s in rule_sets} == {"18100"}
+    integrations = db_session.scalars(sa.select(ClientIntegration).filter_by(client_id=stored.id))
+    assert sorted(i.label for i in integrations) == ["Amazon Order", "Amazon Payout"]
     assert response.headers["Location"] == f"/clients/{stored.id}"
     page = client.get(response.headers["Location"])
     assert "wurde angelegt" in page.text
