@@ -9,28 +9,18 @@ dropped at its end; every test starts with empty tables.
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import socket
 import subprocess
 import time
 
 import pytest
 import sqlalchemy as sa
 from redis import Redis
-from sqlalchemy.pool import NullPool
 
 from app import create_app
 from extensions import db as _db
-from models import Client, Organisation, User
-
-PASSWORD = "richtig-gutes-passwort"  # noqa: S105 - test fixture
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.factories import make_user
+from tests.helpers import AuthActions, app_config, free_port
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +78,7 @@ def _schema(database_url, redis_url):
     """Build the schema once with the real migrations; drop it when the session ends."""
     from flask_migrate import downgrade, upgrade
 
-    app = create_app(_test_config(database_url, redis_url))
+    app = create_app(app_config(database_url, redis_url))
     with app.app_context():
         _drop_everything()
         upgrade()
@@ -105,27 +95,9 @@ def _drop_everything() -> None:
         connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
 
 
-def _test_config(database_url: str, redis_url: str) -> dict:
-    return {
-        "TESTING": True,
-        "KONTOR_ENV": "test",
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
-        # Every test builds its own app and engine; without a pool no connection outlives it.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
-        "REDIS_URL": redis_url,
-    }
-
-
-def _sqlalchemy_url(url: str) -> str:
-    from config import database_url
-
-    return database_url({"DATABASE_URL": url}, "")
-
-
 @pytest.fixture
 def app(_schema, database_url, redis_url):
-    app = create_app(_test_config(database_url, redis_url))
+    app = create_app(app_config(database_url, redis_url))
     with app.app_context():
         yield app
         _db.session.rollback()
@@ -155,61 +127,9 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def make_user(email: str, organisation: Organisation | None = None, **extra) -> User:
-    user = User(
-        organisation=organisation or Organisation(name=f"Organisation von {email}"),
-        email=email,
-        name=extra.pop("name", ""),
-        **extra,
-    )
-    user.set_password(PASSWORD)
-    _db.session.add(user)
-    _db.session.commit()
-    return user
-
-
-def make_client(organisation_id: int, **fields) -> Client:
-    values = {
-        "name": "Muster Versand GmbH",
-        "berater_nr": 1001,
-        "mandant_nr": 1,
-        "account_length": 4,
-        "chart": "SKR03",
-    }
-    values.update(fields)
-    client = Client(organisation_id=organisation_id, **values)
-    _db.session.add(client)
-    _db.session.commit()
-    return client
-
-
 @pytest.fixture
 def user(app):
     return make_user("anna@example.org", name="Anna Beispiel")
-
-
-def csrf_token_of(response) -> str:
-    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', response.text)
-    assert match, "the page carries no CSRF token"
-    return match.group(1)
-
-
-class AuthActions:
-    def __init__(self, client):
-        self._client = client
-
-    def csrf_token(self, path: str = "/login") -> str:
-        return csrf_token_of(self._client.get(path))
-
-    def login(self, email: str = "anna@example.org", password: str = PASSWORD):
-        token = self.csrf_token("/login")
-        return self._client.post(
-            "/login", data={"email": email, "password": password, "csrf_token": token}
-        )
-
-    def logout(self):
-        token = self.csrf_token("/clients")
-        return self._client.post("/logout", data={"csrf_token": token})
 
 
 @pytest.fixture

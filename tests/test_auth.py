@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import PASSWORD, make_user
+from tests.factories import make_user
+from tests.helpers import PASSWORD
 
 
 def test_login_page_is_german_and_carries_a_csrf_token(client):

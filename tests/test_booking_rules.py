@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from conftest import make_client, make_user
 from datev.errors import RulesMissing
 from datev.rules import NON_EUROPEAN_MARKETPLACES, default_rule_book
 from models import BookingRuleSet
@@ -18,6 +17,7 @@ from models.booking_rules import (
     seed_client_rules,
     seed_rule_set,
 )
+from tests.factories import make_client, make_user
 
 # Marketplace names as settlements (marketplace-name) and VAT reports (MARKETPLACE) write them.
 MARKETPLACES = (

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from test_clients import VALID, post_client
 
-from conftest import make_client
 from models import Client, ClientVatId, SkuCost
 from models.client_master_data import own_vat_ids_of, sku_costs_of
+from tests.factories import make_client
+from tests.test_clients import VALID, post_client
 
 OWN_PL = "PL5260250274"
 

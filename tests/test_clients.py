@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from conftest import make_client, make_user
 from models import BookingRuleSet, Client, ClientVatId, SkuCost
 from models.booking_rules import Integration, load_rule_book, seed_rule_set
 from models.integration import ClientIntegration
+from tests.factories import make_client, make_user
 
 VALID = {
     "name": "Espadrille Versand GmbH",

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app import create_app
-from conftest import _test_config, make_client, make_user
 from extensions import ForeignKeyViolation, sqlite_foreign_keys_off
 from extensions import db as _db
 from models import BookingRule, BookingRuleSet, Client
+from tests.factories import make_client, make_user
+from tests.helpers import app_config
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXED_ACCOUNTS = {
@@ -98,7 +99,7 @@ def sqlite_app_at_head(tmp_path, redis_url):
     """An app on its own SQLite database, migrated to head by the real migrations."""
     from flask_migrate import upgrade
 
-    app = create_app(_test_config("sqlite:///" + str(tmp_path / "copy.sqlite3"), redis_url))
+    app = create_app(app_config("sqlite:///" + str(tmp_path / "copy.sqlite3"), redis_url))
     with app.app_context():
         upgrade()
         yield app

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app import create_app
-from conftest import _test_config, free_port
 from jobs.health import record_heartbeat
+from tests.helpers import app_config, free_port
 
 
 def test_healthz_reports_database_and_redis(client, app):
@@ -27,7 +27,7 @@ def test_healthz_shows_the_age_of_the_last_worker_heartbeat(client, app):
 
 def test_healthz_answers_503_when_redis_is_down(app, database_url):
     nothing_listens_there = f"redis://127.0.0.1:{free_port()}/0"
-    broken = create_app(_test_config(database_url, nothing_listens_there))
+    broken = create_app(app_config(database_url, nothing_listens_there))
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()

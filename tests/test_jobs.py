@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from rq import SimpleWorker
 
-from conftest import free_port, make_user
 from jobs.context import AppContextJob
 from jobs.mail import send_test_mail
 from jobs.queues import get_queue, get_redis
 from mail.sink import start_mail_sink
+from tests.factories import make_user
+from tests.helpers import free_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ import pytest
 from flask import request, url_for
 
 from app import create_app
-from conftest import _test_config
+from tests.helpers import app_config
 
 FORWARDED = {
     "X-Forwarded-For": "203.0.113.7",
@@ -32,7 +32,7 @@ def whoami(app):
 
 @pytest.fixture
 def production_app(_schema, database_url, redis_url):
-    return create_app({**_test_config(database_url, redis_url), "KONTOR_ENV": "production"})
+    return create_app({**app_config(database_url, redis_url), "KONTOR_ENV": "production"})
 
 
 def test_production_takes_address_scheme_and_host_from_the_router(production_app):

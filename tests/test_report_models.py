@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from conftest import make_client, make_user
 from models import Report, SettlementLineRow, StoredFile, VatTransactionRow
 from models.integration import ClientIntegration, ensure_integrations
 from models.transaction import dump_rate_parts
 from parsers.records import RatePart, SettlementLine, VatTransaction
+from tests.factories import make_client, make_user
 
 BOOKKEEPING = {"id", "report_id", "position"}
 

@@ -19,23 +19,23 @@ from redis import Redis
 from rq import Callback, Queue, Worker
 
 from app import create_app
-from conftest import _test_config, free_port, make_user
 from extensions import db
 from jobs.context import AppContextJob
 from jobs.health import HEARTBEAT_KEY
 from jobs.queues import get_queue, get_redis
 from jobs.worker import AppWorker
-from worker_jobs import callback_key
+from tests.factories import make_user
+from tests.helpers import app_config, free_port
+from tests.worker_jobs import callback_key
 
 PROJECT = Path(__file__).resolve().parent.parent
-TESTS = Path(__file__).resolve().parent
 
 
 @pytest.fixture
 def worker_env(app, database_url, redis_url, tmp_path):
     return {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(TESTS), str(PROJECT)]),
+        "PYTHONPATH": str(PROJECT),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "MAIL_URL": app.config["MAIL_URL"],
@@ -45,7 +45,7 @@ def worker_env(app, database_url, redis_url, tmp_path):
 
 
 def worker_command(*args: str) -> list[str]:
-    flask = [sys.executable, "-m", "flask", "--app", "worker_app:create_app"]
+    flask = [sys.executable, "-m", "flask", "--app", "tests.worker_app:create_app"]
     return [*flask, "jobs", "worker", *args]
 
 
@@ -70,7 +70,7 @@ def apps_built(env: dict) -> list[int]:
 def test_the_worker_runs_a_job_that_reads_the_database(app, worker_env):
     make_user("zwei@example.org")
     make_user("eins@example.org")
-    job = get_queue("default").enqueue("worker_jobs.user_emails")
+    job = get_queue("default").enqueue("tests.worker_jobs.user_emails")
     run_worker(worker_env)
     job.refresh()
     assert job.is_finished, job.latest_result()
@@ -78,7 +78,7 @@ def test_the_worker_runs_a_job_that_reads_the_database(app, worker_env):
 
 
 def test_the_worker_builds_the_app_once_and_forks_a_horse_per_job(app, worker_env):
-    jobs = [get_queue("default").enqueue("worker_jobs.describe_app") for _ in range(5)]
+    jobs = [get_queue("default").enqueue("tests.worker_jobs.describe_app") for _ in range(5)]
     run_worker(worker_env, "default")
     [worker_pid] = apps_built(worker_env)
     seen = []
@@ -97,10 +97,12 @@ def test_success_and_failure_callbacks_run_in_the_app_context(app, worker_env):
     make_user("rueckruf@example.org")
     queue = get_queue("default")
     succeeding = queue.enqueue(
-        "worker_jobs.describe_app", on_success=Callback("worker_jobs.note_success")
+        "tests.worker_jobs.describe_app", on_success=Callback("tests.worker_jobs.note_success")
     )
     failing = queue.enqueue(
-        "worker_jobs.fail", "absichtlich", on_failure=Callback("worker_jobs.note_failure")
+        "tests.worker_jobs.fail",
+        "absichtlich",
+        on_failure=Callback("tests.worker_jobs.note_failure"),
     )
     run_worker(worker_env, "default")
     failing.refresh()
@@ -154,7 +156,7 @@ def test_the_worker_names_an_unreachable_redis_without_its_password(app, worker_
 def test_on_sigterm_the_running_job_finishes_before_the_worker_stops(app, worker_env, tmp_path):
     """Heroku sends SIGTERM to every process of the dyno, the horse included."""
     started = tmp_path / "horse.pid"
-    job = get_queue("default").enqueue("worker_jobs.announce_then_sleep", str(started), 1.5)
+    job = get_queue("default").enqueue("tests.worker_jobs.announce_then_sleep", str(started), 1.5)
     with subprocess.Popen(
         worker_command("default"),
         cwd=PROJECT,
@@ -183,7 +185,7 @@ def test_on_sigterm_the_running_job_finishes_before_the_worker_stops(app, worker
 def test_the_worker_holds_no_pooled_connection_when_it_forks_a_horse(
     app, database_url, redis_url, monkeypatch
 ):
-    pooled = create_app({**_test_config(database_url, redis_url), "SQLALCHEMY_ENGINE_OPTIONS": {}})
+    pooled = create_app({**app_config(database_url, redis_url), "SQLALCHEMY_ENGINE_OPTIONS": {}})
     with pooled.app_context():
         db.session.execute(sa.text("SELECT 1"))
         db.session.remove()
@@ -196,6 +198,8 @@ def test_the_worker_holds_no_pooled_connection_when_it_forks_a_horse(
 
 
 def test_a_job_outside_any_app_refuses_to_run_instead_of_building_one(redis_url):
-    job = AppContextJob.create("worker_jobs.describe_app", connection=Redis.from_url(redis_url))
+    job = AppContextJob.create(
+        "tests.worker_jobs.describe_app", connection=Redis.from_url(redis_url)
+    )
     with pytest.raises(RuntimeError, match="flask jobs worker"):
         job.perform()

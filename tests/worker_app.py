@@ -1,6 +1,6 @@
 """The app factory of the worker tests: Kontor's own, noting every call in a marker file.
 
-`flask --app worker_app:create_app jobs worker` then shows how often the worker built an app,
+`flask --app tests.worker_app:create_app jobs worker` then shows how often the worker built an app,
 and every app it built carries the id of the process that built it.
 """
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from live_server import serve_wsgi
+from tests.live_server import serve_wsgi
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, Chromium phones home at start; this machine's closed network refuses it.

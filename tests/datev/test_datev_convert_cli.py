@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from datev_extf_check import check_file
 
 from commands.datev import datev_cli
 from datev.extf_validator import validate_file
+from tests.datev.datev_extf_check import check_file
 
 AMAZON = Path(__file__).parent.parent / "fixtures" / "amazon"
 SETTLEMENT = AMAZON / "settlement-v1-amazon-ca-24288684721.txt"

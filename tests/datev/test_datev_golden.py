@@ -15,13 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from datev_builders import line, settlement, vat_row
-from datev_extf_check import check_file
 
 from datev.export import export_settlement, export_vat_report
 from datev.extf_validator import ExtfValidationError, validate_file
 from datev.rules import RuleBook, default_rule_book
 from datev.settings import BatchSettings
+from tests.datev.datev_builders import line, settlement, vat_row
+from tests.datev.datev_extf_check import check_file
 
 GOLDEN = Path(__file__).parent.parent / "fixtures" / "datev" / "golden"
 CREATED = datetime(2024, 10, 5, 8, 0, tzinfo=UTC)

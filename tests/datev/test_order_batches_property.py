@@ -11,8 +11,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from datev_builders import vat_row
-from datev_extf_check import check_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +20,8 @@ from datev.extf_validator import validate_file
 from datev.granularity import Granularity
 from datev.rules import default_rule_book
 from datev.settings import BatchSettings
+from tests.datev.datev_builders import vat_row
+from tests.datev.datev_extf_check import check_file
 
 RATES = EcbRates()
 SHAPES = [

@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from datev_builders import vat_row
 
 from datev.bookings import BatchTotals, BookingError
 from datev.export import export_vat_report
@@ -17,6 +16,7 @@ from datev.order_bookings import vat_report_bookings
 from datev.rules import default_rule_book
 from datev.settings import BatchSettings
 from parsers import read_report
+from tests.datev.datev_builders import vat_row
 
 BOOK = default_rule_book("SKR03")
 SETTINGS = BatchSettings(berater=1001, mandant=42)

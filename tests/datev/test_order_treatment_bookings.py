@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from datev_builders import vat_row
 
 from datev.bookings import BatchTotals
 from datev.export import export_vat_report
@@ -23,6 +22,7 @@ from datev.order_bookings import vat_report_bookings
 from datev.rules import OrderRule, RuleBook, default_order_rules, default_rule_book
 from datev.settings import BatchSettings
 from datev.tax_treatment import TaxTreatment, derive_treatment, vat_rule_name
+from tests.datev.datev_builders import vat_row
 
 DAY = date(2025, 4, 14)
 ORDER = "302-4711000-1234567"

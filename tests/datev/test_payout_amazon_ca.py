@@ -7,13 +7,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from datev_extf_check import check_file
 
 from datev.export import export_settlement
 from datev.extf_validator import validate_file
 from datev.rules import default_rule_book
 from datev.settings import BatchSettings
 from parsers.detect import read_report
+from tests.datev.datev_extf_check import check_file
 
 SAMPLE = (
     Path(__file__).parent.parent / "fixtures" / "amazon" / "settlement-v1-amazon-ca-24288684721.txt"

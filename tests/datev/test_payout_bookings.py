@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from datev_builders import line, settlement, summary
 
 from datev.bookings import BatchTotals, BookingError
 from datev.currency import EcbRates, RateError
 from datev.granularity import Granularity
 from datev.payout_bookings import settlement_bookings
 from datev.rules import PayoutRule, default_rule_book
+from tests.datev.datev_builders import line, settlement, summary
 
 RULES = default_rule_book("SKR03").for_marketplace(None)
 ORDER = "302-1234567-7654321"

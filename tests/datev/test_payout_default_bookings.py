@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from datev_builders import at, line, settlement
-
 from datev.bookings import BatchTotals
 from datev.payout_bookings import settlement_bookings
 from datev.rules import default_rule_book
 from parsers.records import SettlementLine
+from tests.datev.datev_builders import at, line, settlement
 
 
 def booked(settlement_line, chart="SKR03", marketplace=None, **book_options):

@@ -7,8 +7,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from datev_builders import line, settlement, vat_row
-
 from datev.bookings import BatchTotals
 from datev.currency import EcbRates
 from datev.extf_validator import validate_file
@@ -18,6 +16,7 @@ from datev.order_bookings import vat_report_bookings
 from datev.payout_bookings import settlement_bookings
 from datev.rules import default_rule_book
 from datev.settings import BatchSettings
+from tests.datev.datev_builders import line, settlement, vat_row
 
 BOOK = default_rule_book("SKR03")
 RATES = EcbRates()

@@ -6,9 +6,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from datev_builders import vat_row
 
 from datev.tax_treatment import TaxTreatment, country_code, derive_treatment, vat_rule_name
+from tests.datev.datev_builders import vat_row
 
 
 @pytest.mark.parametrize(

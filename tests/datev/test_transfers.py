@@ -6,8 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from datev_builders import vat_row
-from datev_extf_check import check_file, read_extf
 
 from datev.accounts import default_accounts
 from datev.settings import BatchSettings
@@ -21,6 +19,8 @@ from datev.transfers import (
     transfer_bookings,
 )
 from parsers import read_report
+from tests.datev.datev_builders import vat_row
+from tests.datev.datev_extf_check import check_file, read_extf
 
 SKR03 = default_accounts("SKR03")
 OWN_PL = "PL5260250274"

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from datev_extf_check import check_file, read_extf
 from stdnum.eu import vat as eu_vat
 
 from datev.accounts import default_accounts
@@ -17,6 +16,7 @@ from datev.transfers import UNVALUED, export_transfers, transfers_of
 from parsers import read_report
 from sandbox import create_sandbox_app, vat
 from sandbox.sellers import seeded_sellers
+from tests.datev.datev_extf_check import check_file, read_extf
 
 SEED = "kontor"
 SETTINGS = BatchSettings(berater=1001, mandant=1)

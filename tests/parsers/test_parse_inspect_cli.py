@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from amazon_builders import V1_SAMPLE, V1_SAMPLE_JSON, VAT_SAMPLE, write
 from click.testing import CliRunner
 
 from commands.reports import reports_cli
+from tests.parsers.amazon_builders import V1_SAMPLE, V1_SAMPLE_JSON, VAT_SAMPLE, write
 
 
 def inspect(*args: str):

@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from amazon_builders import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from parsers import ReportError, read_report
+from tests.parsers.amazon_builders import (
     V1_SAMPLE,
     Line,
     Settlement,
@@ -17,10 +21,6 @@ from amazon_builders import (
     vat_2021_layout,
     vat_rows,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from parsers import ReportError, read_report
 
 SETTINGS = settings(
     max_examples=60,

@@ -9,7 +9,9 @@ import re
 from decimal import Decimal
 
 import pytest
-from amazon_builders import (
+
+from parsers import ReportError, detect, read_report
+from tests.parsers.amazon_builders import (
     V1_SAMPLE,
     VAT_SAMPLE,
     Line,
@@ -20,8 +22,6 @@ from amazon_builders import (
     vat_rows,
     write,
 )
-
-from parsers import ReportError, detect, read_report
 
 SETTLEMENT = Settlement(
     lines=(

@@ -8,9 +8,8 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from amazon_builders import V1_SAMPLE, V1_SAMPLE_JSON, VAT_SAMPLE, VAT_TESTCOMPANY
-
 from parsers import OrderReport, PayoutReport, read_report
+from tests.parsers.amazon_builders import V1_SAMPLE, V1_SAMPLE_JSON, VAT_SAMPLE, VAT_TESTCOMPANY
 
 
 def test_v1_sample_reconciles_to_1016_08_cad_with_153_lines():

@@ -8,9 +8,8 @@ import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 
-from amazon_builders import Line, Settlement, Variant, settlement_v2
-
 from parsers import read_report
+from tests.parsers.amazon_builders import Line, Settlement, Variant, settlement_v2
 
 ROOT = Path(__file__).resolve().parents[2]
 

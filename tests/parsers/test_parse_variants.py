@@ -7,7 +7,9 @@ import re
 from decimal import Decimal
 
 import pytest
-from amazon_builders import (
+
+from parsers import read_report
+from tests.parsers.amazon_builders import (
     V1_SAMPLE,
     VAT_SAMPLE,
     Line,
@@ -21,8 +23,6 @@ from amazon_builders import (
     vat_rows,
     write,
 )
-
-from parsers import read_report
 
 SAMPLE_V2 = v1_sample_as_v2()
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from amazon_builders import vat_rows, write
 
 from datev.bookings import BatchTotals
 from datev.order_bookings import vat_report_bookings
 from datev.rules import default_rule_book
 from parsers import ReportError, read_report
 from parsers.records import RatePart
+from tests.parsers.amazon_builders import vat_rows, write
 
 BOOK = default_rule_book("SKR03")
 # A book at 7 %, shipping at 19 %: 10.70 + 5.95

@@ -2,8 +2,8 @@
 
 from contextlib import contextmanager
 
-from live_server import serve_wsgi
 from sandbox import create_sandbox_app
+from tests.live_server import serve_wsgi
 
 
 @contextmanager

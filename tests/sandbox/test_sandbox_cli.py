@@ -3,7 +3,6 @@
 import json
 
 from click.testing import CliRunner
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 
 import commands.sandbox as sandbox_commands
 from commands.sandbox import sandbox_cli

@@ -9,12 +9,11 @@ from datetime import datetime
 import pytest
 import requests
 import spapi
-from sandbox_conformance import check_requests_response
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import NOW, SETTLEMENT, VAT, http_access_token
-from sandbox_server import serve
 
 from sandbox.clock import SandboxClock
+from tests.sandbox.sandbox_conformance import check_requests_response
+from tests.sandbox.sandbox_helpers import NOW, SETTLEMENT, VAT, http_access_token
+from tests.sandbox.sandbox_server import serve
 
 # A running clock that starts at NOW; time scale 20 lets VAT reports finish in under a second.
 CONFIG = {"SANDBOX_TIME_SCALE": 20}

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import pytest
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 
 from sandbox import create_sandbox_app
 from sandbox.clock import SandboxClock, parse_clock_config

@@ -5,11 +5,10 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import NOW, VAT, http_access_token
-from sandbox_server import serve
 
 from sandbox.clock import SandboxClock
+from tests.sandbox.sandbox_helpers import NOW, VAT, http_access_token
+from tests.sandbox.sandbox_server import serve
 
 DE = "A1PA6795UKMFR9"
 

@@ -9,9 +9,9 @@ import json
 import pytest
 from flask import Response
 from jsonschema import ValidationError
-from sandbox_conformance import MODELS, SEEN, check_response
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import REPORTS, SETTLEMENT, VAT
+
+from tests.sandbox.sandbox_conformance import MODELS, SEEN, check_response
+from tests.sandbox.sandbox_helpers import REPORTS, SETTLEMENT, VAT
 
 DE = "A1PA6795UKMFR9"
 

@@ -3,7 +3,6 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
 
 APPLICATION = "amzn1.sp.solution.kontor-sandbox-0001"
 CALLBACK = "http://127.0.0.1:5000/amazon/callback"

@@ -10,11 +10,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import NOW, REPORTS, SETTLEMENT, amount, table
 
 from sandbox import create_sandbox_app
 from sandbox.settlements import COLUMNS
+from tests.sandbox.sandbox_helpers import NOW, REPORTS, SETTLEMENT, amount, table
 
 PYTHONPATH = os.pathsep.join([str(Path(__file__).parents[2]), str(Path(__file__).parent)])
 DATE_STYLES = {
@@ -45,7 +44,7 @@ def documents():
 DIGEST = """
 import hashlib
 from sandbox import create_sandbox_app
-from sandbox_helpers import NOW
+from tests.sandbox.sandbox_helpers import NOW
 
 client = create_sandbox_app({"SANDBOX_CLOCK": NOW, "SANDBOX_SEED": "kontor"}).test_client()
 digest = hashlib.sha256()

@@ -5,10 +5,9 @@ import time
 import zlib
 
 import pytest
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import NOW, REPORTS, SETTLEMENT, refresh_grant, token_for
 
 from sandbox.limits import Fault
+from tests.sandbox.sandbox_helpers import NOW, REPORTS, SETTLEMENT, refresh_grant, token_for
 
 QUOTA = {
     "code": "QuotaExceeded",

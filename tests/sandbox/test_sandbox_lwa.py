@@ -3,8 +3,8 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import REPORTS, SETTLEMENT, grant, refresh_grant
+
+from tests.sandbox.sandbox_helpers import REPORTS, SETTLEMENT, grant, refresh_grant
 
 APPLICATION = "amzn1.sp.solution.kontor-sandbox-0001"
 

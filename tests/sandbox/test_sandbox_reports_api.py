@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from operator import itemgetter
 
 import pytest
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import NOW, REPORTS, SETTLEMENT, VAT, download
+
+from tests.sandbox.sandbox_helpers import NOW, REPORTS, SETTLEMENT, VAT, download
 
 DE = "A1PA6795UKMFR9"
 FR = "A13V1IB3VIYZZH"

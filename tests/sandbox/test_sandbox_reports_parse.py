@@ -5,11 +5,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import NOW, SETTLEMENT
 
 from parsers import read_report
 from sandbox import create_sandbox_app, vat
+from tests.sandbox.sandbox_helpers import NOW, SETTLEMENT
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sandbox_fixtures import *  # noqa: F403 - the sandbox fixtures
-from sandbox_helpers import REPORTS, SETTLEMENT, VAT, amount, download, table
 
 from sandbox import vat
+from tests.sandbox.sandbox_helpers import REPORTS, SETTLEMENT, VAT, amount, download, table
 
 OCTOBER = {"dataStartTime": "2026-10-01T00:00:00Z", "dataEndTime": "2026-10-31T23:59:59Z"}
 

@@ -1,8 +1,4 @@
-"""Fixtures for the Amazon sandbox tests; every test module star-imports them.
-
-They live here rather than in a conftest.py: pytest registers a conftest of a folder without
-__init__.py as the module `conftest`, which would hide tests/conftest.py from the test modules
-that import helpers from it.
+"""Fixtures for the Amazon sandbox tests (they override `app` and `client` for this folder).
 
 Every response a test receives through `client` is checked against the official SP-API models,
 so each test is also a conformance test; `sandbox_conformance.SEEN` records what answered.
@@ -12,23 +8,10 @@ import os
 
 import pytest
 from flask.testing import FlaskClient
-from sandbox_conformance import SEEN, check_lwa_response, check_response
-from sandbox_helpers import NOW, token_for
 
 from sandbox import create_sandbox_app
-
-__all__ = [
-    "ConformingClient",
-    "api",
-    "app",
-    "client",
-    "clock",
-    "config",
-    "headers",
-    "no_sandbox_environment",
-    "seller",
-    "state",
-]
+from tests.sandbox.sandbox_conformance import SEEN, check_lwa_response, check_response
+from tests.sandbox.sandbox_helpers import NOW, token_for
 
 
 class ConformingClient(FlaskClient):
