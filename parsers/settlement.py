@@ -32,10 +32,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
 
-from .errors import ReportError
+from .errors import ReportError, invalid_csv
 from .records import SettlementLine, SettlementSummary
 from .source import CHANGED, Source
-from .table import Cells, Header, add_distinct, check_blank_lines, irregular_row, is_blank
+from .table import (
+    Cells,
+    Header,
+    add_distinct,
+    check_blank_lines,
+    irregular_row,
+    is_blank,
+    read_header,
+)
 from .values import PLAIN_AMOUNT, german_money, money
 
 SUMMARY_COLUMNS = (
@@ -401,8 +409,8 @@ def scan(
                 )
             if row[i_market] not in marketplaces:
                 add_distinct(marketplaces, row[i_market], header, line, i_market)
-    except csv.Error as exc:
-        raise _csv_error(filename, last + 1, exc) from None
+    except csv.Error:
+        raise invalid_csv(filename, last + 1) from None
 
     if summary is None or block is None:
         raise ReportError(filename, "Die Datei enthält nur die Kopfzeile und keine Daten.")
@@ -440,16 +448,6 @@ def _two_settlements(
         "Bitte jede Abrechnung als eigene Datei hochladen.",
         line=line,
         column=header.name(plan.sid),
-    )
-
-
-def _csv_error(filename: str, line: int, exc: csv.Error) -> ReportError:
-    """`line`: where the row csv failed on starts (an unclosed quote reads on to the end)."""
-    return ReportError(
-        filename,
-        "Die Zeile ist kein gültiges CSV (ein Anführungszeichen ist nicht geschlossen oder "
-        "die Datei endet mitten in einem Wert).",
-        line=line,
     )
 
 
@@ -500,10 +498,8 @@ class PayoutReport:
         Repeated entries of the same settlement (checked identical by `read_report`)
         are skipped. If the file changed on disk since `read_report`, ReportError.
         """
-        from .detect import read_header
-
         with self._source.reread() as (reader, hashing):
-            header = read_header(self._source, reader)
+            header = read_header(reader, self._source.filename)
             try:
                 yield from self._lines(reader, header)
             except csv.Error:  # the file was valid CSV when it was validated

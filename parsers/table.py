@@ -1,10 +1,11 @@
-"""Header lookup and the irregular rows every report parser must handle alike."""
+"""The header, its lookup, and the irregular rows every report parser must handle alike."""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Iterator
 
-from .errors import ReportError
+from .errors import NOT_AMAZON, ReportError
 from .values import AmbiguousAmount, Cache, parse_amount, parse_day, parse_instant
 
 
@@ -63,6 +64,17 @@ class Header:
     def name(self, index: int) -> str:
         """The column's name as the file spells it, for messages (never empty)."""
         return self.cells[index] or f"ohne Namen, Nr. {index + 1}"
+
+
+def read_header(reader: Iterator[list[str]], filename: str) -> Header:
+    """The first non-blank row, as a Header; refuses files without one."""
+    try:
+        for row in reader:
+            if not is_blank(row):
+                return Header(row, filename, reader.line_num)  # type: ignore[attr-defined]
+    except csv.Error:
+        raise ReportError(filename, NOT_AMAZON, line=1) from None
+    raise ReportError(filename, "Die Datei ist leer.")
 
 
 def is_blank(row: list[str]) -> bool:

@@ -11,9 +11,8 @@ import csv
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .errors import ReportError
+from .errors import ReportError, invalid_csv
 from .records import VatTransaction
-from .settlement import _csv_error
 from .source import CHANGED, Source
 from .table import (
     Cells,
@@ -23,6 +22,7 @@ from .table import (
     irregular_row,
     is_blank,
     normalise,
+    read_header,
 )
 from .values import PLAIN_AMOUNT, money
 
@@ -201,8 +201,8 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
                 if by_type is None:
                     by_type = totals[currency] = dict.fromkeys(MONEY_TYPES, Decimal(0))
                 by_type[ttype] += value
-    except csv.Error as exc:
-        raise _csv_error(filename, last + 1, exc) from None
+    except csv.Error:
+        raise invalid_csv(filename, last + 1) from None
     if rows == 0:
         raise ReportError(filename, "Die Datei enthält nur die Kopfzeile und keine Daten.")
     return OrderReport(
@@ -315,10 +315,8 @@ class OrderReport:
 
     def rows(self) -> Iterator[VatTransaction]:
         """Stream every row as a VatTransaction (a fresh pass over the file each call)."""
-        from .detect import read_header
-
         with self._source.reread() as (reader, hashing):
-            header = read_header(self._source, reader)
+            header = read_header(reader, self._source.filename)
             plan = _Plan(header)
             cells = Cells(header)
             text_fields = [(f, i) for f, i in plan.text.items() if i is not None]
