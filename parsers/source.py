@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 
 from .errors import ReportError
+from .table import Header, read_header
 
 SNIFF_BYTES = 64 * 1024
 CHUNK = 256 * 1024
@@ -123,11 +124,24 @@ class Source:
         return replace(self, encoding=encoding)
 
     @contextmanager
-    def reread(self) -> Iterator[tuple[Iterator[list[str]], _HashingReader]]:
-        """`rows()` for another pass over a validated file: what fails now was changed."""
+    def reread(self, sha256: str) -> Iterator[tuple[Iterator[list[str]], Header]]:
+        """Another pass over a validated file: the rows after its header, and the header.
+
+        What fails now was changed since it was validated, and so is a file whose bytes
+        no longer hash to `sha256` once the caller has read its rows.
+        """
         try:
-            with self.rows() as pair:
-                yield pair
+            with self.rows() as (reader, hashing):
+                header = read_header(reader, self.filename)
+                try:
+                    yield reader, header
+                except csv.Error:  # the file was valid CSV when it was validated
+                    raise ReportError(self.filename, CHANGED) from None
+                # Drain what csv has not read, so the hash covers the whole file.
+                while hashing.read(1 << 20):
+                    pass
+                if hashing.sha256.hexdigest() != sha256:
+                    raise ReportError(self.filename, CHANGED)
         except UnicodeDecodeError:
             raise ReportError(self.filename, CHANGED) from None
         except OSError as exc:

@@ -22,7 +22,6 @@ from .table import (
     irregular_row,
     is_blank,
     normalise,
-    read_header,
 )
 from .values import PLAIN_AMOUNT, money
 
@@ -315,8 +314,7 @@ class OrderReport:
 
     def rows(self) -> Iterator[VatTransaction]:
         """Stream every row as a VatTransaction (a fresh pass over the file each call)."""
-        with self._source.reread() as (reader, hashing):
-            header = read_header(reader, self._source.filename)
+        with self._source.reread(self.sha256) as (reader, header):
             plan = _Plan(header)
             cells = Cells(header)
             text_fields = [(f, i) for f, i in plan.text.items() if i is not None]
@@ -349,10 +347,6 @@ class OrderReport:
                     )
             except csv.Error:  # the file was valid CSV when it was validated
                 raise ReportError(self._source.filename, CHANGED) from None
-            while hashing.read(1 << 20):
-                pass
-            if hashing.sha256.hexdigest() != self.sha256:
-                raise ReportError(self._source.filename, CHANGED)
 
     def to_json(self) -> dict:
         return {
