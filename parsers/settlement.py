@@ -1,26 +1,9 @@
 """Amazon Payout: the settlement flat file, V2 (one amount per row) and V1 (amount columns).
 
-V1 rows become the same `SettlementLine`s as V2 rows: every filled amount column is
-one line, with the amount-type / amount-description below (V2's names where V2 has
-the same thing, otherwise the V1 column's name):
-
-| V1 columns                      | amount-type       | amount-description            |
-|---------------------------------|-------------------|-------------------------------|
-| price-type / price-amount       | ItemPrice         | price-type                    |
-| item-related-fee-type / -amount | ItemFees          | item-related-fee-type         |
-| shipment-fee-type / -amount     | ShipmentFees      | shipment-fee-type             |
-| order-fee-type / -amount        | OrderFees         | order-fee-type                |
-| promotion-type / -amount        | Promotion         | promotion-type                |
-| direct-payment-type / -amount   | DirectPayment     | direct-payment-type           |
-| misc-fee-amount                 | MiscFee           | MiscFee                       |
-| other-fee-amount                | OtherFee          | other-fee-reason-description  |
-|                                 |                   | (OtherFee when empty)         |
-| other-amount                    | other-transaction | transaction-type (so that the |
-|                                 |                   | reserve rules match V2 files) |
-
 The file is checked completely in one streaming pass (`scan`): every amount and date
 parses, one settlement and one currency, and the amounts add up to total-amount.
-`PayoutReport.lines()` streams the lines again from the validated file.
+`PayoutReport.lines()` streams the lines again from the validated file, V1 rows as
+the same `SettlementLine`s as V2 rows (the columns: `settlement_layout`).
 """
 
 from __future__ import annotations
@@ -28,162 +11,20 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
 
 from .errors import ReportError, invalid_csv
 from .records import SettlementLine, SettlementSummary
+from .settlement_layout import SettlementFormat, SettlementPlan, plan_for
 from .source import Source
-from .table import (
-    Cells,
-    Header,
-    add_distinct,
-    check_blank_lines,
-    irregular_row,
-    is_blank,
-)
+from .table import Cells, Header, add_distinct, check_blank_lines, irregular_row, is_blank
 from .values import PLAIN_AMOUNT, german_money, money
-
-SUMMARY_COLUMNS = (
-    "settlement-id",
-    "settlement-start-date",
-    "settlement-end-date",
-    "deposit-date",
-    "total-amount",
-    "currency",
-)
-V2_REQUIRED = (
-    *SUMMARY_COLUMNS,
-    "transaction-type",
-    "order-id",
-    "marketplace-name",
-    "amount-type",
-    "amount-description",
-    "amount",
-)
-V1_REQUIRED = (
-    *SUMMARY_COLUMNS,
-    "transaction-type",
-    "order-id",
-    "marketplace-name",
-    "posted-date",
-    "price-type",
-    "price-amount",
-    "item-related-fee-type",
-    "item-related-fee-amount",
-)
-# (description column or None, amount column, amount-type, description when empty)
-V1_AMOUNT_COLUMNS = (
-    ("price-type", "price-amount", "ItemPrice", ""),
-    ("item-related-fee-type", "item-related-fee-amount", "ItemFees", ""),
-    ("shipment-fee-type", "shipment-fee-amount", "ShipmentFees", ""),
-    ("order-fee-type", "order-fee-amount", "OrderFees", ""),
-    ("promotion-type", "promotion-amount", "Promotion", ""),
-    ("direct-payment-type", "direct-payment-amount", "DirectPayment", ""),
-    (None, "misc-fee-amount", "MiscFee", "MiscFee"),
-    ("other-fee-reason-description", "other-fee-amount", "OtherFee", "OtherFee"),
-    ("transaction-type", "other-amount", "other-transaction", ""),
-)
 
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?E[+-]?\d+", re.ASCII | re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """Column positions of one settlement file."""
-
-    format: str
-    sid: int
-    start: int
-    end: int
-    deposit: int
-    total: int
-    currency: int
-    ttype: int
-    order: int
-    market: int
-    posted: int | None  # posted-date-time where present, else posted-date
-    posted_date: int | None
-    morder: int | None
-    adjustment: int | None
-    shipment: int | None
-    fulfillment: int | None
-    order_item: int | None
-    merchant_order_item: int | None
-    merchant_adjustment_item: int | None
-    sku: int | None
-    quantity: int | None
-    promotion: int | None
-    # V2
-    amount: int | None
-    amount_type: int | None
-    amount_description: int | None
-    # V1: (description index or None, amount index, amount-type, default description)
-    slots: tuple[tuple[int | None, int, str, str], ...]
-
-    @property
-    def summary_indexes(self) -> tuple[int, ...]:
-        return (self.sid, self.start, self.end, self.deposit, self.total, self.currency)
-
-
-def plan_for(header: Header) -> _Plan:
-    if "amount" in header and "amount-type" in header:
-        fmt = "settlement-v2"
-        cols = header.require(V2_REQUIRED, "Abrechnungsbericht (Settlement V2)")
-        if "posted-date-time" not in header and "posted-date" not in header:
-            header.require(("posted-date-time",), "Abrechnungsbericht (Settlement V2)")
-        slots: tuple[tuple[int | None, int, str, str], ...] = ()
-    elif "price-amount" in header or "item-related-fee-amount" in header:
-        fmt = "settlement-v1"
-        cols = header.require(V1_REQUIRED, "Abrechnungsbericht (Settlement V1)")
-        found = []
-        for desc, amount, amount_type, default in V1_AMOUNT_COLUMNS:
-            index = header.find(amount)
-            if index is not None:
-                found.append((header.find(desc) if desc else None, index, amount_type, default))
-        slots = tuple(found)
-    else:
-        raise ReportError(
-            header.filename,
-            "Die Kopfzeile sieht nach einem Abrechnungsbericht aus, enthält aber weder die "
-            "Spalte „amount“ (Format V2) noch „price-amount“ (Format V1).",
-            line=header.line,
-            column="amount",
-        )
-    posted = header.find("posted-date-time")
-    posted_date = header.find("posted-date")
-    return _Plan(
-        format=fmt,
-        sid=cols["settlement-id"],
-        start=cols["settlement-start-date"],
-        end=cols["settlement-end-date"],
-        deposit=cols["deposit-date"],
-        total=cols["total-amount"],
-        currency=cols["currency"],
-        ttype=cols["transaction-type"],
-        order=cols["order-id"],
-        market=cols["marketplace-name"],
-        posted=posted if posted is not None else posted_date,
-        posted_date=posted_date if posted is not None else None,
-        morder=header.find("merchant-order-id"),
-        adjustment=header.find("adjustment-id"),
-        shipment=header.find("shipment-id"),
-        fulfillment=header.find("fulfillment-id"),
-        order_item=header.find("order-item-code"),
-        merchant_order_item=header.find("merchant-order-item-id"),
-        merchant_adjustment_item=header.find("merchant-adjustment-item-id"),
-        sku=header.find("sku"),
-        quantity=header.find("quantity-purchased"),
-        promotion=header.find("promotion-id"),
-        amount=header.find("amount"),
-        amount_type=header.find("amount-type"),
-        amount_description=header.find("amount-description"),
-        slots=slots,
-    )
-
-
-def _summary(row: list[str], plan: _Plan, cells: Cells, line: int) -> SettlementSummary:
+def _summary(row: list[str], plan: SettlementPlan, cells: Cells, line: int) -> SettlementSummary:
     header = cells.header
     sid = row[plan.sid].strip()
     if not sid:
@@ -267,7 +108,7 @@ def scan(
     sid: str | None = None
     count = 0
     total = Decimal(0)
-    v2 = plan.format == "settlement-v2"
+    v2 = plan.format == SettlementFormat.V2
 
     def close(entry: _Block) -> None:
         nonlocal first
@@ -439,7 +280,7 @@ def scan(
 
 
 def _two_settlements(
-    filename: str, sid: str, other: str, line: int, header: Header, plan: _Plan
+    filename: str, sid: str, other: str, line: int, header: Header, plan: SettlementPlan
 ) -> ReportError:
     return ReportError(
         filename,
@@ -459,7 +300,7 @@ class PayoutReport:
         self,
         *,
         source: Source,
-        plan: _Plan,
+        plan: SettlementPlan,
         summary: SettlementSummary,
         line_count: int,
         sum_of_amounts: Decimal,
@@ -522,7 +363,7 @@ class PayoutReport:
         )  # fmt: skip
         i_qty = _or_last(plan.quantity)
         sid, width, end, strip = self.summary.settlement_id, header.width, self._end_line, str.strip
-        v2 = plan.format == "settlement-v2"
+        v2 = plan.format == SettlementFormat.V2
         if v2:
             i_amount = plan.amount
             head = itemgetter(*shared_head, plan.amount_type, plan.amount_description)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from .errors import NOT_AMAZON, ReportError
 from .values import AmbiguousAmount, Cache, parse_amount, parse_day, parse_instant
@@ -37,7 +37,25 @@ class Header:
         return normalise(key) in self._index
 
     def find(self, key: str) -> int | None:
+        """The position of a column, None if the header lacks it; refuses a duplicate."""
         key = normalise(key)
+        self._refuse_duplicate(key)
+        return self._index.get(key)
+
+    def require(self, keys: Iterable[str], what: str) -> dict[str, int]:
+        """The positions of `keys`; refuses a header that lacks any of them."""
+        keys = tuple(keys)
+        missing = [k for k in keys if normalise(k) not in self._index]
+        if missing:
+            raise self.missing(missing, what)
+        positions = {}
+        for k in keys:
+            key = normalise(k)
+            self._refuse_duplicate(key)
+            positions[k] = self._index[key]
+        return positions
+
+    def _refuse_duplicate(self, key: str) -> None:
         if key in self._duplicates:
             raise ReportError(
                 self.filename,
@@ -45,21 +63,18 @@ class Header:
                 line=self.line,
                 column=self.cells[self._index[key]],
             )
-        return self._index.get(key)
 
-    def require(self, keys: Iterable[str], what: str) -> dict[str, int]:
-        missing = [k for k in keys if normalise(k) not in self._index]
-        if missing:
-            names = ", ".join(f"„{k}“" for k in missing)
-            raise ReportError(
-                self.filename,
-                f"Der {what} ist unvollständig: es fehlt die Spalte {names}."
-                if len(missing) == 1
-                else f"Der {what} ist unvollständig: es fehlen die Spalten {names}.",
-                line=self.line,
-                column=missing[0],
-            )
-        return {k: self.find(k) for k in keys}  # type: ignore[misc]
+    def missing(self, keys: Sequence[str], what: str) -> ReportError:
+        """The refusal of a `what` (a report's name) whose header lacks the columns `keys`."""
+        names = ", ".join(f"„{k}“" for k in keys)
+        return ReportError(
+            self.filename,
+            f"Der {what} ist unvollständig: es fehlt die Spalte {names}."
+            if len(keys) == 1
+            else f"Der {what} ist unvollständig: es fehlen die Spalten {names}.",
+            line=self.line,
+            column=keys[0],
+        )
 
     def name(self, index: int) -> str:
         """The column's name as the file spells it, for messages (never empty)."""
