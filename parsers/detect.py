@@ -35,7 +35,7 @@ def _read(source: Source) -> settlement.PayoutReport | vat.OrderReport:
             header = read_header(reader, source.filename)
             kind = _kind(header, source)
             module = settlement if kind == "payout" else vat
-            return module.scan(source, reader, header, hashing.sha256)
+            return module.scan(source, reader, header, hashing.sha256.hexdigest)
     except OSError as exc:  # gone or unreadable since it was sniffed
         raise ReportError(
             source.filename, f"Die Datei kann nicht gelesen werden ({os_reason(exc)})."

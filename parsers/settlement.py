@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from operator import itemgetter
 
 from .errors import ReportError, invalid_csv
 from .records import SettlementLine, SettlementSummary
 from .settlement_layout import SettlementFormat, SettlementPlan, plan_for
-from .source import Source
+from .source import CsvReader, Source
 from .table import Cells, Header, add_distinct, check_blank_lines, irregular_row, is_blank
 from .values import PLAIN_AMOUNT, german_money, money
 
@@ -79,123 +79,210 @@ class _Block:
         self.total = Decimal(0)
 
 
+# What the hot loop does with a row its fast test turned away (_Entries.cold_row).
+_SKIP, _CHECK, _NEW_ENTRY = range(3)
+
+
+class _Entries:
+    """The summary row and the entries of the settlement, as the scan meets them.
+
+    Files put together may hold the settlement more than once: every further entry
+    (from a repeated summary row, or the header before it, on) must equal the first,
+    and `end_line`, where the first repetition starts, is where `lines()` stops.
+    The hot loop keeps the running count and total of the current entry itself and
+    hands them in where an entry ends.
+    """
+
+    def __init__(self, plan: SettlementPlan, cells: Cells) -> None:
+        self._plan = plan
+        self._cells = cells
+        self._header = cells.header
+        self.summary: SettlementSummary | None = None
+        self._summary_cells: tuple[str, ...] = ()
+        self._first: _Block | None = None
+        self._block: _Block | None = None
+        self._pending_header: int | None = None  # a repeated header before a summary row
+        self.end_line: int | None = None
+
+    def cold_row(self, row: list[str], line: int, count: int, total: Decimal) -> int:
+        """A non-blank row that is not a plain line of the settlement's first entry.
+
+        _SKIP: a repeated header. _NEW_ENTRY: a summary row that starts an entry (the
+        caller starts its count and total anew), then checked like any row. _CHECK: a
+        row to check like any other (a repeated summary row or an id with spaces).
+        """
+        plan, header = self._plan, self._header
+        cell = row[plan.sid].strip()
+        if cell.lstrip("\ufeff").lower() == "settlement-id":  # a BOM: files put together
+            self._pending_header = line
+            return _SKIP
+        if row[plan.total].strip():
+            return self._summary_row(row, line, count, total)
+        if self.summary is None:
+            raise ReportError(
+                header.filename,
+                "Die erste Datenzeile muss die Summenzeile der Abrechnung sein "
+                "(settlement-id, Zeitraum, total-amount, currency); hier fehlt total-amount.",
+                line=line,
+                column=header.name(plan.total),
+            )
+        if not cell:
+            raise ReportError(
+                header.filename, "Die settlement-id fehlt.", line=line, column=header.name(plan.sid)
+            )
+        if cell != self.summary.settlement_id:
+            raise _two_settlements(self.summary.settlement_id, cell, line, header, plan)
+        return _CHECK
+
+    def _summary_row(self, row: list[str], line: int, count: int, total: Decimal) -> int:
+        this = _summary(row, self._plan, self._cells, line)
+        this_cells = tuple(row[i].strip() for i in self._plan.summary_indexes)
+        summary = self.summary
+        if summary is None:
+            self.summary, self._summary_cells = this, this_cells
+        elif this.settlement_id != summary.settlement_id:
+            raise _two_settlements(
+                summary.settlement_id, this.settlement_id, line, self._header, self._plan
+            )
+        elif this_cells != self._summary_cells:
+            first = self._first or self._block
+            assert first is not None  # a summary row has opened an entry
+            raise ReportError(
+                self._header.filename,
+                f"Die Abrechnung {summary.settlement_id} hat zwei verschiedene Summenzeilen "
+                f"(Zeile {first.line} und Zeile {line}). Bitte den Bericht erneut herunterladen.",
+                line=line,
+                column=self._header.name(self._plan.total),
+            )
+        elif count and self.end_line is None:
+            self.end_line = self._pending_header or line
+        # Repeated before any amount of its entry, a summary row belongs to that entry.
+        starts = self._block is None or count > 0
+        if starts:
+            if self._block is not None:
+                self._close(self._block, count, total, this.settlement_id)
+            self._block = _Block(self._pending_header or line)
+        self._pending_header = None
+        return _NEW_ENTRY if starts else _CHECK
+
+    def _close(self, entry: _Block, count: int, total: Decimal, sid: str) -> _Block:
+        """Close an entry; returns the first, which every later one must equal."""
+        entry.count, entry.total = count, total
+        first = self._first
+        if first is None:
+            self._first = first = entry
+        elif entry.count and (entry.count, entry.total) != (first.count, first.total):
+            # (A repeated summary row on its own, count 0, is a harmless repetition.)
+            raise ReportError(
+                self._header.filename,
+                f"Die Abrechnung {sid} steht mehrfach in der Datei, aber der "
+                f"Eintrag ab Zeile {entry.line} weicht vom ersten ab ({entry.count} statt "
+                f"{first.count} Beträge, Summe {german_money(entry.total)} statt "
+                f"{german_money(first.total)}). Bitte den Bericht erneut herunterladen.",
+                line=entry.line,
+            )
+        return first
+
+    def finish(self, count: int, total: Decimal) -> tuple[SettlementSummary, _Block]:
+        """The summary and the first entry, once it is certain that they add up."""
+        summary, block = self.summary, self._block
+        if summary is None or block is None:
+            raise ReportError(
+                self._header.filename, "Die Datei enthält nur die Kopfzeile und keine Daten."
+            )
+        first = self._close(block, count, total, summary.settlement_id)
+        if first.total != summary.total_amount:
+            raise ReportError(
+                self._header.filename,
+                f"Die Abrechnung geht nicht auf: die {first.count} Beträge ergeben "
+                f"{german_money(first.total)} {summary.currency}, total-amount nennt aber "
+                f"{german_money(summary.total_amount)} {summary.currency} (Differenz "
+                f"{german_money(summary.total_amount - first.total)}). Die Datei ist "
+                "unvollständig oder verändert; bitte den Bericht erneut herunterladen.",
+                line=first.line,
+                column=self._header.name(self._plan.total),
+            )
+        return summary, first
+
+
 def scan(
-    source: Source, reader: Iterator[list[str]], header: Header, sha256_of: object
+    source: Source, reader: CsvReader, header: Header, sha256: Callable[[], str]
 ) -> PayoutReport:
-    """Validate the whole settlement in one pass; raises ReportError on the first problem."""
+    """Validate the whole settlement in one pass; raises ReportError on the first problem.
+
+    `sha256`: the hex digest of the bytes read, asked for once the rows are read.
+    """
     plan = plan_for(header)
     cells = Cells(header)
-    filename = header.filename
-    width = header.width
+    entries = _Entries(plan, cells)
+    count, total, marketplaces = _check_rows(reader, plan, cells, entries)
+    summary, first = entries.finish(count, total)
+    return PayoutReport(
+        source=source,
+        plan=plan,
+        summary=summary,
+        line_count=first.count,
+        sum_of_amounts=first.total,
+        marketplaces=sorted(m.strip() for m in marketplaces if m.strip()),
+        sha256=sha256(),
+        end_line=entries.end_line,
+    )
 
-    summary: SettlementSummary | None = None
-    summary_cells: tuple[str, ...] = ()
-    marketplaces: set[str] = set()
-    first: _Block | None = None
-    block: _Block | None = None
-    duplicate_from: int | None = None  # first line of a repeated entry of the settlement
-    pending_header: int | None = None
 
+def _check_rows(
+    reader: CsvReader, plan: SettlementPlan, cells: Cells, entries: _Entries
+) -> tuple[int, Decimal, set[str]]:
+    """The hot loop: check every cell `lines()` will read, row by row.
+
+    Returns the count and total of the amounts of the last entry and the marketplaces.
+    """
+    header = cells.header
+    filename, width = header.filename, header.width
     i_sid, i_total, i_cur, i_market = plan.sid, plan.total, plan.currency, plan.market
-    i_amount, i_posted, i_posted2, i_qty = plan.amount, plan.posted, plan.posted_date, plan.quantity
+    i_posted, i_posted2, i_qty = plan.posted, plan.posted_date, plan.quantity
+    v2_amount = plan.amount  # None in V1, whose amounts are in its slots
     slots = plan.slots
     amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
     bad_amount, bad_instant, bad_int = cells.bad_amount, cells.bad_instant, cells.bad_int
     plain, put_amount = PLAIN_AMOUNT.fullmatch, cells.amount.put
+    marketplaces: set[str] = set()
     currency = last_posted = last_posted2 = ""
     # No cell equals None: every row up to the summary row takes the cold path below,
     # so a row of empty cells before it (a spreadsheet's `;;;;`) is skipped as blank.
     sid: str | None = None
     count = 0
     total = Decimal(0)
-    v2 = plan.format == SettlementFormat.V2
-
-    def close(entry: _Block) -> None:
-        nonlocal first
-        entry.count, entry.total = count, total
-        if first is None:
-            first = entry
-        elif entry.count and (entry.count, entry.total) != (first.count, first.total):
-            # (A repeated summary row on its own, count 0, is a harmless repetition.)
-            raise ReportError(
-                filename,
-                f"Die Abrechnung {sid} steht mehrfach in der Datei, aber der Eintrag ab Zeile "
-                f"{entry.line} weicht vom ersten ab ({entry.count} statt {first.count} Beträge, "
-                f"Summe {german_money(entry.total)} statt {german_money(first.total)}). Bitte den "
-                "Bericht erneut herunterladen.",
-                line=entry.line,
-            )
 
     # csv's line_num is the last line of a row; a quoted value may span lines, and a
     # message names the line where the row starts: one after where the previous ended.
-    last: int = reader.line_num  # type: ignore[attr-defined]
+    last = reader.line_num
     blank = 0
-    line = last
     try:
         for row in reader:
-            line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
+            line, last = last + 1, reader.line_num
             if len(row) != width:
-                row = irregular_row(row, header, reader, line)
-                if row is None:
+                regular = irregular_row(row, header, reader, line)
+                if regular is None:
                     blank += 1
                     check_blank_lines(blank, line, filename)
                     continue
+                row = regular
             if row[i_sid] != sid or row[i_total]:
                 # Cold path: the summary row, a repeated header or summary, another settlement.
-                cell = row[i_sid].strip()
                 if is_blank(row):
                     blank += 1
                     check_blank_lines(blank, line, filename)
                     continue
-                if cell.lstrip("\ufeff").lower() == "settlement-id":  # a BOM: files put together
-                    pending_header = line
+                action = entries.cold_row(row, line, count, total)
+                if action == _SKIP:
                     continue
-                if row[i_total].strip():
-                    this = _summary(row, plan, cells, line)
-                    this_cells = tuple(row[i].strip() for i in plan.summary_indexes)
-                    if summary is None:
-                        summary, summary_cells = this, this_cells
-                        sid, currency = this.settlement_id, this.currency
-                    elif this.settlement_id != sid:
-                        raise _two_settlements(
-                            filename, sid, this.settlement_id, line, header, plan
-                        )
-                    elif this_cells != summary_cells:
-                        raise ReportError(
-                            filename,
-                            f"Die Abrechnung {sid} hat zwei verschiedene Summenzeilen (Zeile "
-                            f"{first.line if first else block.line} und Zeile {line}). Bitte den "
-                            "Bericht erneut herunterladen.",
-                            line=line,
-                            column=header.name(i_total),
-                        )
-                    elif count == 0:
-                        pass  # repeated before any amount of its entry: the same entry
-                    else:
-                        duplicate_from = duplicate_from or pending_header or line
-                    if block is None or count:
-                        if block is not None:
-                            close(block)
-                        block = _Block(pending_header or line)
-                        count, total = 0, Decimal(0)
-                    pending_header = None
-                elif summary is None:
-                    raise ReportError(
-                        filename,
-                        "Die erste Datenzeile muss die Summenzeile der Abrechnung sein "
-                        "(settlement-id, Zeitraum, total-amount, currency); hier fehlt "
-                        "total-amount.",
-                        line=line,
-                        column=header.name(i_total),
-                    )
-                elif not cell:
-                    raise ReportError(
-                        filename, "Die settlement-id fehlt.", line=line, column=header.name(i_sid)
-                    )
-                elif cell != sid:
-                    raise _two_settlements(filename, sid, cell, line, header, plan)
-            if v2:
-                text = row[i_amount]
+                if action == _NEW_ENTRY:
+                    count, total = 0, Decimal(0)
+                    summary = entries.summary
+                    assert summary is not None  # the row was one
+                    sid, currency = summary.settlement_id, summary.currency
+            if v2_amount is not None:
+                text = row[v2_amount]
                 value = amount_get(text)
                 if value is None:
                     if plain(text):  # inlined: the common shape, parsed without a call
@@ -203,7 +290,7 @@ def scan(
                         put_amount(text, value)
                     elif not (row[i_total].strip() and not text.strip()):
                         # Only the summary row may leave the amount empty.
-                        value = bad_amount(text, line, i_amount)
+                        value = bad_amount(text, line, v2_amount)
                 if value is not None:
                     total += value
                     count += 1
@@ -251,39 +338,14 @@ def scan(
                 add_distinct(marketplaces, row[i_market], header, line, i_market)
     except csv.Error:
         raise invalid_csv(filename, last + 1) from None
-
-    if summary is None or block is None:
-        raise ReportError(filename, "Die Datei enthält nur die Kopfzeile und keine Daten.")
-    close(block)
-    assert first is not None
-    if first.total != summary.total_amount:
-        raise ReportError(
-            filename,
-            f"Die Abrechnung geht nicht auf: die {first.count} Beträge ergeben "
-            f"{german_money(first.total)} {summary.currency}, total-amount nennt aber "
-            f"{german_money(summary.total_amount)} {summary.currency} (Differenz "
-            f"{german_money(summary.total_amount - first.total)}). Die Datei ist unvollständig "
-            "oder verändert; bitte den Bericht erneut herunterladen.",
-            line=first.line,
-            column=header.name(i_total),
-        )
-    return PayoutReport(
-        source=source,
-        plan=plan,
-        summary=summary,
-        line_count=first.count,
-        sum_of_amounts=first.total,
-        marketplaces=sorted(m.strip() for m in marketplaces if m.strip()),
-        sha256=sha256_of.hexdigest(),  # type: ignore[attr-defined]
-        end_line=duplicate_from,
-    )
+    return count, total, marketplaces
 
 
 def _two_settlements(
-    filename: str, sid: str, other: str, line: int, header: Header, plan: SettlementPlan
+    sid: str, other: str, line: int, header: Header, plan: SettlementPlan
 ) -> ReportError:
     return ReportError(
-        filename,
+        header.filename,
         f"Die Datei enthält mehr als eine Abrechnung (settlement-id {sid} und {other}). "
         "Bitte jede Abrechnung als eigene Datei hochladen.",
         line=line,

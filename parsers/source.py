@@ -13,6 +13,7 @@ import errno
 import hashlib
 import io
 import re
+from _csv import Reader as CsvReader  # csv.reader()'s type: rows and their line_num
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -124,7 +125,7 @@ class Source:
         return replace(self, encoding=encoding)
 
     @contextmanager
-    def reread(self, sha256: str) -> Iterator[tuple[Iterator[list[str]], Header]]:
+    def reread(self, sha256: str) -> Iterator[tuple[CsvReader, Header]]:
         """Another pass over a validated file: the rows after its header, and the header.
 
         What fails now was changed since it was validated, and so is a file whose bytes
@@ -169,7 +170,7 @@ class Source:
         )
 
     @contextmanager
-    def rows(self) -> Iterator[tuple[Iterator[list[str]], _HashingReader]]:
+    def rows(self) -> Iterator[tuple[CsvReader, _HashingReader]]:
         """Yield a csv.reader over the whole file and the hasher fed by it.
 
         Tab-separated files as Amazon writes them are not quoted and may hold a

@@ -8,12 +8,12 @@ columns need no special case. Only the columns the booking rules need are parsed
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from .errors import ReportError, invalid_csv
 from .records import VatTransaction
-from .source import CHANGED, Source
+from .source import CHANGED, CsvReader, Source
 from .table import (
     Cells,
     Header,
@@ -107,7 +107,9 @@ class _Plan:
         self.quantity = header.find("qty")
 
 
-def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of: object):  # noqa: ANN201
+def scan(
+    source: Source, reader: CsvReader, header: Header, sha256: Callable[[], str]
+) -> OrderReport:
     """Validate every row in one pass; raises ReportError on the first problem."""
     plan = _Plan(header)
     cells = Cells(header)
@@ -214,7 +216,7 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
         marketplaces=sorted(m.strip() for m in markets if m.strip() and m.strip() != "N/A"),
         currencies=sorted(c for c in currencies if c),
         totals={c: totals[c] for c in sorted(totals)},
-        sha256=sha256_of.hexdigest(),  # type: ignore[attr-defined]
+        sha256=sha256(),
     )
 
 
