@@ -33,9 +33,8 @@ def _read(source: Source) -> settlement.PayoutReport | vat.OrderReport:
     try:
         with source.rows() as (reader, hashing):
             header = read_header(reader, source.filename)
-            kind = _kind(header, source)
-            module = settlement if kind == "payout" else vat
-            return module.scan(source, reader, header, hashing.sha256.hexdigest)
+            scan = settlement.scan if _kind(header, source) == "payout" else vat.scan
+            return scan(source, reader, header, hashing.sha256.hexdigest)
     except OSError as exc:  # gone or unreadable since it was sniffed
         raise ReportError(
             source.filename, f"Die Datei kann nicht gelesen werden ({os_reason(exc)})."

@@ -11,14 +11,23 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
 
 from .errors import ReportError, invalid_csv
 from .records import SettlementLine, SettlementSummary
-from .settlement_layout import SettlementFormat, SettlementPlan, plan_for
-from .source import CsvReader, Source
-from .table import Cells, Header, add_distinct, check_blank_lines, irregular_row, is_blank
+from .settlement_layout import SettlementPlan, plan_for
+from .source import Source
+from .table import (
+    Cells,
+    CsvReader,
+    Header,
+    add_distinct,
+    check_blank_lines,
+    irregular_row,
+    is_blank,
+)
 from .values import PLAIN_AMOUNT, german_money, money
 
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?E[+-]?\d+", re.ASCII | re.IGNORECASE)
@@ -58,10 +67,13 @@ def _summary(row: list[str], plan: SettlementPlan, cells: Cells, line: int) -> S
             line=line,
             column=header.name(plan.currency),
         )
+    start = cells.instant_at(row, plan.start, line)
+    end = cells.instant_at(row, plan.end, line)
+    assert start is not None and end is not None  # both are filled, checked above
     return SettlementSummary(
         settlement_id=sid,
-        start=cells.instant_at(row, plan.start, line),
-        end=cells.instant_at(row, plan.end, line),
+        start=start,
+        end=end,
         deposit_date=cells.instant_at(row, plan.deposit, line),
         total_amount=cells.amount_at(row, plan.total, line),
         currency=currency.upper(),
@@ -403,10 +415,11 @@ class PayoutReport:
         with self._source.reread(self.sha256) as (reader, header):
             yield from self._lines(reader, header)
 
-    def _lines(self, reader: Iterator[list[str]], header: Header) -> Iterator[SettlementLine]:
+    def _lines(self, reader: CsvReader, header: Header) -> Iterator[SettlementLine]:
         # The file is validated: every cell parses, so the only rows to skip are blank
         # ones, repeated headers and the summary row. Lines are built positionally, in
         # the field order of SettlementLine; this is the hot path of batch building.
+        make_line = SettlementLine._make
         plan = self._plan
         cells = Cells(header)
         amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
@@ -425,21 +438,19 @@ class PayoutReport:
         )  # fmt: skip
         i_qty = _or_last(plan.quantity)
         sid, width, end, strip = self.summary.settlement_id, header.width, self._end_line, str.strip
-        v2 = plan.format == SettlementFormat.V2
-        if v2:
-            i_amount = plan.amount
-            head = itemgetter(*shared_head, plan.amount_type, plan.amount_description)
-        else:
-            head = itemgetter(*shared_head)
-            slots = [(_or_last(desc), i, t, default) for desc, i, t, default in plan.slots]
-        last_text, last_posted = None, None
-        last: int = reader.line_num  # type: ignore[attr-defined]
+        v2_amount = plan.amount  # None in V1, whose amounts are in its slots
+        head = itemgetter(*shared_head, *plan.amount_names)
+        slots = [(_or_last(desc), i, t, default) for desc, i, t, default in plan.slots]
+        last_text: str | None = None
+        last_posted: datetime | None = None
+        last = reader.line_num
         for row in reader:
-            line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
+            line, last = last + 1, reader.line_num
             if len(row) != width:
-                row = irregular_row(row, header, reader, line)  # type: ignore[assignment]
-                if row is None:
+                regular = irregular_row(row, header, reader, line)
+                if regular is None:
                     continue
+                row = regular
             if row[i_sid] != sid and row[i_sid].strip() != sid:
                 continue  # a blank row or a repeated header
             if end is not None and line >= end:
@@ -454,40 +465,44 @@ class PayoutReport:
             quantity = int_get(text) if text else None
             if quantity is None and text:
                 quantity = cells.int_at(row, i_qty, line)
-            if v2:
-                text = row[i_amount]
+            if v2_amount is not None:
+                text = row[v2_amount]
                 amount = amount_get(text)
                 if amount is None:
                     if not text.strip():
                         continue  # the summary row
-                    amount = cells.amount_at(row, i_amount, line)
-                yield SettlementLine(
-                    line,
-                    *map(strip, head(row)),
-                    amount,
-                    last_posted,
-                    *map(strip, tail(row)),
-                    quantity,
-                    row[i_promo].strip(),
+                    amount = cells.amount_at(row, v2_amount, line)
+                yield make_line(
+                    (
+                        line,
+                        *map(strip, head(row)),
+                        amount,
+                        last_posted,
+                        *map(strip, tail(row)),
+                        quantity,
+                        row[i_promo].strip(),
+                    )
                 )
                 continue
             first = tuple(map(strip, head(row)))
             after = tuple(map(strip, tail(row)))
             for desc, index, amount_type, default in slots:
                 if row[index].strip():
-                    yield SettlementLine(
-                        line,
-                        *first,
-                        amount_type,
-                        row[desc].strip() or default,
-                        cells.amount_at(row, index, line),
-                        last_posted,
-                        *after,
-                        quantity,
-                        row[i_promo].strip(),
+                    yield make_line(
+                        (
+                            line,
+                            *first,
+                            amount_type,
+                            row[desc].strip() or default,
+                            cells.amount_at(row, index, line),
+                            last_posted,
+                            *after,
+                            quantity,
+                            row[i_promo].strip(),
+                        )
                     )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         s = self.summary
         return {
             "kind": self.kind,

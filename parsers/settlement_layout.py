@@ -116,12 +116,9 @@ class SettlementPlan:
     sku: int | None
     quantity: int | None
     promotion: int | None
-    # V2 only (None in V1)
-    amount: int | None
-    amount_type: int | None
-    amount_description: int | None
-    # V1 only (empty in V2)
-    slots: tuple[V1Slot, ...]
+    amount: int | None  # V2; None in V1, whose amounts are in its slots
+    amount_names: tuple[int, ...]  # V2: amount-type, amount-description; () in V1
+    slots: tuple[V1Slot, ...]  # V1; () in V2
 
     @property
     def summary_indexes(self) -> tuple[int, ...]:
@@ -133,10 +130,12 @@ def plan_for(header: Header) -> SettlementPlan:
     if "amount" in header and "amount-type" in header:
         fmt = SettlementFormat.V2
         cols = header.require(V2_REQUIRED, _V2)
+        amount_names: tuple[int, ...] = (cols["amount-type"], cols["amount-description"])
         slots: tuple[V1Slot, ...] = ()
     elif "price-amount" in header or "item-related-fee-amount" in header:
         fmt = SettlementFormat.V1
         cols = header.require(V1_REQUIRED, _V1)
+        amount_names = ()
         slots = tuple(_v1_slots(header))
     else:
         raise ReportError(
@@ -170,9 +169,8 @@ def plan_for(header: Header) -> SettlementPlan:
         sku=header.find("sku"),
         quantity=header.find("quantity-purchased"),
         promotion=header.find("promotion-id"),
-        amount=header.find("amount"),
-        amount_type=header.find("amount-type"),
-        amount_description=header.find("amount-description"),
+        amount=cols.get("amount"),
+        amount_names=amount_names,
         slots=slots,
     )
 

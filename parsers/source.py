@@ -13,15 +13,18 @@ import errno
 import hashlib
 import io
 import re
-from _csv import Reader as CsvReader  # csv.reader()'s type: rows and their line_num
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import ReportError
-from .table import Header, read_header
+from .table import CsvReader, Header, read_header
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 SNIFF_BYTES = 64 * 1024
 CHUNK = 256 * 1024
@@ -68,7 +71,7 @@ class _HashingReader(io.RawIOBase):
     would otherwise import silently with odd values. `on_nul` raises the ReportError.
     """
 
-    def __init__(self, raw: io.BufferedReader, utf16: bool, on_nul: Callable[[], None]) -> None:
+    def __init__(self, raw: io.FileIO, utf16: bool, on_nul: Callable[[], None]) -> None:
         self._raw = raw
         self._utf16 = utf16
         self._on_nul = on_nul
@@ -79,7 +82,7 @@ class _HashingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
+    def readinto(self, buffer: WriteableBuffer) -> int:
         n = self._raw.readinto(buffer)
         if n:
             view = memoryview(buffer)[:n]
@@ -152,7 +155,7 @@ class Source:
                 "hochladen.",
             ) from None
 
-    def dialect(self) -> dict:
+    def dialect(self) -> dict[str, Any]:
         """The csv.reader arguments for this file."""
         if self.delimiter == "\t" and not self.quoted:
             return {"delimiter": "\t", "quoting": csv.QUOTE_NONE, "strict": False}
@@ -195,14 +198,17 @@ class Source:
 _CONTROL_BYTES = frozenset(b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f")
 
 
+_OS_REASONS: dict[int | None, str] = {
+    errno.ENOENT: "sie existiert nicht",
+    errno.EACCES: "keine Berechtigung",
+    errno.EPERM: "keine Berechtigung",
+    errno.EISDIR: "das ist ein Ordner",
+}
+
+
 def os_reason(exc: OSError) -> str:
     """Why a file cannot be read, in German (strerror is English)."""
-    return {
-        errno.ENOENT: "sie existiert nicht",
-        errno.EACCES: "keine Berechtigung",
-        errno.EPERM: "keine Berechtigung",
-        errno.EISDIR: "das ist ein Ordner",
-    }.get(exc.errno, exc.strerror or "Ein-/Ausgabefehler")
+    return _OS_REASONS.get(exc.errno, exc.strerror or "Ein-/Ausgabefehler")
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -222,7 +228,15 @@ def _utf16_without_bom(head: bytes) -> str | None:
 # Undecodable bytes become this lone surrogate while a problem is located: no strict
 # decode of UTF-8, Windows-1252 or UTF-16 can produce it.
 _MARK = "\udfff"
-codecs.register_error("kontor-parsers-mark", lambda exc: (_MARK, exc.end))
+
+
+def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc  # an error handler's way to decline (only decoders use this one)
+    return _MARK, exc.end
+
+
+codecs.register_error("kontor-parsers-mark", _mark_undecodable)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import _csv
 import csv
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 
 from .errors import NOT_AMAZON, ReportError
 from .values import AmbiguousAmount, Cache, parse_amount, parse_day, parse_instant
+
+# csv.reader()'s type, which csv does not export: an iterator of rows with a line_num.
+CsvReader = _csv.Reader
 
 
 def normalise(name: str) -> str:
@@ -81,12 +87,12 @@ class Header:
         return self.cells[index] or f"ohne Namen, Nr. {index + 1}"
 
 
-def read_header(reader: Iterator[list[str]], filename: str) -> Header:
+def read_header(reader: CsvReader, filename: str) -> Header:
     """The first non-blank row, as a Header; refuses files without one."""
     try:
         for row in reader:
             if not is_blank(row):
-                return Header(row, filename, reader.line_num)  # type: ignore[attr-defined]
+                return Header(row, filename, reader.line_num)
     except csv.Error:
         raise ReportError(filename, NOT_AMAZON, line=1) from None
     raise ReportError(filename, "Die Datei ist leer.")
@@ -192,15 +198,15 @@ class Cells:
 
     def __init__(self, header: Header) -> None:
         self.header = header
-        self.amount = Cache(parse_amount)
-        self.instant = Cache(parse_instant)
-        self.day = Cache(parse_day)
-        self.integer = Cache(_parse_int)
+        self.amount: Cache[Decimal] = Cache(parse_amount)
+        self.instant: Cache[datetime] = Cache(parse_instant)
+        self.day: Cache[date] = Cache(parse_day)
+        self.integer: Cache[int] = Cache(_parse_int)
 
     def _fail(self, message: str, line: int, index: int) -> ReportError:
         return ReportError(self.header.filename, message, line=line, column=self.header.name(index))
 
-    def bad_amount(self, text: str, line: int, index: int):  # noqa: ANN201
+    def bad_amount(self, text: str, line: int, index: int) -> Decimal:
         if not text.strip():
             raise self._fail("Der Betrag fehlt.", line, index)
         try:
@@ -216,7 +222,7 @@ class Cells:
         except ValueError:
             raise self._fail(f"„{text}“ ist kein gültiger Betrag.", line, index) from None
 
-    def bad_instant(self, text: str, line: int, index: int):  # noqa: ANN201
+    def bad_instant(self, text: str, line: int, index: int) -> datetime | None:
         if not text.strip():
             return None
         try:
@@ -229,7 +235,7 @@ class Cells:
                 index,
             ) from None
 
-    def bad_day(self, text: str, line: int, index: int):  # noqa: ANN201
+    def bad_day(self, text: str, line: int, index: int) -> date | None:
         if not text.strip():
             return None
         try:
@@ -242,7 +248,7 @@ class Cells:
                 index,
             ) from None
 
-    def bad_int(self, text: str, line: int, index: int):  # noqa: ANN201
+    def bad_int(self, text: str, line: int, index: int) -> int | None:
         if not text.strip():
             return None
         try:
@@ -251,26 +257,26 @@ class Cells:
             raise self._fail(f"„{text}“ ist keine gültige Menge.", line, index) from None
 
     # Convenience for the second pass and cold paths.
-    def amount_at(self, row: list[str], index: int, line: int):  # noqa: ANN201
+    def amount_at(self, row: list[str], index: int, line: int) -> Decimal:
         text = row[index]
         value = self.amount.get(text)
         return self.bad_amount(text, line, index) if value is None else value
 
-    def instant_at(self, row: list[str], index: int | None, line: int):  # noqa: ANN201
+    def instant_at(self, row: list[str], index: int | None, line: int) -> datetime | None:
         if index is None or not row[index]:
             return None
         text = row[index]
         value = self.instant.get(text)
         return self.bad_instant(text, line, index) if value is None else value
 
-    def day_at(self, row: list[str], index: int | None, line: int):  # noqa: ANN201
+    def day_at(self, row: list[str], index: int | None, line: int) -> date | None:
         if index is None or not row[index].strip():
             return None
         text = row[index]
         value = self.day.get(text)
         return self.bad_day(text, line, index) if value is None else value
 
-    def int_at(self, row: list[str], index: int | None, line: int):  # noqa: ANN201
+    def int_at(self, row: list[str], index: int | None, line: int) -> int | None:
         if index is None or not row[index].strip():
             return None
         text = row[index]

@@ -13,9 +13,10 @@ from decimal import Decimal
 
 from .errors import ReportError, invalid_csv
 from .records import VatTransaction
-from .source import CHANGED, CsvReader, Source
+from .source import CHANGED, Source
 from .table import (
     Cells,
+    CsvReader,
     Header,
     add_distinct,
     check_blank_lines,
@@ -135,17 +136,18 @@ def scan(
     totals: dict[str, dict[str, Decimal]] = {}
     rows = 0
     # A quoted value may span lines: a row starts one line after the previous ended.
-    last: int = reader.line_num  # type: ignore[attr-defined]
+    last = reader.line_num
     blank = 0
     try:
         for row in reader:
-            line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
+            line, last = last + 1, reader.line_num
             if len(row) != width:
-                row = irregular_row(row, header, reader, line)
-                if row is None:
+                regular = irregular_row(row, header, reader, line)
+                if regular is None:
                     blank += 1
                     check_blank_lines(blank, line, filename)
                     continue
+                row = regular
             ttype = row[i_type]
             if ttype in types:
                 types[ttype] += 1
@@ -201,6 +203,7 @@ def scan(
                 by_type = totals.get(currency)
                 if by_type is None:
                     by_type = totals[currency] = dict.fromkeys(MONEY_TYPES, Decimal(0))
+                assert value is not None  # required for a money type, parsed above
                 by_type[ttype] += value
     except csv.Error:
         raise invalid_csv(filename, last + 1) from None
@@ -321,14 +324,15 @@ class OrderReport:
             cells = Cells(header)
             text_fields = [(f, i) for f, i in plan.text.items() if i is not None]
             missing = {f: "" for f, i in plan.text.items() if i is None}
-            last: int = reader.line_num  # type: ignore[attr-defined]
+            last = reader.line_num
             try:
                 for row in reader:
-                    line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
+                    line, last = last + 1, reader.line_num
                     if len(row) != header.width:
-                        row = irregular_row(row, header, reader, line)
-                        if row is None:
+                        regular = irregular_row(row, header, reader, line)
+                        if regular is None:
                             continue
+                        row = regular
                     if not row[plan.ttype].strip():
                         continue  # a row of empty cells (validated: nothing else lacks a type)
                     fields = {f: row[i].strip() for f, i in text_fields}
@@ -350,7 +354,7 @@ class OrderReport:
             except csv.Error:  # the file was valid CSV when it was validated
                 raise ReportError(self._source.filename, CHANGED) from None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "format": self.format,
