@@ -17,8 +17,8 @@ from datev.bookings import BatchTotals, Booking, BookingError, clean_document_no
 from datev.currency import BASE_CURRENCY, EcbRates, with_base_amounts
 from datev.granularity import Granularity, apply_granularity
 from datev.rules import DEBTOR, FX_DIFFERENCE, PAYOUT, REVENUE, UNMATCHED, RuleSet
+from formatting import number
 from parsers.records import SettlementLine, SettlementSummary
-from parsers.values import german_money
 
 
 def _line_bookings(
@@ -72,8 +72,8 @@ def _line_bookings(
         )
     if total != summary.total_amount:
         raise BookingError(
-            f"Abrechnung {ref}: die Summe der Beträge ({german_money(total)}) weicht vom "
-            f"Auszahlungsbetrag ({german_money(summary.total_amount)} {summary.currency}) ab; "
+            f"Abrechnung {ref}: die Summe der Beträge ({number(total)}) weicht vom "
+            f"Auszahlungsbetrag ({number(summary.total_amount)} {summary.currency}) ab; "
             "die Datei ist unvollständig."
         )
     if summary.total_amount:

@@ -15,6 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
 
+from formatting import number
+
 from .errors import ReportError, invalid_csv
 from .records import SettlementLine, SettlementSummary
 from .settlement_layout import SettlementPlan, plan_for
@@ -28,7 +30,7 @@ from .table import (
     irregular_row,
     is_blank,
 )
-from .values import PLAIN_AMOUNT, german_money, money
+from .values import PLAIN_AMOUNT, money
 
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?E[+-]?\d+", re.ASCII | re.IGNORECASE)
 
@@ -189,8 +191,8 @@ class _Entries:
                 self._header.filename,
                 f"Die Abrechnung {sid} steht mehrfach in der Datei, aber der "
                 f"Eintrag ab Zeile {entry.line} weicht vom ersten ab ({entry.count} statt "
-                f"{first.count} Beträge, Summe {german_money(entry.total)} statt "
-                f"{german_money(first.total)}). Bitte den Bericht erneut herunterladen.",
+                f"{first.count} Beträge, Summe {number(entry.total)} statt "
+                f"{number(first.total)}). Bitte den Bericht erneut herunterladen.",
                 line=entry.line,
             )
         return first
@@ -207,9 +209,9 @@ class _Entries:
             raise ReportError(
                 self._header.filename,
                 f"Die Abrechnung geht nicht auf: die {first.count} Beträge ergeben "
-                f"{german_money(first.total)} {summary.currency}, total-amount nennt aber "
-                f"{german_money(summary.total_amount)} {summary.currency} (Differenz "
-                f"{german_money(summary.total_amount - first.total)}). Die Datei ist "
+                f"{number(first.total)} {summary.currency}, total-amount nennt aber "
+                f"{number(summary.total_amount)} {summary.currency} (Differenz "
+                f"{number(summary.total_amount - first.total)}). Die Datei ist "
                 "unvollständig oder verändert; bitte den Bericht erneut herunterladen.",
                 line=first.line,
                 column=self._header.name(self._plan.total),

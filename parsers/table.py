@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from formatting import number
+
 from .errors import NOT_AMAZON, ReportError
 from .values import AmbiguousAmount, Cache, parse_amount, parse_day, parse_instant
 
@@ -114,11 +116,10 @@ MAX_BLANK_LINES = 1_000_000
 def check_blank_lines(blank: int, line: int, filename: str) -> None:
     """Refuse a file that is mostly blank lines (cold path: called per blank line)."""
     if blank > MAX_BLANK_LINES and blank * 10 > line * 9:
-        blank_de, line_de = (f"{n:,}".replace(",", ".") for n in (blank, line))
         raise ReportError(
             filename,
-            f"Die Datei besteht bis hierher fast nur aus Leerzeilen ({blank_de} von "
-            f"{line_de} Zeilen sind leer): sie ist beschädigt oder kein Amazon-Bericht. "
+            f"Die Datei besteht bis hierher fast nur aus Leerzeilen ({number(blank, 0)} von "
+            f"{number(line, 0)} Zeilen sind leer): sie ist beschädigt oder kein Amazon-Bericht. "
             "Bitte den Bericht erneut herunterladen.",
             line=line,
         )

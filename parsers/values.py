@@ -132,11 +132,3 @@ class Cache(Generic[T]):
 def money(value: Decimal) -> str:
     """Two decimals with a point, as the JSON of `reports inspect` writes amounts."""
     return f"{value:.2f}"
-
-
-_GERMAN_SEPARATORS = str.maketrans(",.", ".,")
-
-
-def german_money(value: Decimal) -> str:
-    """An amount as a German reader expects it in a message: 1.016,08."""
-    return f"{value:,.2f}".translate(_GERMAN_SEPARATORS)

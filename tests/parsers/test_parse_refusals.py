@@ -463,7 +463,7 @@ def test_a_file_of_endless_blank_lines_is_refused_early(tmp_path, monkeypatch, e
     monkeypatch.setattr("parsers.table.MAX_BLANK_LINES", 10_000)  # a million in real life
     header = "\t".join(settlement_v2_rows(SETTLEMENT)[0]) + "\n"
     error = refused(write(tmp_path, "s.txt", header + ends * 200_000))
-    assert "fast nur aus Leerzeilen" in str(error)
+    assert "fast nur aus Leerzeilen (10.001 von 10.002 Zeilen sind leer)" in str(error)
     assert error.line == 10_002
 
 
