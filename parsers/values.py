@@ -130,5 +130,5 @@ class Cache(Generic[T]):
 
 
 def money(value: Decimal) -> str:
-    """Two decimals with a point, as the JSON of `reports inspect` writes amounts."""
+    """Two decimals with a point, as JSON writes amounts (text for people: formatting.number)."""
     return f"{value:.2f}"
