@@ -8,14 +8,14 @@ export FLASK_APP := app:create_app
 
 .PHONY: setup run test lint format bench services test-services clean
 
-$(BIN)/activate: requirements.txt
+$(BIN)/activate: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || bash scripts/ensure-packages.sh python3-venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(BIN)/activate
 
-## setup: create .venv and install the pinned requirements
+## setup: create .venv and install the pinned requirements with the test and lint tools
 setup: $(BIN)/activate
 
 ## services: make sure redis-server exists (installs it with apt when we are root)
@@ -43,10 +43,12 @@ run: setup services
 test: setup test-services
 	$(BIN)/pytest
 
-## lint: ruff check and format check
+## lint: ruff check and format check, the layer contracts (import-linter), mypy on parsers/ datev/
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## bench: the performance goals (parser and EXTF writer against a bare csv pass, same run)
 bench: setup

@@ -11,6 +11,7 @@ import logging
 import os
 
 from flask import Flask, render_template
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config_from_os
 from extensions import csrf, db, login_manager, migrate
@@ -23,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    trust_the_proxy(app)
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -31,6 +33,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     return app
+
+
+def trust_the_proxy(app: Flask) -> None:
+    """In production one router (Heroku's, or the self-hoster's nginx) stands before gunicorn:
+    take the client's address, scheme and host from its X-Forwarded-* headers, so that
+    external URLs (OAuth redirect URIs, mail links) are https and remote_addr is the visitor,
+    not the router. Only one hop: anything further left is what the client itself claimed."""
+    if app.config["KONTOR_ENV"] == "production":
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
 
 def configure_logging(app: Flask) -> None:
@@ -53,10 +64,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import auth, clients, health
+    from blueprints import auth, client_master_data, clients, health
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(clients.bp)
+    app.register_blueprint(client_master_data.bp)
     app.register_blueprint(health.bp)
     app.add_url_rule("/", endpoint="index", view_func=clients.index)
 

@@ -2,19 +2,52 @@
 
 Names follow Heroku's conventions. Development and tests get embedded defaults
 (SQLite in instance/, a local redis-server, the local Amazon sandbox and mail sink);
-production refuses to start without a real SECRET_KEY and TOKEN_ENCRYPTION_KEY.
+production has none of them: it refuses to start, naming the variable, unless the secrets,
+the SP-API application and endpoints and the mail server are set and point elsewhere than
+this machine. The Fernet key(s) are checked at start in every environment.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from currency_converter import ECB_URL
 
 DEV_SECRET_KEY = "kontor-development-only-secret"  # noqa: S105 - refused outside development
 # A valid Fernet key for development only; production must set its own.
 DEV_TOKEN_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="  # noqa: S105
+
+# The SP-API application that the local Amazon sandbox registers: development talks to the
+# sandbox with it, and the sandbox takes its registered application from here (sandbox/README).
+DEV_SPAPI_APPLICATION = {
+    "SPAPI_CLIENT_ID": "amzn1.application-oa2-client.kontorsandbox0001",
+    "SPAPI_CLIENT_SECRET": "amzn1.oa2-cs.v1.kontor-sandbox-secret-0001",
+    "SPAPI_APPLICATION_ID": "amzn1.sp.solution.kontor-sandbox-0001",
+}
+DEV_SANDBOX_URL = "http://127.0.0.1:5001"
+DEV_MAIL_URL = "smtp://127.0.0.1:8025"  # the development mail sink (flask mailsink run)
+
+# The services Kontor talks to: defaults to this machine outside production, none in it.
+SERVICE_SETTINGS = (
+    *DEV_SPAPI_APPLICATION,
+    "SPAPI_ENDPOINT",
+    "SPAPI_TOKEN_ENDPOINT",
+    "SPAPI_CONSENT_URL",
+    "MAIL_URL",
+)
+# Production starts only with each of these set, in the environment, to a real value.
+PRODUCTION_REQUIRED = ("SECRET_KEY", "TOKEN_ENCRYPTION_KEY", *SERVICE_SETTINGS)
+# Where production may send its tokens and mail: the scheme each URL must have.
+PRODUCTION_URL_SCHEMES = {
+    "SPAPI_ENDPOINT": ("https",),
+    "SPAPI_TOKEN_ENDPOINT": ("https",),
+    "SPAPI_CONSENT_URL": ("https",),
+    "MAIL_URL": ("smtp", "smtps"),
+}
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a year of settlements of a large seller fits easily
 
@@ -41,33 +74,23 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
     if env not in ("development", "production", "test"):
         raise ConfigError(f"KONTOR_ENV must be development, production or test, not {env!r}")
     production = env == "production"
+    if production:
+        check_production_environment(environ)
 
-    secret_key = environ.get("SECRET_KEY")
-    token_key = environ.get("TOKEN_ENCRYPTION_KEY")
-    if production and not secret_key:
-        raise ConfigError("SECRET_KEY must be set in production (KONTOR_ENV=production).")
-    if production and not token_key:
-        raise ConfigError("TOKEN_ENCRYPTION_KEY must be set in production (KONTOR_ENV=production).")
+    token_key = environ.get("TOKEN_ENCRYPTION_KEY") or DEV_TOKEN_ENCRYPTION_KEY
+    fernet_keys(token_key)  # a bad key refuses to start, not the first token to decrypt
 
-    sandbox = environ.get("SANDBOX_URL", "http://127.0.0.1:5001")
-    # Outside production the SP-API application defaults to the sandbox's registered one.
-    app_defaults = {} if production else sandbox_application()
+    # Outside production everything defaults to this machine: the sandbox and the mail sink.
+    defaults = {} if production else development_defaults(environ)
     return {
         "KONTOR_ENV": env,
-        "SECRET_KEY": secret_key or DEV_SECRET_KEY,
-        "TOKEN_ENCRYPTION_KEY": token_key or DEV_TOKEN_ENCRYPTION_KEY,
+        "SECRET_KEY": environ.get("SECRET_KEY") or DEV_SECRET_KEY,
+        "TOKEN_ENCRYPTION_KEY": token_key,
         "SQLALCHEMY_DATABASE_URI": database_url(environ, instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "MAIL_URL": environ.get("MAIL_URL", "smtp://127.0.0.1:8025"),
         "MAIL_FROM": environ.get("MAIL_FROM", "Kontor <kontor@localhost>"),
-        **{
-            name: environ.get(name, app_defaults.get(name, ""))
-            for name in ("SPAPI_CLIENT_ID", "SPAPI_CLIENT_SECRET", "SPAPI_APPLICATION_ID")
-        },
-        "SPAPI_ENDPOINT": environ.get("SPAPI_ENDPOINT", sandbox),
-        "SPAPI_TOKEN_ENDPOINT": environ.get("SPAPI_TOKEN_ENDPOINT", sandbox + "/auth/o2/token"),
-        "SPAPI_CONSENT_URL": environ.get("SPAPI_CONSENT_URL", sandbox + "/apps/authorize/consent"),
+        **{name: environ.get(name, "").strip() or defaults[name] for name in SERVICE_SETTINGS},
         "ECB_RATES_URL": environ.get("ECB_RATES_URL", ECB_URL),
         # Refreshed daily by the clock (jobs.rates); the shipped ECB history ages otherwise.
         "ECB_RATES_FILE": environ.get(
@@ -83,15 +106,78 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
     }
 
 
-def sandbox_application() -> dict[str, str]:
-    """The SP-API application that the local Amazon sandbox registers (sandbox/README.md)."""
-    from sandbox.app import DEFAULTS
-
+def development_defaults(environ: dict[str, str]) -> dict[str, str]:
+    """The SP-API application and endpoints of the local sandbox, and the local mail sink."""
+    sandbox = environ.get("SANDBOX_URL", DEV_SANDBOX_URL)
     return {
-        "SPAPI_CLIENT_ID": DEFAULTS["SANDBOX_CLIENT_ID"],
-        "SPAPI_CLIENT_SECRET": DEFAULTS["SANDBOX_CLIENT_SECRET"],
-        "SPAPI_APPLICATION_ID": DEFAULTS["SANDBOX_APPLICATION_ID"],
+        **DEV_SPAPI_APPLICATION,
+        "SPAPI_ENDPOINT": sandbox,
+        "SPAPI_TOKEN_ENDPOINT": sandbox + "/auth/o2/token",
+        "SPAPI_CONSENT_URL": sandbox + "/apps/authorize/consent",
+        "MAIL_URL": DEV_MAIL_URL,
     }
+
+
+def check_production_environment(environ: dict[str, str]) -> None:
+    """Refuse every missing, development or loopback value at once, each by its variable."""
+    problems = [
+        f"{name} is not set" for name in PRODUCTION_REQUIRED if not environ.get(name, "").strip()
+    ]
+    if environ.get("SECRET_KEY") == DEV_SECRET_KEY:
+        problems.append("SECRET_KEY is the development value; production needs its own")
+    if DEV_TOKEN_ENCRYPTION_KEY in environ.get("TOKEN_ENCRYPTION_KEY", "").split(","):
+        problems.append("TOKEN_ENCRYPTION_KEY holds the development key; production needs its own")
+    for name, schemes in PRODUCTION_URL_SCHEMES.items():
+        if environ.get(name, "").strip():
+            problem = production_url_problem(environ[name].strip(), schemes)
+            if problem:
+                problems.append(f"{name} {problem}")
+    if problems:
+        raise ConfigError(
+            "Kontor does not start in production (KONTOR_ENV=production): "
+            + "; ".join(problems)
+            + "."
+        )
+
+
+def production_url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
+    """Why `url` cannot be a production endpoint, or None. The value itself is not repeated:
+    a MAIL_URL carries the SMTP password."""
+    parts = urlsplit(url)
+    if parts.scheme not in schemes:
+        return "must start with " + " or ".join(f"{scheme}://" for scheme in schemes)
+    if not parts.hostname:
+        return "names no host"
+    if is_loopback(parts.hostname):
+        return "points at this machine (a development default?); production needs the real one"
+    return None
+
+
+def is_loopback(hostname: str) -> bool:
+    if hostname == "localhost" or hostname.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(hostname)
+    except ValueError:
+        return False
+    # 0.0.0.0 as a destination reaches this machine too.
+    return address.is_loopback or address.is_unspecified
+
+
+def fernet_keys(value: str) -> list[str]:
+    """TOKEN_ENCRYPTION_KEY: one Fernet key, or several separated by commas for a rotation
+    (the first encrypts, all decrypt: cryptography's MultiFernet). Each must be a valid key."""
+    keys = [key.strip() for key in value.split(",")]
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            # The key is a secret: say which one, never what it is.
+            raise ConfigError(
+                f"TOKEN_ENCRYPTION_KEY: key {number} of {len(keys)} is not a Fernet key "
+                "(32 url-safe base64-encoded bytes, e.g. from Fernet.generate_key())"
+            ) from None
+    return keys
 
 
 def load_config_from_os(instance_path: str) -> dict:

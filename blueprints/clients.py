@@ -7,10 +7,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from datev import rule_store
 from extensions import db
 from forms.clients import ClientForm
 from models import Client
+from models.booking_rules import reset_client_rules, seed_client_rules
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -100,9 +100,9 @@ def _save(
     try:
         if new_client is not None:
             db.session.flush()  # the rule sets need the client's id
-            rule_store.seed_client_rules(new_client)
+            seed_client_rules(new_client)
         if reset_rules_of is not None:
-            rule_store.reset_client_rules(reset_rules_of)
+            reset_client_rules(reset_rules_of)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

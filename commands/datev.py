@@ -15,14 +15,16 @@ from zipfile import BadZipFile
 
 import click
 
-from datev.bookings import BookingError
-from datev.currency import EcbRates, RateError
-from datev.export import ExportResult, export_settlement, export_vat_report
+from commands.datev_transfers import TransferOptionError, add_transfers, read_transfer_options
+from datev.currency import EcbRates
+from datev.errors import DatevError
+from datev.export import ExportResult, export_report
 from datev.extf_validator import ExtfValidationError
 from datev.granularity import Granularity
+from datev.limits import Chart
 from datev.rules import default_rule_book
-from datev.settings import BatchSettings, SettingsError, parse_fy_start
-from parsers import PayoutReport, ReportError, read_report
+from datev.settings import BatchSettings, parse_fy_start
+from parsers import ReportError, read_report
 
 datev_cli = click.Group("datev", help="DATEV-Buchungsstapel erzeugen.")
 
@@ -39,12 +41,12 @@ def _number(name: str, value: str | None) -> int:
 
 def _settings(chart, berater, mandant, fy_start, account_length) -> BatchSettings:
     chart_name = (chart or "").strip().upper()
-    if chart_name not in ("SKR03", "SKR04"):
+    if chart_name not in tuple(Chart):
         raise Refused("Bitte den Kontenrahmen angeben: --chart skr03 oder --chart skr04.")
     return BatchSettings(
         berater=_number("Berater", berater),
         mandant=_number("Mandant", mandant),
-        chart=chart_name,
+        chart=Chart(chart_name),
         fy_start=parse_fy_start(fy_start),
         account_length=_number("Account-Length", account_length),
     )
@@ -74,6 +76,17 @@ def _granularity(value: str) -> Granularity:
     envvar="ECB_RATES_FILE",
     help="EZB-Kursdatei (eurofxref-hist.zip), z. B. die täglich aktualisierte von Kontor.",
 )
+@click.option(
+    "--sku-costs",
+    type=click.Path(path_type=Path),
+    help="CSV sku;cost mit den Kosten je Stück, um Verbringen (FC_TRANSFER) zu bewerten.",
+)
+@click.option(
+    "--vat-id",
+    "vat_ids",
+    multiple=True,
+    help="Eigene ausländische USt-IdNr., z. B. PL:PL5260250274 (mehrfach möglich).",
+)
 def convert_command(
     files,
     chart,
@@ -85,6 +98,8 @@ def convert_command(
     out_dir,
     refresh_rates,
     rates_file,
+    sku_costs,
+    vat_ids,
 ):
     """Wandelt Amazon-Berichte (Abrechnung, USt-Bericht) in DATEV-Buchungsstapel um."""
     written: list[Path] = []
@@ -102,6 +117,7 @@ def convert_command(
                 raise Refused(f"Die Datei {file} gibt es nicht.")
         # Every file is read and checked completely before the first batch is written.
         reports = [read_report(file) for file in files]
+        transfer_options = read_transfer_options(sku_costs, vat_ids)
         rates = _rates(refresh_rates, rates_file)
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -110,14 +126,15 @@ def convert_command(
                 f"In das Zielverzeichnis {out_dir} kann nicht geschrieben werden: {exc}"
             ) from None
         summary = _convert(reports, settings, mode, out_dir, written, rates)
-    except (Refused, ReportError, SettingsError, BookingError, RateError) as exc:
-        _remove(written)
-        click.echo(str(exc), err=True)
-        raise SystemExit(2) from None
+        add_transfers(summary, reports, transfer_options, settings, out_dir, written)
     except ExtfValidationError as exc:  # a defect of Kontor, not of the input
         _remove(written)
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
+    except (Refused, ReportError, DatevError, TransferOptionError) as exc:
+        _remove(written)
+        click.echo(str(exc), err=True)
+        raise SystemExit(2) from None
     click.echo(json.dumps(summary, ensure_ascii=False))
 
 
@@ -141,23 +158,7 @@ def _convert(reports, settings, mode: Granularity, out_dir: Path, written, rates
     rule_book = default_rule_book(settings.chart, settings.account_length)
     results: list[ExportResult] = []
     for report in reports:
-        if isinstance(report, PayoutReport):
-            result = export_settlement(
-                report.summary,
-                report.lines(),
-                rule_book,
-                settings,
-                out_dir,
-                marketplace=report.marketplaces[0] if report.marketplaces else None,
-                granularity=mode,
-                rates=rates,
-            )
-        else:
-            name = "_".join([*report.activity_periods, report.sha256[:8]])
-            result = export_vat_report(
-                report.rows(), rule_book, settings, out_dir, name=name, granularity=mode,
-                rates=rates,
-            )  # fmt: skip
+        result = export_report(report, rule_book, settings, out_dir, granularity=mode, rates=rates)
         written += [f.path for f in result.files]
         results.append(result)
     summaries = [result.summary() for result in results]

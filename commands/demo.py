@@ -6,9 +6,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from datev import rule_store
 from extensions import db
 from models import Client, Organisation, User
+from models.booking_rules import seed_client_rules
 
 DEMO_ORGANISATION = "Demo Handel GmbH"
 DEMO_EMAIL = "demo@kontor.local"
@@ -48,7 +48,7 @@ def seed_demo() -> tuple[User, Client]:
         client = Client(organisation_id=user.organisation_id, **DEMO_CLIENT)
         db.session.add(client)
         db.session.flush()
-    rule_store.seed_client_rules(client)  # idempotent: adds only what is missing
+    seed_client_rules(client)  # idempotent: adds only what is missing
     db.session.commit()
     return user, client
 

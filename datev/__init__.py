@@ -1,10 +1,13 @@
 """The DATEV engine: booking rules, booking generation, EXTF Buchungsstapel writer and validator.
 
-Independent of Flask and of Amazon's file formats: it consumes the records of
-`parsers.records` and writes DATEV-Format files (format version 13). Entry points:
+Pure: no Flask, no database. It consumes the records of `parsers.records` and writes DATEV-Format
+files (format version 13). Entry points:
 
-- `datev.export.export_settlement` / `export_vat_report`: generate, write and validate a batch;
-- `datev.rules.default_rule_book(chart)` or `datev.rule_store.load_rule_book(client_id, ...)`;
-- `datev.settings.BatchSettings` (or `datev.rule_store.batch_settings(client)`);
-- `datev.extf_validator.validate_file` for any EXTF file.
+- `datev.export.export_report(report, rule_book, settings, out_dir)`: generate, write and
+  validate the batch of a parsed report (`export_settlement` / `export_vat_report` for records);
+- `datev.rules.default_rule_book(chart)`, the one source of default rules (the web app seeds
+  its database rules from it, `models.booking_rules`);
+- `datev.settings.BatchSettings` (the web app's `Client.batch_settings()`);
+- `datev.extf_validator.validate_file` for any EXTF file;
+- every refusal is a `datev.errors.DatevError` with a German message.
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from datev.settings import Chart
+from datev.limits import STANDARD_ACCOUNT_LENGTH, Chart
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +24,35 @@ class DefaultAccounts:
     revenue_oss: str  # also other-EU-country taxable revenue
     revenue_ic_supply: str  # innergemeinschaftliche Lieferung
     revenue_export: str
+    # Nicht steuerbar (Kz 45): sales from stock outside the EU, exports from a foreign EU
+    # warehouse ("Erlöse aus im Drittland steuerbaren Leistungen, im Inland nicht steuerbar").
+    revenue_not_taxable: str
+    # B2B supply from a foreign EU warehouse: an individual account without UStVA/ZM function
+    # (the advisor creates it; JERA's "IGL aus EU-Lager" is the model).
+    revenue_ic_supply_foreign: str
+    foreign_vat: str  # "Umsatzsteuer aus im anderen EU-Land steuerpflichtigen Lieferungen"
+    # UK/CH VAT the seller collects itself: a liability abroad ("Steuerzahlungen an andere
+    # Länder" in SKR03); vom Steuerberater zu prüfen.
+    third_country_vat: str
+    # "Erlöse aus im Inland steuerpflichtigen EU-Lieferungen" 19 % / 7 % (automatic accounts):
+    # distance sales from a foreign EU warehouse into Germany (#123 the origin), and DE -> EU
+    # below the delivery threshold before 07/2021.
+    revenue_de_eu_19: str
+    revenue_de_eu_7: str
+    # Domestic B2B supplies under § 13b Abs. 2 Nr. 10 UStG (the buyer owes the tax), Kz 60.
+    revenue_reverse_charge_de: str
     selling_fees: str
     fba_fees: str
     advertising: str
     reimbursements: str
     fx_gain: str  # Erträge aus Kursdifferenzen
     fx_loss: str  # Aufwendungen aus Kursdifferenzen
+    # Stock transfers (innergemeinschaftliches Verbringen, datev/transfers.py): every transfer
+    # runs through a Verrechnungskonto that the neutralising entry brings back to zero.
+    transfer_clearing: str  # Sonstige Verrechnungskonten (Interimskonten)
+    transfer_supply: str  # igL by Verbringen: must reach UStVA Kz 41 and the ZM
+    transfer_acquisition: str  # igE 19 % Vorsteuer und 19 % Umsatzsteuer (Kz 89/61)
+    transfer_offset: str  # Wareneingang without tax: neutralises the P&L effect
 
 
 DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
@@ -44,12 +67,23 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         revenue_oss="8320",
         revenue_ic_supply="8125",
         revenue_export="8120",
+        revenue_not_taxable="8338",
+        revenue_ic_supply_foreign="8126",
+        foreign_vat="1767",
+        third_country_vat="1754",
+        revenue_de_eu_19="8315",
+        revenue_de_eu_7="8310",
+        revenue_reverse_charge_de="8335",
         selling_fees="4760",
         fba_fees="4780",
         advertising="4600",
         reimbursements="2700",
         fx_gain="2660",
         fx_loss="2150",
+        transfer_clearing="1792",
+        transfer_supply="8125",
+        transfer_acquisition="3425",
+        transfer_offset="3200",
     ),
     "SKR04": DefaultAccounts(
         debtor="10000",
@@ -62,17 +96,28 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         revenue_oss="4320",
         revenue_ic_supply="4125",
         revenue_export="4120",
+        revenue_not_taxable="4338",
+        revenue_ic_supply_foreign="4126",
+        foreign_vat="3817",
+        third_country_vat="3854",
+        revenue_de_eu_19="4315",
+        revenue_de_eu_7="4310",
+        revenue_reverse_charge_de="4335",
         selling_fees="6770",
         fba_fees="6780",
         advertising="6600",
         reimbursements="4830",
         fx_gain="4840",
         fx_loss="6880",
+        transfer_clearing="3630",
+        transfer_supply="4125",
+        transfer_acquisition="5425",
+        transfer_offset="5200",
     ),
 }
 
 
-STANDARD_LENGTH = 4
+STANDARD_LENGTH = STANDARD_ACCOUNT_LENGTH
 
 
 def default_accounts(chart: Chart, account_length: int = STANDARD_LENGTH) -> DefaultAccounts:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from datev.errors import DatevError
+
 CENT = Decimal("0.01")
 BASE_CURRENCY = "EUR"  # the currency of the books and of the EXTF header
 _DOCUMENT_NO_FORBIDDEN = re.compile(r"[^A-Za-z0-9$&%*+\-/]")
@@ -65,7 +67,7 @@ def clean_document_no(value: str, limit: int = 36) -> str:
     return _DOCUMENT_NO_FORBIDDEN.sub("", value)[:limit]
 
 
-class BookingError(ValueError):
+class BookingError(DatevError):
     """The report cannot be booked as it is; the message is German and meant for the user."""
 
 

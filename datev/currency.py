@@ -24,6 +24,7 @@ import requests
 from currency_converter import ECB_URL, CurrencyConverter, RateNotFoundError
 
 from datev.bookings import BASE_CURRENCY, CENT, Booking
+from datev.errors import DatevError
 
 MAX_LOOKBACK_DAYS = 10
 # The ECB's full history is under 1 MB zipped; anything far larger is not that file.
@@ -31,7 +32,7 @@ MAX_HISTORY_BYTES = 20 * 1024 * 1024
 DOWNLOAD_TIMEOUT_SECONDS = 60
 
 
-class RateError(LookupError):
+class RateError(DatevError):
     """No ECB rate for a currency and day; the message is German."""
 
 

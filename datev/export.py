@@ -1,9 +1,12 @@
 """Generate, write and validate a booking batch in one call: what the web app and the CLI use.
 
-    rule_book = rule_store.load_rule_book(client_id, "payout")  # or default_rule_book(chart)
-    result = export_settlement(summary, lines, rule_book, settings, out_dir, marketplace=mp)
+    result = export_report(report, rule_book, settings, out_dir)  # a parsed Payout or Order
     result.files        # [WrittenFile(path, period, part, bookings)], every one validated
     result.totals       # bookings, unmatched (needs rules), balances per account
+
+`rule_book` is `datev.rules.default_rule_book(chart)` or a client's rules from the database
+(`models.booking_rules.load_rule_book`). `export_settlement` and `export_vat_report` take the
+records themselves, for callers that stream them from elsewhere (stored transactions).
 
 Files that fail validation are removed and ExtfValidationError is raised: nothing invalid is
 ever offered for download.
@@ -25,6 +28,7 @@ from datev.order_bookings import vat_report_bookings
 from datev.payout_bookings import settlement_bookings
 from datev.rules import RuleBook
 from datev.settings import BatchSettings
+from parsers import OrderReport, PayoutReport
 from parsers.records import SettlementLine, SettlementSummary, VatTransaction
 
 
@@ -130,3 +134,45 @@ def export_vat_report(
         created_at=created_at,
     )
     return ExportResult(files, totals)
+
+
+def export_report(
+    report: PayoutReport | OrderReport,
+    rule_book: RuleBook,
+    settings: BatchSettings,
+    out_dir: Path | str,
+    *,
+    granularity: Granularity = Granularity.PER_ORDER,
+    rates: EcbRates | None = None,
+    created_at: datetime | None = None,
+) -> ExportResult:
+    """The validated batch of one parsed report: a settlement books against the clearing account
+    of its marketplace, a VAT report books revenue per order on the Sammeldebitor."""
+    if isinstance(report, PayoutReport):
+        return export_settlement(
+            report.summary,
+            report.lines(),
+            rule_book,
+            settings,
+            out_dir,
+            marketplace=report.marketplaces[0] if report.marketplaces else None,
+            granularity=granularity,
+            rates=rates,
+            created_at=created_at,
+        )
+    return export_vat_report(
+        report.rows(),
+        rule_book,
+        settings,
+        out_dir,
+        name=vat_report_name(report),
+        granularity=granularity,
+        rates=rates,
+        created_at=created_at,
+    )
+
+
+def vat_report_name(report: OrderReport) -> str:
+    """The file name part of a VAT report's batch: its activity periods and a hash prefix, so
+    two different reports of one month never overwrite each other's files."""
+    return "_".join([*report.activity_periods, report.sha256[:8]])

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from datev import extf_format as fmt
+from datev.errors import DatevError
 from datev.extf_format import Col
+from datev.limits import ACCOUNT_LENGTH, BERATER, MANDANT
 
 MAX_ISSUES = 200
 
@@ -50,7 +52,7 @@ class ValidationResult:
             self.truncated = True
 
 
-class ExtfValidationError(Exception):
+class ExtfValidationError(DatevError):
     """A generated file failed validation; str() lists the first findings in German."""
 
     def __init__(self, path: Path, result: ValidationResult) -> None:
@@ -150,17 +152,16 @@ def _check_header(fields: list[tuple[str, bool]], result: ValidationResult) -> _
             result.add(line, number, f'{kind} "..." stehen, wie in DATEVs Musterdatei.')
     if not (len(values[5]) == 17 and values[5].isdigit()):
         result.add(line, 6, "Erzeugt am muss JJJJMMTTHHMMSSFFF sein.")
-    if not (values[10].isdigit() and 1001 <= int(values[10]) <= 9_999_999):
-        result.add(line, 11, "Beraternummer muss zwischen 1001 und 9999999 liegen.")
-    if not (values[11].isdigit() and 1 <= int(values[11]) <= 99_999):
-        result.add(line, 12, "Mandantennummer muss zwischen 1 und 99999 liegen.")
+    for number, limits in ((11, BERATER), (12, MANDANT)):
+        if not (values[number - 1].isdigit() and int(values[number - 1]) in limits):
+            result.add(line, number, limits.message)
     fy_start, start, end = (_parse_date(values[i]) for i in (12, 14, 15))
     for number, parsed in ((13, fy_start), (15, start), (16, end)):
         if parsed is None:
             result.add(line, number, f"kein gültiges Datum JJJJMMTT: {values[number - 1]!r}.")
     account_length = int(values[13]) if values[13].isdigit() else 0
-    if not 4 <= account_length <= 8:
-        result.add(line, 14, "Sachkontenlänge muss zwischen 4 und 8 liegen.")
+    if account_length not in ACCOUNT_LENGTH:
+        result.add(line, 14, ACCOUNT_LENGTH.message)
     if len(values[16]) > 30 or not fields[16][1]:
         result.add(line, 17, "Bezeichnung muss ein Text mit höchstens 30 Zeichen sein.")
     if values[18] not in ("", "1"):

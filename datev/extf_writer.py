@@ -1,7 +1,7 @@
 """Streaming writer of DATEV EXTF Buchungsstapel files (format version 13).
 
 Bookings arrive as an iterable in any order; each goes straight to the file of its period (see
-`datev.batches`), a new file starts after 99,999 bookings. Nothing is collected in memory, so a
+`datev.periods`), a new file starts after 99,999 bookings. Nothing is collected in memory, so a
 report with millions of rows is written with the memory of a few open files.
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TextIO
 
 from datev import extf_format as fmt
-from datev.batches import Period, PeriodCache
 from datev.bookings import Booking
 from datev.extf_format import Col
+from datev.periods import Period, PeriodCache
 from datev.settings import BatchSettings
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")

@@ -95,14 +95,22 @@ def _summary_key(b: Booking) -> Hashable:
     )  # fmt: skip
 
 
+def _set_aside(bookings: Iterable[Booking], kind: str, sums: _Sums) -> Iterator[Booking]:
+    """The bookings that are not of `kind`; those that are go into `sums`, still streaming."""
+    for booking in bookings:
+        if booking.kind == kind:
+            sums.add(booking)
+        else:
+            yield booking
+
+
 def apply_granularity(bookings: Iterable[Booking], mode: Granularity) -> Iterator[Booking]:
     if mode is Granularity.PER_ORDER:
         yield from merge_consecutive(bookings)
         return
     if mode is Granularity.FEES_PER_DAY:
         fees = _Sums(_fee_key)
-        rest = (b for b in bookings if b.kind != FEE or fees.add(b))
-        yield from merge_consecutive(rest)
+        yield from merge_consecutive(_set_aside(bookings, FEE, fees))
         yield from fees.bookings(
             text="Amazon-Gebühren Tagessumme", rule="Gebührenbuchungen zusammengefasst"
         )

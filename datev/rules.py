@@ -1,7 +1,7 @@
 """Booking rules: which account and tax key each kind of amount goes to.
 
 Rules are plain immutable objects so the engine works without a database (the `datev convert`
-command uses `default_rule_book` directly); `datev.rule_store` loads the same objects from the
+command uses `default_rule_book` directly); `models.booking_rules` loads the same objects from the
 database for the web app.
 
 - Payout rules match (transaction-type, amount-type, amount-description) of a settlement line.
@@ -22,7 +22,9 @@ from datetime import date
 from functools import lru_cache
 
 from datev.accounts import STANDARD_LENGTH, default_accounts
+from datev.errors import RulesMissing
 from datev.settings import Chart
+from datev.tax_treatment import TaxTreatment, vat_rule_name
 
 WILDCARD = "*"
 FEE_TAX_KEY_CHANGE = date(2024, 8, 1)
@@ -101,11 +103,13 @@ class PayoutRule:
 
 @dataclass(frozen=True, slots=True)
 class OrderRule:
-    treatment: str  # a datev.tax_treatment name, e.g. "DE_19"
+    treatment: str  # a datev.tax_treatment name, e.g. "DE_19", or its VAT rule "EU_LOCAL_VAT"
     account: str  # Gegenkonto; Konto is the Sammeldebitor
     country: str = WILDCARD  # ISO code of the arrival/taxing country, or "*"
     tax_key: str = ""
-    net: bool = False  # book the amount without VAT (where the marketplace collects the VAT)
+    # Book the amount without VAT: the VAT goes to the account of the `<TREATMENT>_VAT` rule
+    # (VAT owed abroad). Rows where the marketplace collects the VAT are booked net anyway.
+    net: bool = False
     valid_from: date | None = None
     valid_to: date | None = None
     label: str = ""
@@ -172,7 +176,7 @@ class RuleBook:
             if rule_set.marketplace == WILDCARD:
                 fallback = rule_set
         if fallback is None:
-            raise LookupError(f"Keine Buchungsregeln für den Marktplatz {marketplace!r}.")
+            raise RulesMissing(f"Keine Buchungsregeln für den Marktplatz {marketplace!r}.")
         return fallback
 
 
@@ -241,23 +245,70 @@ def default_payout_rules(
 def default_order_rules(
     chart: Chart, account_length: int = STANDARD_LENGTH
 ) -> tuple[OrderRule, ...]:
-    """VAT report rules of DESIGN.md §4 by tax treatment."""
+    """VAT report rules of DESIGN.md §4 by tax treatment (`datev.tax_treatment`), each label
+    naming the case it books. A rule with `net` books the amount without VAT; the VAT the
+    seller owes abroad goes to the account of the `<TREATMENT>_VAT` rule, so the Sammeldebitor
+    still holds the gross amount the settlement clears."""
     a = default_accounts(chart, account_length)
+    t = TaxTreatment
     return (
-        OrderRule("DE_19", a.revenue_19, label="Erlöse 19 % DE"),
-        OrderRule("DE_7", a.revenue_7, label="Erlöse 7 % DE"),
-        OrderRule("OSS_FROM_DE", a.revenue_oss, tax_key="240", label="OSS-Fernverkauf aus DE"),
-        OrderRule("OSS_FROM_EU", a.revenue_oss, tax_key="241", label="OSS-Fernverkauf EU-EU"),
-        OrderRule("IC_SUPPLY", a.revenue_ic_supply, label="Innergemeinschaftliche Lieferung"),
-        OrderRule("EXPORT", a.revenue_export, label="Ausfuhr Drittland"),
-        # The marketplace collects and remits the VAT (UK VOEC, IOSS): the seller's revenue is
-        # the net amount; not taxable in Germany. To be confirmed by the tax advisor.
-        OrderRule(
-            "MARKETPLACE_COLLECTED", a.revenue_export, net=True, label="Marktplatz führt USt ab"
-        ),
-        # Taxable in another EU country under a local registration (or before OSS, 07/2021).
-        OrderRule("EU_LOCAL", a.revenue_oss, label="Im anderen EU-Land steuerpflichtig"),
-    )
+        # DE -> DE, seller collects German VAT (§ 1 Abs. 1 Nr. 1 UStG): gross on the automatic
+        # accounts, which extract the VAT.
+        OrderRule(t.DE_19, a.revenue_19, label="DE nach DE 19 % § 1 UStG"),
+        OrderRule(t.DE_7, a.revenue_7, label="DE nach DE 7 % § 12 II UStG"),
+        # EU warehouse -> German consumer (PL -> DE; since 07/2021 § 3c UStG, before above the
+        # delivery threshold), German VAT in the German return, #123 naming the departure
+        # country for its own return; or DE -> EU consumer below the delivery threshold
+        # (before 07/2021). "Im Inland steuerpflichtige EU-Lieferungen": automatic accounts,
+        # gross (review F12, DATEV practice after steuerberater-pressler).
+        OrderRule(t.DE_19_EU, a.revenue_de_eu_19, label="EU-Lieferung, in DE stpfl. 19 %"),
+        OrderRule(t.DE_7_EU, a.revenue_de_eu_7, label="EU-Lieferung, in DE stpfl. 7 %"),
+        # DE -> DE to a business with a German VAT id at 0 %: the buyer owes the tax (§ 13b
+        # Abs. 2 Nr. 10 UStG: phones, tablets, consoles, chips from 5,000 EUR), Kz 60. Which
+        # § 13b case it is the advisor confirms (8337/4337 for other services).
+        OrderRule(t.DE_REVERSE_CHARGE, a.revenue_reverse_charge_de,
+                  label="DE nach DE § 13b II Nr. 10 (prüfen)"),
+        # DE -> EU consumer, seller declares the arrival country's VAT in the OSS (§ 3c, § 18j
+        # UStG): BU 240, #40 country, #41 rate.
+        OrderRule(t.OSS_FROM_DE, a.revenue_oss, tax_key="240",
+                  label="OSS DE nach EU § 3c UStG"),
+        # Foreign EU warehouse -> other EU consumer, in the OSS: BU 241, #123 origin VAT id.
+        OrderRule(t.OSS_FROM_EU, a.revenue_oss, tax_key="241",
+                  label="OSS EU-Lager nach EU § 3c"),
+        # DE -> EU business with a VAT id, 0 %: igL (§ 4 Nr. 1b, § 6a UStG), Kz 41 and ZM.
+        OrderRule(t.IC_SUPPLY, a.revenue_ic_supply, label="igL DE nach EU § 4 Nr. 1b"),
+        # Foreign EU warehouse -> EU business (PL -> AT, PL -> DE): the seller's supply in the
+        # departure country (§ 3 Abs. 6 UStG), declared there; an individual account outside
+        # the German UStVA/ZM, #123 the departure country's VAT id. The account is to be set
+        # up and confirmed by the advisor (unverified in the review).
+        OrderRule(t.IC_SUPPLY_FOREIGN, a.revenue_ic_supply_foreign, net=True,
+                  label="igL aus EU-Lager (prüfen)"),
+        # DE -> third country (also UK_VOEC-IMPORT from DE, Amazon collecting the UK VAT):
+        # Ausfuhr (§ 4 Nr. 1a, § 6 UStG), Kz 43.
+        OrderRule(t.EXPORT, a.revenue_export, net=True, label="Ausfuhr DE § 4 Nr. 1a UStG"),
+        # Foreign EU warehouse -> third country (PL -> CH, CZ -> GB): that country's export,
+        # not taxable in Germany (§ 3 Abs. 6 UStG), Kz 45.
+        OrderRule(t.EXPORT_FROM_EU, a.revenue_not_taxable, net=True,
+                  label="Ausfuhr EU-Lager, nicht stb."),
+        # Third-country warehouse (GB -> GB under UK VOEC domestic, GB -> EU under IOSS, Amazon
+        # collecting; GB -> GB or CH -> CH, the seller collecting): a supply abroad, not
+        # taxable in Germany (§ 3 Abs. 6 UStG), Kz 45. Net; VAT the seller collects goes to a
+        # liability account, never to revenue (the account is for the advisor to confirm).
+        OrderRule(t.THIRD_COUNTRY, a.revenue_not_taxable, net=True,
+                  label="Drittlandslager § 3 Abs. 6"),
+        OrderRule(vat_rule_name(t.THIRD_COUNTRY), a.third_country_vat,
+                  label="USt Drittland, vom Steuerberater zu prüfen"),
+        # Taxable in another EU country under the seller's registration there (PL -> PL from
+        # the Polish warehouse; distance sales above the threshold before 07/2021; the seller
+        # collects): not taxable in Germany, Kz 45. Net, the foreign VAT on 1767/3817. The
+        # advisor may book gross with BU 10 (#40/#41) instead: which DATEV wants after 07/2021
+        # is unverified.
+        OrderRule(t.EU_LOCAL, a.revenue_oss, net=True, label="Im anderen EU-Land stpfl."),
+        OrderRule(vat_rule_name(t.EU_LOCAL), a.foreign_vat, label="USt im anderen EU-Land"),
+        # MARKETPLACE_COLLECTED (Amazon collects the VAT of a sale from the EU that no case
+        # above covers; for a German seller no deemed-supplier case) has no default rule: the
+        # Klärungskonto shows it for the advisor.
+    )  # fmt: skip
 
 
 def default_rule_set(

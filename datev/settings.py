@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
-Chart = Literal["SKR03", "SKR04"]
+from datev.errors import DatevError
+from datev.limits import ACCOUNT_LENGTH, BERATER, CHART_MESSAGE, MANDANT, Chart
+
+__all__ = ["BatchSettings", "Chart", "SettingsError", "parse_fy_start"]
 
 
-class SettingsError(ValueError):
+class SettingsError(DatevError):
     """Invalid DATEV master data; the message is German and meant for the user."""
 
 
@@ -24,20 +26,21 @@ class BatchSettings:
 
     berater: int
     mandant: int
-    chart: Chart = "SKR03"
+    chart: Chart = Chart.SKR03
     fy_start: tuple[int, int] = (1, 1)
     account_length: int = 4
     dictation: str = ""  # Diktatkürzel, two letters or empty
 
     def __post_init__(self) -> None:
-        if not 1001 <= self.berater <= 9_999_999:
-            raise SettingsError("Die Beraternummer muss zwischen 1001 und 9999999 liegen.")
-        if not 1 <= self.mandant <= 99_999:
-            raise SettingsError("Die Mandantennummer muss zwischen 1 und 99999 liegen.")
-        if self.chart not in ("SKR03", "SKR04"):
-            raise SettingsError("Der Kontenrahmen muss SKR03 oder SKR04 sein.")
-        if not 4 <= self.account_length <= 8:
-            raise SettingsError("Die Sachkontenlänge muss zwischen 4 und 8 liegen.")
+        for number, limits in (
+            (self.berater, BERATER),
+            (self.mandant, MANDANT),
+            (self.account_length, ACCOUNT_LENGTH),
+        ):
+            if number not in limits:
+                raise SettingsError(limits.message)
+        if self.chart not in tuple(Chart):
+            raise SettingsError(CHART_MESSAGE)
         month, day = self.fy_start
         try:
             date(2023, month, day)  # a non-leap year: 29 February cannot start a fiscal year

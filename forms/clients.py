@@ -7,24 +7,25 @@ import re
 from flask_wtf import FlaskForm
 from stdnum.eu import vat
 from stdnum.exceptions import ValidationError as VatValidationError
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from models.client import CHARTS_OF_ACCOUNTS
+from datev.limits import ACCOUNT_LENGTH, BERATER, MANDANT, Chart, NumberRange
+from forms.client_master_data import seat_choices
 
 SELLER_ID = re.compile(r"^A[0-9A-Z]{7,19}$")
 FISCAL_YEAR_START = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
 DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def parse_whole_number(raw: str | None, label: str, low: int, high: int) -> int:
+def parse_whole_number(raw: str | None, limits: NumberRange) -> int:
     text = (raw or "").strip()
     if not text.isdigit():
-        raise ValidationError(f"{label} muss eine ganze Zahl sein.")
+        raise ValidationError(f"{limits.label} muss eine ganze Zahl sein.")
     number = int(text)
-    if not low <= number <= high:
-        raise ValidationError(f"{label} muss zwischen {low} und {high} liegen.")
+    if number not in limits:
+        raise ValidationError(limits.message)
     return number
 
 
@@ -44,21 +45,21 @@ class ClientForm(FlaskForm):
         "Name",
         validators=[DataRequired("Bitte geben Sie einen Namen an."), Length(max=200)],
     )
-    berater_nr = StringField("Beraternummer", description="1001 bis 9999999")
-    mandant_nr = StringField("Mandantennummer", description="1 bis 99999")
+    berater_nr = StringField("Beraternummer", description=BERATER.hint)
+    mandant_nr = StringField("Mandantennummer", description=MANDANT.hint)
     fiscal_year_start = StringField(
         "Wirtschaftsjahr-Beginn", default="01.01.", description="TT.MM., meist 01.01."
     )
     account_length = SelectField(
         "Sachkontenlänge",
-        choices=[SelectChoice(str(n)) for n in range(4, 9)],
+        choices=[SelectChoice(str(n)) for n in range(ACCOUNT_LENGTH.low, ACCOUNT_LENGTH.high + 1)],
         default="4",
-        invalid_choice_message="Die Sachkontenlänge muss zwischen 4 und 8 liegen.",
+        invalid_choice_message=ACCOUNT_LENGTH.message,
     )
     chart = SelectField(
         "Kontenrahmen",
-        choices=[SelectChoice(chart) for chart in CHARTS_OF_ACCOUNTS],
-        default="SKR03",
+        choices=[SelectChoice(chart.value) for chart in Chart],
+        default=Chart.SKR03.value,
         invalid_choice_message="Bitte wählen Sie SKR03 oder SKR04.",
     )
     vat_id = StringField(
@@ -67,12 +68,22 @@ class ClientForm(FlaskForm):
     amazon_seller_id = StringField(
         "Amazon Seller-ID", validators=[Optional()], description="optional, z. B. A2SC0NLSYTA68B"
     )
+    country = SelectField(
+        "Sitzland",
+        choices=seat_choices(),
+        default="DE",
+        description="wo der Händler ansässig ist (Gebührenregeln ab 08/2024)",
+        invalid_choice_message="Bitte wählen Sie ein Land aus der Liste.",
+    )
+    small_business = BooleanField(
+        "Kleinunternehmer (§ 19 UStG)", description="keine Vorsteuer auf den Buchungen"
+    )
 
     def validate_berater_nr(self, field):
-        parse_whole_number(field.data, "Die Beraternummer", 1001, 9_999_999)
+        parse_whole_number(field.data, BERATER)
 
     def validate_mandant_nr(self, field):
-        parse_whole_number(field.data, "Die Mandantennummer", 1, 99_999)
+        parse_whole_number(field.data, MANDANT)
 
     def validate_fiscal_year_start(self, field):
         parse_fiscal_year_start(field.data)
@@ -104,6 +115,8 @@ class ClientForm(FlaskForm):
         client.chart = self.chart.data
         client.vat_id = self.vat_id.data or None
         client.amazon_seller_id = self.amazon_seller_id.data or None
+        client.country = self.country.data
+        client.small_business = bool(self.small_business.data)
 
     def fill_from_client(self, client) -> None:
         self.name.data = client.name
@@ -116,3 +129,5 @@ class ClientForm(FlaskForm):
         self.chart.data = client.chart
         self.vat_id.data = client.vat_id or ""
         self.amazon_seller_id.data = client.amazon_seller_id or ""
+        self.country.data = client.country
+        self.small_business.data = client.small_business

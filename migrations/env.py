@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from extensions import sqlite_foreign_keys_off
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -88,7 +90,9 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # Batch mode copies SQLite tables; with foreign keys on, dropping the original would
+    # cascade into (or be refused by) every table that refers to it.
+    with connectable.connect() as connection, sqlite_foreign_keys_off(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from datev.limits import ACCOUNT_LENGTH, Chart
+from datev.rules import WILDCARD, RuleBook, RuleSet, default_rule_book, default_rule_set
+from datev.settings import BatchSettings
 from models.base import UTCDateTime, db, utcnow
 
 if TYPE_CHECKING:
     from models.user import Organisation
-
-CHARTS_OF_ACCOUNTS = ("SKR03", "SKR04")
 
 
 class Client(db.Model):
@@ -21,8 +22,15 @@ class Client(db.Model):
     __table_args__ = (
         # One DATEV Mandant exists once per organisation, or batches would mix two ledgers.
         sa.UniqueConstraint("organisation_id", "berater_nr", "mandant_nr"),
-        sa.CheckConstraint("account_length BETWEEN 4 AND 8", name="account_length"),
-        sa.CheckConstraint("chart IN ('SKR03', 'SKR04')", name="chart"),
+        # The database keeps DATEV's limits too (datev.limits); the migration states them.
+        sa.CheckConstraint(
+            f"account_length BETWEEN {ACCOUNT_LENGTH.low} AND {ACCOUNT_LENGTH.high}",
+            name="account_length",
+        ),
+        sa.CheckConstraint(
+            "chart IN (" + ", ".join(f"'{chart}'" for chart in Chart) + ")", name="chart"
+        ),
+        sa.CheckConstraint("length(country) = 2", name="country"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +44,10 @@ class Client(db.Model):
     chart: Mapped[str] = mapped_column(sa.String(5), default="SKR03")
     vat_id: Mapped[str | None] = mapped_column(sa.String(20))
     amazon_seller_id: Mapped[str | None] = mapped_column(sa.String(20))
+    # Sitzland (ISO code): the fee rules from 08/2024 depend on where the seller is established.
+    country: Mapped[str] = mapped_column(sa.String(2), default="DE", server_default="DE")
+    # Kleinunternehmer (§ 19 UStG): no Vorsteuer keys on the bookings.
+    small_business: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="clients")
@@ -46,3 +58,21 @@ class Client(db.Model):
         if start > for_day:
             start = date(for_day.year - 1, self.fiscal_year_start_month, self.fiscal_year_start_day)
         return start
+
+    def batch_settings(self) -> BatchSettings:
+        """The DATEV master data a booking batch of this client needs."""
+        return BatchSettings(
+            berater=self.berater_nr,
+            mandant=self.mandant_nr,
+            chart=self.chart,
+            fy_start=(self.fiscal_year_start_month, self.fiscal_year_start_day),
+            account_length=self.account_length,
+        )
+
+    def default_rule_book(self) -> RuleBook:
+        """The default rules for this client's chart and account length (DESIGN.md §4)."""
+        return default_rule_book(self.chart, self.account_length)
+
+    def default_rule_set(self, marketplace: str = WILDCARD) -> RuleSet:
+        """The default rules of one marketplace, as `default_rule_book` composes them."""
+        return default_rule_set(self.chart, marketplace, self.account_length)

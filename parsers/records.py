@@ -58,6 +58,15 @@ class SettlementLine(NamedTuple):
     promotion_id: str = ""
 
 
+class RatePart(NamedTuple):
+    """The part of a VAT transaction taxed at one rate (items, shipping, gift wrap summed)."""
+
+    rate: Decimal | None  # a fraction, 0.19
+    vat_excl: Decimal
+    vat: Decimal
+    vat_incl: Decimal
+
+
 class VatTransaction(NamedTuple):
     """One row of the Amazon VAT Transactions Report with the fields the booking rules need."""
 
@@ -99,3 +108,6 @@ class VatTransaction(NamedTuple):
     invoice_url: str
     tax_reporting_scheme: str  # "" before 2021; REGULAR, UNION-OSS, ...
     tax_collection_responsibility: str  # "" before 2021; SELLER or MARKETPLACE
+    # Only where shipping or gift wrap has another VAT rate than the items: one part per rate,
+    # the item rate's first; they add up to the three totals. () otherwise (nearly always).
+    rate_parts: tuple[RatePart, ...] = ()

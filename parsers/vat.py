@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import cast
 
 from .errors import ReportError, invalid_csv
-from .records import VatTransaction
+from .records import RatePart, VatTransaction
 from .source import CHANGED, Source
 from .table import (
     Cells,
@@ -76,6 +77,14 @@ TEXT_FIELDS = {
 MONEY_TYPES = ("SALE", "REFUND")
 _EXPORT = {"": False, "NO": False, "YES": True, "FALSE": False, "TRUE": True, "N": False, "Y": True}
 _HUNDRED = Decimal(100)
+# Shipping and gift wrap: their VAT rate and TOTAL_* amounts (excl., VAT, incl.), read only
+# where the rate differs from the items' (mixed rates, review F12).
+COMPONENT_COLUMNS = (
+    ("ship-charge-vat-rate-percent", "total-ship-charge-amt-vat-excl",
+     "total-ship-charge-vat-amt", "total-ship-charge-amt-vat-incl"),
+    ("gift-wrap-vat-rate-percent", "total-gift-wrap-amt-vat-excl",
+     "total-gift-wrap-vat-amt", "total-gift-wrap-amt-vat-incl"),
+)  # fmt: skip
 
 
 def _rate(value: Decimal) -> Decimal:
@@ -106,6 +115,12 @@ class _Plan:
         self.export = cols["EXPORT_OUTSIDE_EU"]
         self.calculation = header.find("tax-calculation-date")
         self.quantity = header.find("qty")
+        # Column indexes per component; a component with a column missing is not split off.
+        found = (tuple(header.find(c) for c in columns) for columns in COMPONENT_COLUMNS)
+        self.components = cast(
+            "tuple[tuple[int, int, int, int], ...]", tuple(c for c in found if None not in c)
+        )
+        self.component_rates = tuple(c[0] for c in self.components)
 
 
 def scan(
@@ -180,6 +195,8 @@ def scan(
                 text = row[i_qty]
                 if text and int_get(text) is None:
                     bad_int(text, line, i_qty)
+            if ttype in MONEY_TYPES and _may_differ(row, plan):
+                _other_rate_amounts(cells, row, plan, line)  # so rows() cannot fail on them
             if row[i_export] not in _EXPORT and row[i_export].strip().upper() not in _EXPORT:
                 raise ReportError(
                     filename,
@@ -348,6 +365,9 @@ class OrderReport:
                         total_vat_incl=_amount_or_zero(cells, row, plan.incl, line, zero),
                         vat_rate=None if rate is None else _rate(rate),
                         export_outside_eu=_EXPORT[row[plan.export].strip().upper()],
+                        rate_parts=_rate_parts(cells, row, plan, line, rate)
+                        if _may_differ(row, plan) and row[plan.ttype] in MONEY_TYPES
+                        else (),
                         **fields,
                         **missing,
                     )
@@ -373,3 +393,52 @@ class OrderReport:
 
 def _amount_or_zero(cells: Cells, row: list[str], index: int, line: int, zero: Decimal) -> Decimal:
     return cells.amount_at(row, index, line) if row[index].strip() else zero
+
+
+def _may_differ(row: list[str], plan: _Plan) -> bool:
+    """Whether shipping or gift wrap may have another rate than the items. The cheap test every
+    row pays (bench/parse.py): the rate cell is empty (no shipping) or holds the items' text
+    on nearly every row; only a different text is parsed, by `_other_rate_amounts`."""
+    item = row[plan.rate]
+    for index in plan.component_rates:
+        text = row[index]
+        if text and text != item:
+            return True
+    return False
+
+
+def _other_rate_amounts(
+    cells: Cells, row: list[str], plan: _Plan, line: int
+) -> dict[Decimal | None, list[Decimal]]:
+    """Shipping and gift wrap taxed at another rate than the items: rate -> [excl, VAT, incl]."""
+    others: dict[Decimal | None, list[Decimal]] = {}
+    item_text = row[plan.rate]
+    for i_rate, *i_amounts in plan.components:
+        text = row[i_rate]
+        if not text or text == item_text or not text.strip():
+            continue
+        rate = _rate(cells.amount_at(row, i_rate, line))
+        if item_text.strip() and rate == _rate(cells.amount_at(row, plan.rate, line)):
+            continue  # "0.19" and "0.190"
+        amounts = [_amount_or_zero(cells, row, i, line, Decimal(0)) for i in i_amounts]
+        if any(amounts):
+            sums = others.setdefault(rate, [Decimal(0)] * 3)
+            for k, amount in enumerate(amounts):
+                sums[k] += amount
+    return others
+
+
+def _rate_parts(
+    cells: Cells, row: list[str], plan: _Plan, line: int, item_rate: Decimal | None
+) -> tuple[RatePart, ...]:
+    """() or one part per rate, the items' first: the rest of the row's totals, so the parts
+    always add up to what the buyer pays (and the settlement clears)."""
+    others = _other_rate_amounts(cells, row, plan, line)
+    if not others:
+        return ()
+    zero = Decimal(0)
+    totals = [_amount_or_zero(cells, row, i, line, zero) for i in (plan.excl, plan.vat, plan.incl)]
+    for sums in others.values():
+        totals = [t - s for t, s in zip(totals, sums, strict=True)]
+    item = RatePart(None if item_rate is None else _rate(item_rate), *totals)
+    return (item, *(RatePart(rate, *sums) for rate, sums in others.items()))

@@ -5,6 +5,7 @@ import os
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
+from config import DEV_SPAPI_APPLICATION
 from sandbox import admin, auth, reports, sellers_api
 from sandbox.api import error_response
 from sandbox.clock import parse_clock_config
@@ -13,9 +14,10 @@ from sandbox.state import SandboxState
 
 DEFAULTS = {
     "SANDBOX_SEED": "kontor",
-    "SANDBOX_CLIENT_ID": "amzn1.application-oa2-client.kontorsandbox0001",
-    "SANDBOX_CLIENT_SECRET": "amzn1.oa2-cs.v1.kontor-sandbox-secret-0001",
-    "SANDBOX_APPLICATION_ID": "amzn1.sp.solution.kontor-sandbox-0001",
+    # The one registered application is the one Kontor's development config talks to.
+    "SANDBOX_CLIENT_ID": DEV_SPAPI_APPLICATION["SPAPI_CLIENT_ID"],
+    "SANDBOX_CLIENT_SECRET": DEV_SPAPI_APPLICATION["SPAPI_CLIENT_SECRET"],
+    "SANDBOX_APPLICATION_ID": DEV_SPAPI_APPLICATION["SPAPI_APPLICATION_ID"],
     "SANDBOX_REDIRECT_URIS": "",  # comma-separated; empty accepts any http(s) redirect_uri
     "SANDBOX_APP_DRAFT": False,  # True: the consent requires &version=beta
     "SANDBOX_TIME_SCALE": 1.0,

@@ -235,12 +235,28 @@ def derive_digits(seed: str, length: int, *parts: object) -> str:
     return str(10 ** (length - 1) + number % (9 * 10 ** (length - 1)))
 
 
+_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+
+
+def polish_vat_number(seed: str, number: int) -> str:
+    """A Polish VAT id (PL + NIP) with a valid check digit: Pan-EU sellers register in Poland
+    before Amazon moves their stock to its Polish warehouses."""
+    nine = int(derive_digits(seed, 9, "vat-pl", number))
+    while True:
+        digits = str(nine)
+        check = sum(w * int(d) for w, d in zip(_NIP_WEIGHTS, digits, strict=True)) % 11
+        if check < 10:  # 10 is no digit: such a NIP is never issued, take the next number
+            return f"PL{digits}{check}"
+        nine = nine + 1 if nine < 999_999_999 else 100_000_000
+
+
 @dataclass(frozen=True)
 class Seller:
     number: int  # 1-based, as `flask sandbox credentials --seller N` counts
     selling_partner_id: str
     vat_number: str
     profile: SellerProfile
+    pl_vat_number: str = ""  # the own VAT id in Poland, under which stock transfers arrive
 
     @property
     def marketplaces(self) -> list[Marketplace]:
@@ -261,5 +277,6 @@ def seeded_sellers(seed: str) -> list[Seller]:
             chars.append(_ALPHABET[digit])
         selling_partner_id = "A" + str(1 + number % 3) + "".join(chars)
         vat_number = "DE" + derive_digits(seed, 9, "vat", number)
-        sellers.append(Seller(number, selling_partner_id, vat_number, profile))
+        pl_vat_number = polish_vat_number(seed, number)
+        sellers.append(Seller(number, selling_partner_id, vat_number, profile, pl_vat_number))
     return sellers

@@ -314,6 +314,16 @@ def render(seed, seller, month: date, first_index) -> str | None:
                         "ARRIVAL_CITY": "Kraków",
                         "ARRIVAL_COUNTRY": "PL",
                         "ARRIVAL_POST_CODE": "31-001",
+                        "SALE_DEPART_COUNTRY": "DE",
+                        "SALE_ARRIVAL_COUNTRY": "PL",
+                        # Amazon names the seller's own VAT ids of both countries: the
+                        # transfer is an intra-community supply to itself under the PL id.
+                        "SELLER_DEPART_VAT_NUMBER_COUNTRY": "DE",
+                        "SELLER_DEPART_COUNTRY_VAT_NUMBER": seller.vat_number,
+                        "SELLER_ARRIVAL_VAT_NUMBER_COUNTRY": "PL",
+                        "SELLER_ARRIVAL_COUNTRY_VAT_NUMBER": seller.pl_vat_number,
+                        "TRANSACTION_SELLER_VAT_NUMBER_COUNTRY": "DE",
+                        "TRANSACTION_SELLER_VAT_NUMBER": seller.vat_number,
                         "TRANSPORTATION_MODE": "TRANSPORT_BY_ROAD",
                         "DELIVERY_CONDITIONS": "XXX",
                     },

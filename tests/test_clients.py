@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import make_client, make_user
-from datev import rule_store
-from models import BookingRuleSet, Client
+from models import BookingRuleSet, Client, ClientVatId, SkuCost
+from models.booking_rules import Integration, load_rule_book, seed_rule_set
 
 VALID = {
     "name": "Espadrille Versand GmbH",
@@ -49,7 +49,9 @@ def test_creating_a_client_stores_its_datev_master_data(client, auth, logged_in,
     assert stored.vat_id == "DE136695976"
     assert stored.amazon_seller_id == "A2SC0NLSYTA68B"
     rule_sets = db_session.scalars(sa.select(BookingRuleSet).filter_by(client_id=stored.id)).all()
-    assert sorted(s.integration for s in rule_sets) == ["order", "payout"]
+    defaults = {(s.integration, s.marketplace) for s in rule_sets}
+    assert ("order", "*") in defaults and ("payout", "*") in defaults
+    assert ("payout", "Amazon.ca") in defaults  # a store outside Europe has rules of its own
     # SKR04 clearing account 1810, lengthened to the client's five-digit accounts
     assert {s.clearing_account for s in rule_sets} == {"18100"}
     assert response.headers["Location"] == f"/clients/{stored.id}"
@@ -121,20 +123,18 @@ def test_changing_the_chart_resets_the_rules_to_the_new_charts_accounts(
 ):
     post_client(client, auth, "/clients/new", chart="SKR03", account_length="4")
     stored = db_session.scalar(sa.select(Client))
-    rule_store.seed_rule_set(stored, "payout", "amazon.fr")
+    seed_rule_set(stored, Integration.PAYOUT, "amazon.fr")
     db_session.commit()
     response = post_client(client, auth, f"/clients/{stored.id}/edit", chart="SKR04")
     assert response.status_code == 302
     assert "Standardkonten des SKR04" in client.get(response.headers["Location"]).text
     db_session.expire_all()
     sets = db_session.scalars(sa.select(BookingRuleSet).filter_by(client_id=stored.id)).all()
-    assert sorted((s.integration, s.marketplace) for s in sets) == [
-        ("order", "*"),
-        ("payout", "*"),
-        ("payout", "amazon.fr"),
-    ]
+    kept = {(s.integration, s.marketplace) for s in sets}
+    assert {("order", "*"), ("payout", "*"), ("payout", "amazon.fr")} <= kept
+    assert len(kept) == len(sets)  # each set once
     assert {s.clearing_account for s in sets} == {"18100"}  # SKR04 1810, five digits
-    book = rule_store.load_rule_book(stored.id, "payout").for_marketplace("amazon.de")
+    book = load_rule_book(stored.id, Integration.PAYOUT).for_marketplace("amazon.de")
     assert book.suspense_account == "13700"  # SKR04 Klärungskonto 1370
 
 
@@ -176,7 +176,10 @@ class TestOrganisationIsolation:
         assert "Eigene GmbH" in listing
         assert "Fremde GmbH" not in listing
 
-    @pytest.mark.parametrize("path", ["/clients/{id}", "/clients/{id}/edit"])
+    @pytest.mark.parametrize(
+        "path",
+        ["/clients/{id}", "/clients/{id}/edit", "/clients/{id}/vat-ids", "/clients/{id}/sku-costs"],
+    )
     def test_get_routes_answer_404(self, client, logged_in, foreign_client, path):
         response = client.get(path.format(id=foreign_client.id))
         assert response.status_code == 404
@@ -191,10 +194,65 @@ class TestOrganisationIsolation:
         db_session.refresh(foreign_client)
         assert foreign_client.name == "Fremde GmbH"
 
+    @pytest.fixture
+    def foreign_rows(self, foreign_client, db_session):
+        vat_id = ClientVatId(client_id=foreign_client.id, country="PL", vat_id="PL5260250274")
+        cost = SkuCost(client_id=foreign_client.id, sku="FREMD-01", cost=3)
+        db_session.add_all([vat_id, cost])
+        db_session.commit()
+        return {"vat": vat_id.id, "cost": cost.id}
+
+    @pytest.mark.parametrize(
+        ("path", "data"),
+        [
+            ("/clients/{id}/vat-ids", {"country": "PL", "vat_id": "PL5260250274"}),
+            ("/clients/{id}/vat-ids/{vat}/delete", {}),
+            ("/clients/{id}/sku-costs/new", {"sku": "X", "cost": "1,00"}),
+            ("/clients/{id}/sku-costs/{cost}", {"cost": "9,99"}),
+            ("/clients/{id}/sku-costs/{cost}/delete", {}),
+            ("/clients/{id}/sku-costs/upload", {"mode": "replace"}),
+        ],
+    )
+    def test_master_data_posts_answer_404_and_change_nothing(
+        self, client, auth, logged_in, foreign_client, foreign_rows, db_session, path, data
+    ):
+        url = path.format(id=foreign_client.id, **foreign_rows)
+        response = client.post(url, data={**data, "csrf_token": auth.csrf_token("/clients")})
+        assert response.status_code == 404
+        db_session.expire_all()
+        assert db_session.get(SkuCost, foreign_rows["cost"]).cost == 3
+        assert db_session.get(ClientVatId, foreign_rows["vat"]) is not None
+        assert db_session.scalar(sa.select(sa.func.count(SkuCost.id))) == 1
+        assert db_session.scalar(sa.select(sa.func.count(ClientVatId.id))) == 1
+
+    def test_another_clients_rows_answer_404_under_the_own_client(
+        self, client, auth, logged_in, foreign_rows, db_session
+    ):
+        own = make_client(logged_in.organisation_id, name="Eigene GmbH")
+        token = auth.csrf_token("/clients")
+        for path in (
+            f"/clients/{own.id}/vat-ids/{foreign_rows['vat']}/delete",
+            f"/clients/{own.id}/sku-costs/{foreign_rows['cost']}",
+            f"/clients/{own.id}/sku-costs/{foreign_rows['cost']}/delete",
+        ):
+            response = client.post(path, data={"cost": "9,99", "csrf_token": token})
+            assert response.status_code == 404, path
+        assert db_session.scalar(sa.select(sa.func.count(SkuCost.id))) == 1
+
     def test_every_client_route_is_covered(self, app):
         """A new route under /clients/<id> must be added to the isolation tests above."""
         routes = {rule.rule for rule in app.url_map.iter_rules() if "<int:client_id>" in rule.rule}
-        assert routes == {"/clients/<int:client_id>", "/clients/<int:client_id>/edit"}
+        assert routes == {
+            "/clients/<int:client_id>",
+            "/clients/<int:client_id>/edit",
+            "/clients/<int:client_id>/vat-ids",
+            "/clients/<int:client_id>/vat-ids/<int:vat_id_id>/delete",
+            "/clients/<int:client_id>/sku-costs",
+            "/clients/<int:client_id>/sku-costs/new",
+            "/clients/<int:client_id>/sku-costs/upload",
+            "/clients/<int:client_id>/sku-costs/<int:cost_id>",
+            "/clients/<int:client_id>/sku-costs/<int:cost_id>/delete",
+        }
 
     def test_a_missing_client_answers_the_same_404(self, client, logged_in):
         assert client.get("/clients/999999").status_code == 404

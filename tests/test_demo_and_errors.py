@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from commands.demo import DEMO_EMAIL, DEMO_PASSWORD
 from models import BookingRuleSet, Client, User
+from models.booking_rules import seed_client_rules
 
 
 def test_flask_demo_is_idempotent_and_its_login_reaches_the_clients(
@@ -17,7 +18,10 @@ def test_flask_demo_is_idempotent_and_its_login_reaches_the_clients(
         assert DEMO_EMAIL in result.output
     assert db_session.scalar(sa.select(sa.func.count(User.id))) == 1
     assert db_session.scalar(sa.select(sa.func.count(Client.id))) == 1
-    assert db_session.scalar(sa.select(sa.func.count(BookingRuleSet.id))) == 2
+    demo = db_session.scalar(sa.select(Client))
+    assert db_session.scalar(sa.select(sa.func.count(BookingRuleSet.id))) == len(
+        seed_client_rules(demo)
+    )
     auth.login(email=DEMO_EMAIL, password=DEMO_PASSWORD)
     page = client.get("/clients")
     assert page.status_code == 200

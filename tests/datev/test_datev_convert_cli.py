@@ -60,7 +60,9 @@ def test_fiscal_year_and_account_length_reach_the_header(tmp_path):
     assert header[12] == "20190701" and header[13] == "5"
     check_file(path, account_length=5)
     first = path.read_bytes().decode("cp1252").split("\r\n")[2].split(";")
-    assert first[6:8] == ["100000", "84000"]  # Sammeldebitor and 8400 at Sachkontenlänge 5
+    # Sammeldebitor and 8315 at Sachkontenlänge 5 (the first sale left a foreign EU warehouse
+    # for a German buyer: "im Inland steuerpflichtige EU-Lieferung")
+    assert first[6:8] == ["100000", "83150"]
 
 
 @pytest.mark.parametrize(
@@ -125,3 +127,76 @@ def test_an_unwritable_output_directory_is_refused_in_german(tmp_path):
     result = convert(str(SETTLEMENT), *MASTER_DATA, "--out", str(parent / "unter"))
     assert result.exit_code == 2
     assert "kann nicht geschrieben werden" in result.stderr
+
+
+OWN_PL = "PL5260250274"
+
+
+def test_sku_costs_value_the_transfers_in_their_own_verbringen_batch(tmp_path):
+    costs = tmp_path / "kosten.csv"
+    costs.write_text("sku;cost\nES-01-02-01-04-01-10-37;7,50\nWE-01-02-01-01-01-01-44;3,20\n")
+    out = tmp_path / "out"
+    result = convert(
+        str(VAT_REPORT), *MASTER_DATA, "--out", str(out), "--sku-costs", str(costs),
+        "--vat-id", f"PL:{OWN_PL}",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    (batch,) = [f for f in summary["files"] if "Amazon_Verbringen_2020-FEB" in f["path"]]
+    rows = check_file(Path(batch["path"]))
+    assert rows["bookings"] == batch["bookings"] == 4  # DE->PL and PL->DE, each neutralised
+    assert rows["balances"]["1792"] == 0
+    assert rows["balances"]["8125"] == Decimal("-7.50") and rows["balances"]["3425"] == Decimal(
+        "3.20"
+    )
+    assert summary["bookings"] == sum(f["bookings"] for f in summary["files"])
+    assert summary["transfers"]["booked"] == 2
+    # the two SK -> DE transfers have no cost in the table
+    assert summary["transfers_unvalued"] == 2
+    unvalued = [t for t in summary["transfers"]["unbooked"] if "erklären" in t["reason"]]
+    assert [(t["sku"], t["quantity"], t["from"], t["to"]) for t in unvalued] == [
+        ("WE-01-02-01-01-01-17-42", 1, "SK", "DE"),
+        ("WE-01-02-01-01-01-04-45", 1, "SK", "DE"),
+    ]
+    assert len(summary["transfers"]["unbooked"]) == 13
+
+
+def test_without_sku_costs_every_german_transfer_is_counted_and_nothing_booked(tmp_path):
+    result = convert(str(VAT_REPORT), *MASTER_DATA, "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert not any("Verbringen" in f["path"] for f in summary["files"])
+    assert summary["transfers_unvalued"] == 4
+    assert len(summary["transfers"]["unbooked"]) == 15
+
+
+@pytest.mark.parametrize(
+    ("content", "vat_id", "message"),
+    [
+        ("A;zwölf\n", OWN_PL, "kosten.csv, Zeile 1, Spalte 2"),
+        ("A;1\n", "PL:PL5260250275", "keine gültige USt-IdNr."),
+        ("A;1\n", "CZ:PL5260250274", "gehört nicht zu CZ"),
+        ("A;1\n", "DE136695976", "kein anderer EU-Staat als Deutschland"),
+    ],
+)
+def test_bad_sku_costs_or_vat_ids_are_refused_before_anything_is_written(
+    tmp_path, content, vat_id, message
+):
+    costs = tmp_path / "kosten.csv"
+    costs.write_text(content)
+    out = tmp_path / "out"
+    result = convert(
+        str(VAT_REPORT), *MASTER_DATA, "--out", str(out), "--sku-costs", str(costs),
+        "--vat-id", vat_id,
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_missing_sku_cost_file_is_refused(tmp_path):
+    result = convert(
+        str(VAT_REPORT), *MASTER_DATA, "--out", str(tmp_path), "--sku-costs", "fehlt.csv"
+    )
+    assert result.exit_code == 2
+    assert "SKU-Kostendatei fehlt.csv gibt es nicht" in result.stderr

@@ -169,8 +169,15 @@ def test_small_vat_report(tmp_path):
         vat_row(9, "REFUND", "302-0000001-0000001", date(2024, 9, 20), "-119.00"),
         vat_row(10, "RETURN", "302-0000001-0000001", date(2024, 9, 21), "0.00"),
         vat_row(11, "FC_TRANSFER", "", date(2024, 9, 22), "0.00", marketplace="N/A"),
-        vat_row(12, "SALE", "302-0000008-0000008", date(2024, 10, 1), "23.00", rate="0.23",
-                depart="PL", arrival="PL", jurisdiction="POLAND"),
+        vat_row(12, "SALE", "302-0000009-0000009", date(2024, 9, 23), "49.58", rate="0.0",
+                depart="PL", arrival="AT", jurisdiction="", buyer_vat="ATU58004634",
+                seller_vat="PL5263266229"),
+        vat_row(13, "SALE", "204-0000010-0000010", date(2024, 9, 24), "61.07", net="50.89",
+                rate="0.20", depart="GB", arrival="GB", jurisdiction="UNITED KINGDOM",
+                scheme="UK_VOEC-DOMESTIC", responsibility="MARKETPLACE", currency="GBP",
+                marketplace="amazon.co.uk", seller_vat="GB123456789"),
+        vat_row(14, "SALE", "302-0000008-0000008", date(2024, 10, 1), "23.00", net="18.70",
+                rate="0.23", depart="PL", arrival="PL", jurisdiction="POLAND"),
     ]  # fmt: skip
     result = export_vat_report(
         rows_in, default_rule_book("SKR03"), SETTINGS, tmp_path, name="2024-09",
@@ -192,18 +199,30 @@ def test_small_vat_report(tmp_path):
         # intra-community supply: the buyer's VAT id in #40
         ("100,00", "S", "EUR", "", "", "10000", "8125", "", "0609", "302-0000005-0000005",
          "ATU12345678", "", ""),
+        # export from Germany (EXPORT_OUTSIDE_EU): Ausfuhr, Kz 43
         ("50,00", "S", "EUR", "", "", "10000", "8120", "", "0709", "302-0000006-0000006",
          "", "", ""),
-        # Amazon collects the UK VAT: net amount, in GBP with the ECB rate of 06.09.2024 (a
-        # Sunday is 08.09.; the rate of Friday 06.09. is used) and the EUR base amount
+        # UK_VOEC-IMPORT shipped from Germany, Amazon collects the UK VAT: still an export,
+        # net amount, in GBP with the ECB rate of 06.09.2024 (a Sunday is 08.09.; the rate
+        # of Friday 06.09. is used) and the EUR base amount
         ("50,00", "S", "GBP", "0,842930", "59,32", "10000", "8120", "", "0809",
          "205-0000007-0000007", "", "", ""),
         # refund: H on the debtor
         ("119,00", "H", "EUR", "", "", "10000", "8400", "", "2009", "302-0000001-0000001",
          "", "", ""),
-        # RETURN and FC_TRANSFER: no booking. October: a file of its own.
-        ("23,00", "S", "EUR", "", "", "10000", "8320", "", "0110", "302-0000008-0000008",
+        # RETURN and FC_TRANSFER: no booking.
+        # B2B from the Polish warehouse: the seller's Polish supply, no German igL (8125)
+        ("49,58", "S", "EUR", "", "", "10000", "8126", "", "2309", "302-0000009-0000009",
+         "ATU58004634", "", ""),
+        # goods in the UK warehouse, Amazon the deemed supplier: not taxable in Germany, net
+        ("50,89", "S", "GBP", "0,832200", "61,15", "10000", "8338", "", "2409",
+         "204-0000010-0000010", "", "", ""),
+        # October, a file of its own: a local Polish sale, net on 8320 and the Polish VAT on
+        # 1767, both under the order id (the Sammeldebitor holds the gross 23.00)
+        ("18,70", "S", "EUR", "", "", "10000", "8320", "", "0110", "302-0000008-0000008",
          "PL", "23,00", ""),
+        ("4,30", "S", "EUR", "", "", "10000", "1767", "", "0110", "302-0000008-0000008",
+         "", "", ""),
     ]  # fmt: skip
     # Amazon's invoice goes to Beleginfo 3; #20 Beleglink only takes DATEV document links
     assert rows[0][19] == '""'
@@ -219,7 +238,10 @@ def test_small_vat_report(tmp_path):
         '""',
         '""',
         '""',
+        '"PL5263266229"',
+        '""',
         '"PL"',
+        '""',  # the VAT booking: #40/#41/#123 describe the supply, not its VAT
     ]
     assert not result.needs_rules
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from datev.errors import RulesMissing
 from datev.rules import (
     DEBTOR,
     OrderRule,
@@ -83,7 +84,7 @@ def test_a_marketplace_set_takes_precedence_over_the_default_set():
     book = RuleBook((default_rule_set("SKR03"), fr))
     assert book.for_marketplace("Amazon.FR") is fr
     assert book.for_marketplace("amazon.it").marketplace == "*"
-    with pytest.raises(LookupError):
+    with pytest.raises(RulesMissing):
         RuleBook((fr,)).for_marketplace("amazon.de")
 
 

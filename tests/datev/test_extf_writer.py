@@ -9,10 +9,10 @@ import pytest
 from datev_extf_check import check_file
 
 from datev import extf_format as fmt
-from datev.batches import period_of
 from datev.bookings import Booking
 from datev.extf_validator import validate_file
 from datev.extf_writer import format_booking, header_line, write_batch
+from datev.periods import period_of
 from datev.settings import BatchSettings, SettingsError, parse_fy_start
 
 SETTINGS = BatchSettings(berater=29098, mandant=55003)

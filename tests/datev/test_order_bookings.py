@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from datev_builders import vat_row
@@ -15,6 +16,7 @@ from datev.granularity import Granularity
 from datev.order_bookings import vat_report_bookings
 from datev.rules import default_rule_book
 from datev.settings import BatchSettings
+from parsers import read_report
 
 BOOK = default_rule_book("SKR03")
 SETTINGS = BatchSettings(berater=1001, mandant=42)
@@ -117,8 +119,9 @@ def test_an_oss_booking_names_the_arrival_country_by_its_iso_code(tmp_path):
 
 def test_a_pan_eu_sale_from_poland_to_czechia_before_oss_is_taxed_in_poland(tmp_path):
     # Below the Czech delivery threshold (2020) Amazon reports Poland as taxable jurisdiction:
-    # not German revenue, so 8320 without a German tax key, #40/#41 the Polish VAT, and #123
-    # the sender's Polish VAT id (DATEV: the sender's EU country by its VAT id).
+    # not German revenue, so net on 8320 with #40/#41 the Polish VAT and #123 the sender's
+    # Polish VAT id (DATEV: the sender's EU country by its VAT id), the Polish VAT on 1767;
+    # both against the Sammeldebitor under the order id, so it holds the gross 123.00.
     row = vat_row(
         2, day=date(2020, 2, 3), gross="123.00", net="100.00", rate="0.23", depart="PL",
         arrival="CZ", jurisdiction="POLAND", scheme="", responsibility="",
@@ -126,17 +129,44 @@ def test_a_pan_eu_sale_from_poland_to_czechia_before_oss_is_taxed_in_poland(tmp_
     )  # fmt: skip
     result = export_vat_report([row], BOOK, SETTINGS, tmp_path, name="pl-cz")
     assert validate_file(result.files[0].path).ok
-    fields = result.files[0].path.read_bytes().decode("cp1252").split("\r\n")[2].split(";")
-    assert (fields[0], fields[1], fields[6], fields[7], fields[8]) == (
-        "123,00",
-        '"S"',
-        "10000",
-        "8320",
-        '""',
-    )
-    assert (fields[39], fields[40], fields[122]) == ('"PL"', "23,00", '"PL5260001246"')
+    lines = result.files[0].path.read_bytes().decode("cp1252").split("\r\n")[2:-1]
+    rows = [line.split(";") for line in lines]
+    assert [(f[0], f[1], f[6], f[7], f[8], f[10]) for f in rows] == [
+        ("100,00", '"S"', "10000", "8320", '""', '"302-1111111-1111111"'),
+        ("23,00", '"S"', "10000", "1767", '""', '"302-1111111-1111111"'),
+    ]
+    assert (rows[0][39], rows[0][40], rows[0][122]) == ('"PL"', "23,00", '"PL5260001246"')
 
 
 def test_a_sale_leaving_germany_names_no_origin():
     bookings, _ = _book([vat_row(2, scheme="UNION-OSS", arrival="FR", rate="0.2")])
     assert bookings[0].origin_vat_id == ""
+
+
+def test_the_real_pan_eu_sample_books_foreign_warehouse_sales_outside_the_german_returns():
+    # The review's figures (F3, F4) for the real 2020-02 report of a seller with PL/CZ/FR/ES
+    # warehouses: the PL -> AT Amazon Business supplies (247.90) leave 8125 for 8126, the local
+    # sales abroad are net on 8320 (1,091.26) with their foreign VAT on 1767 (232.00), and the
+    # Sammeldebitor still holds every row's gross amount. German VAT on sales across an EU
+    # border (from the foreign warehouses to German buyers, #123 the origin; from Germany
+    # below a delivery threshold) goes to 8315 ("im Inland steuerpflichtige EU-Lieferungen").
+    report = read_report(Path("tests/fixtures/amazon/vat-transactions-2020-02-de-seller.txt"))
+    rows = list(report.rows())
+    bookings, totals = _book(rows)
+    by_account: dict[str, Decimal] = {}
+    for b in bookings:
+        by_account[b.contra_account] = by_account.get(b.contra_account, 0) - b.signed_amount
+    assert {k: v for k, v in by_account.items() if k != "1590"} == {
+        "8400": Decimal("-911.90"),
+        "8315": Decimal("-2393.97"),
+        "8320": Decimal("-1091.26"),
+        "1767": Decimal("-232.00"),
+        "8126": Decimal("-247.90"),
+    }
+    # from the Polish and the French warehouse, under the seller's VAT id there (#123)
+    origins = {b.origin_vat_id for b in bookings if b.contra_account == "8126"}
+    assert origins == {"PL5263266229", "FR17850992868"}
+    gross = sum(t.total_vat_incl for t in rows if t.transaction_type in ("SALE", "REFUND"))
+    assert totals.balances["10000"] == gross == Decimal("4847.13")
+    # the one refund without any rate or jurisdiction stays on the Klärungskonto
+    assert totals.unmatched == 1
