@@ -14,7 +14,7 @@ from typing import cast
 
 from .errors import ReportError, invalid_csv
 from .records import RatePart, VatTransaction
-from .source import CHANGED, Source
+from .source import Source
 from .table import (
     Cells,
     CsvReader,
@@ -342,37 +342,34 @@ class OrderReport:
             text_fields = [(f, i) for f, i in plan.text.items() if i is not None]
             missing = {f: "" for f, i in plan.text.items() if i is None}
             last = reader.line_num
-            try:
-                for row in reader:
-                    line, last = last + 1, reader.line_num
-                    if len(row) != header.width:
-                        regular = irregular_row(row, header, reader, line)
-                        if regular is None:
-                            continue
-                        row = regular
-                    if not row[plan.ttype].strip():
-                        continue  # a row of empty cells (validated: nothing else lacks a type)
-                    fields = {f: row[i].strip() for f, i in text_fields}
-                    zero = Decimal(0)
-                    rate = cells.amount_at(row, plan.rate, line) if row[plan.rate].strip() else None
-                    yield VatTransaction(
-                        line_no=line,
-                        transaction_complete_date=cells.day_at(row, plan.complete, line),
-                        tax_calculation_date=cells.day_at(row, plan.calculation, line),
-                        quantity=cells.int_at(row, plan.quantity, line),
-                        total_vat_excl=_amount_or_zero(cells, row, plan.excl, line, zero),
-                        total_vat=_amount_or_zero(cells, row, plan.vat, line, zero),
-                        total_vat_incl=_amount_or_zero(cells, row, plan.incl, line, zero),
-                        vat_rate=None if rate is None else _rate(rate),
-                        export_outside_eu=_EXPORT[row[plan.export].strip().upper()],
-                        rate_parts=_rate_parts(cells, row, plan, line, rate)
-                        if _may_differ(row, plan) and row[plan.ttype] in MONEY_TYPES
-                        else (),
-                        **fields,
-                        **missing,
-                    )
-            except csv.Error:  # the file was valid CSV when it was validated
-                raise ReportError(self._source.filename, CHANGED) from None
+            for row in reader:
+                line, last = last + 1, reader.line_num
+                if len(row) != header.width:
+                    regular = irregular_row(row, header, reader, line)
+                    if regular is None:
+                        continue
+                    row = regular
+                if not row[plan.ttype].strip():
+                    continue  # a row of empty cells (validated: nothing else lacks a type)
+                fields = {f: row[i].strip() for f, i in text_fields}
+                zero = Decimal(0)
+                rate = cells.amount_at(row, plan.rate, line) if row[plan.rate].strip() else None
+                yield VatTransaction(
+                    line_no=line,
+                    transaction_complete_date=cells.day_at(row, plan.complete, line),
+                    tax_calculation_date=cells.day_at(row, plan.calculation, line),
+                    quantity=cells.int_at(row, plan.quantity, line),
+                    total_vat_excl=_amount_or_zero(cells, row, plan.excl, line, zero),
+                    total_vat=_amount_or_zero(cells, row, plan.vat, line, zero),
+                    total_vat_incl=_amount_or_zero(cells, row, plan.incl, line, zero),
+                    vat_rate=None if rate is None else _rate(rate),
+                    export_outside_eu=_EXPORT[row[plan.export].strip().upper()],
+                    rate_parts=_rate_parts(cells, row, plan, line, rate)
+                    if _may_differ(row, plan) and row[plan.ttype] in MONEY_TYPES
+                    else (),
+                    **fields,
+                    **missing,
+                )
 
     def to_json(self) -> dict[str, object]:
         return {
