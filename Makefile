@@ -54,6 +54,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/jobs.py
 
 ## format: apply ruff's formatting and safe fixes
 format: setup

@@ -53,14 +53,14 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    import jobs
     import models  # noqa: F401 - registers every model with the metadata
-    from redis_connection import init_redis
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
-    init_redis(app)
+    jobs.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -74,16 +74,17 @@ def edit(client_id: int):
     client = get_client(client_id)
     form = ClientForm()
     if form.validate_on_submit():
-        ledger_before = (client.chart, client.account_length)
+        ledger_before = client.ledger()
         form.fill_client(client)
-        ledger_changed = (client.chart, client.account_length) != ledger_before
+        ledger_changed = client.ledger() != ledger_before
         if _save(form, reset_rules_of=client if ledger_changed else None):
             flash(f"Mandant „{client.name}“ wurde gespeichert.", "success")
             if ledger_changed:
                 flash(
-                    "Kontenrahmen oder Sachkontenlänge haben sich geändert: die Buchungsregeln "
-                    f"nutzen jetzt die Standardkonten des {client.chart} mit "
-                    f"{client.account_length}-stelligen Sachkonten.",
+                    "Kontenrahmen, Sachkontenlänge, Sitzland, Kleinunternehmer-Status oder "
+                    "Verrechnungskonten haben sich geändert: die Buchungsregeln nutzen jetzt die "
+                    f"Standardkonten des {client.chart} mit {client.account_length}-stelligen "
+                    "Sachkonten.",
                     "warning",
                 )
             return redirect(url_for("clients.show", client_id=client.id))

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db
 from jobs.health import HEARTBEAT_KEY
-from redis_connection import get_redis
+from jobs.queues import get_redis
 
 bp = Blueprint("health", __name__)
 

@@ -6,10 +6,19 @@ from flask import Flask
 def register_all(app: Flask) -> None:
     from commands.datev import datev_cli
     from commands.demo import demo_command
+    from commands.jobs import jobs_cli
     from commands.mailsink import mailsink_cli
     from commands.reports import reports_cli
     from commands.sandbox import sandbox_cli
     from commands.users import users_cli
 
-    for command in (users_cli, demo_command, mailsink_cli, reports_cli, datev_cli, sandbox_cli):
+    for command in (
+        users_cli,
+        demo_command,
+        jobs_cli,
+        mailsink_cli,
+        reports_cli,
+        datev_cli,
+        sandbox_cli,
+    ):
         app.cli.add_command(command)

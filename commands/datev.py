@@ -18,13 +18,13 @@ import click
 from commands.datev_transfers import TransferOptionError, add_transfers, read_transfer_options
 from datev.currency import EcbRates
 from datev.errors import DatevError
-from datev.export import ExportResult, export_report
+from datev.export import ExportResult, export_report, order_days_of
 from datev.extf_validator import ExtfValidationError
 from datev.granularity import Granularity
 from datev.limits import Chart
 from datev.rules import default_rule_book
 from datev.settings import BatchSettings, parse_fy_start
-from parsers import ReportError, read_report
+from parsers import OrderReport, ReportError, read_report
 
 datev_cli = click.Group("datev", help="DATEV-Buchungsstapel erzeugen.")
 
@@ -156,9 +156,17 @@ def _rates(refresh: bool, history_file: Path | None) -> EcbRates:
 
 def _convert(reports, settings, mode: Granularity, out_dir: Path, written, rates: EcbRates):
     rule_book = default_rule_book(settings.chart, settings.account_length)
+    # Settlements converted with the VAT reports of their orders clear each order at the rate
+    # its Order booking used.
+    days: dict = {}
+    for report in reports:
+        if isinstance(report, OrderReport):
+            days.update(order_days_of(report.rows()))
     results: list[ExportResult] = []
     for report in reports:
-        result = export_report(report, rule_book, settings, out_dir, granularity=mode, rates=rates)
+        result = export_report(
+            report, rule_book, settings, out_dir, granularity=mode, rates=rates, order_days=days
+        )
         written += [f.path for f in result.files]
         results.append(result)
     summaries = [result.summary() for result in results]
@@ -171,6 +179,7 @@ def _convert(reports, settings, mode: Granularity, out_dir: Path, written, rates
         "bookings": sum(summary["bookings"] for summary in summaries),
         "clearing_balance": {a: f"{v:.2f}" for a, v in sorted(clearing.items())},
         "unmatched": sum(summary["unmatched"] for summary in summaries),
+        "notes": sorted({note for summary in summaries for note in summary["notes"]}),
     }
 
 

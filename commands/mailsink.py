@@ -1,4 +1,4 @@
-"""`flask mailsink run`: the development mail sink on 127.0.0.1:8025."""
+"""`flask mailsink run`: the development mail sink (mail.sink) on 127.0.0.1:8025."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from mailsink import start_mail_sink
+from mail.sink import start_mail_sink
 
 mailsink_cli = AppGroup("mailsink", help="Lokaler Mail-Empfänger für die Entwicklung.")
 

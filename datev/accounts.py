@@ -17,7 +17,7 @@ class DefaultAccounts:
     debtor: str  # Sammeldebitor Amazon
     clearing: str  # Amazon clearing account per marketplace ("Bank-/Guthabenkonto")
     transit: str  # Geldtransit
-    reserve: str  # Freigabe und Einbehalte
+    reserve: str  # Freigabe und Einbehalte: a claim against Amazon (Sonstige Vermögensgegenstände)
     suspense: str  # Klärungskonto for amounts no rule matches
     revenue_19: str
     revenue_7: str
@@ -44,7 +44,11 @@ class DefaultAccounts:
     selling_fees: str
     fba_fees: str
     advertising: str
-    reimbursements: str
+    reimbursements: str  # lost or damaged FBA stock: Schadenersatz, not a supply
+    foreign_tax_claim: str  # Steuererstattungsansprüche gegenüber anderen Ländern (GST/HST)
+    # Erlöse aus im Drittland steuerbaren Leistungen, im Inland nicht steuerbar (Kz 45): sales
+    # of a store outside Europe from its local Amazon warehouse, booked from the settlement.
+    revenue_non_european_marketplace: str
     fx_gain: str  # Erträge aus Kursdifferenzen
     fx_loss: str  # Aufwendungen aus Kursdifferenzen
     # Stock transfers (innergemeinschaftliches Verbringen, datev/transfers.py): every transfer
@@ -60,7 +64,7 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         debtor="10000",
         clearing="1210",
         transit="1360",
-        reserve="1385",
+        reserve="1500",
         suspense="1590",
         revenue_19="8400",
         revenue_7="8300",
@@ -77,7 +81,9 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         selling_fees="4760",
         fba_fees="4780",
         advertising="4600",
-        reimbursements="2700",
+        reimbursements="2742",
+        foreign_tax_claim="1542",
+        revenue_non_european_marketplace="8338",
         fx_gain="2660",
         fx_loss="2150",
         transfer_clearing="1792",
@@ -89,7 +95,7 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         debtor="10000",
         clearing="1810",
         transit="1460",
-        reserve="1596",
+        reserve="1300",
         suspense="1370",
         revenue_19="4400",
         revenue_7="4300",
@@ -106,7 +112,9 @@ DEFAULT_ACCOUNTS: dict[str, DefaultAccounts] = {
         selling_fees="6770",
         fba_fees="6780",
         advertising="6600",
-        reimbursements="4830",
+        reimbursements="4970",
+        foreign_tax_claim="1440",
+        revenue_non_european_marketplace="4338",
         fx_gain="4840",
         fx_loss="6880",
         transfer_clearing="3630",

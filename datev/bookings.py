@@ -40,12 +40,15 @@ class Booking:
     invoice_url: str = ""
     eu_country_vat_id: str = ""  # #40 EU-Land u. UStID (Bestimmung)
     eu_tax_rate: Decimal | None = None  # #41 EU-Steuersatz (Bestimmung), percent
+    # #43 Sachverhalt L+L: which § 13b case a reverse-charge key books (DATEV tells them apart
+    # by this number, not by the key), e.g. 7 = service of an EU entrepreneur.
+    sachverhalt: str = ""
     origin_vat_id: str = ""  # #123 EU-Land u. UStID (Ursprung): a departure outside DE
     settlement_ref: str = ""  # #121 Abrechnungsreferenz
     rule: str = ""  # Beleginfo 1: the rule that produced the booking
     source: str = ""  # Beleginfo 2: where in the report it came from
     needs_rule: bool = False  # booked to the Klärungskonto because no rule matched
-    kind: str = ""  # what the amount is (order, fee, reserve, payout, ...), for summaries
+    kind: str = ""  # a datev.rules.RuleKind: order, fee, reserve, payout, ..., for summaries
 
     @property
     def signed_amount(self) -> Decimal:
@@ -80,6 +83,9 @@ class BatchTotals:
     unmatched_keys: set[tuple[str, ...]] = field(default_factory=set)
     balances: dict[str, Decimal] = field(default_factory=dict)  # EUR per account, S positive
     foreign_balances: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    # German notes for the tax advisor on defaults the batch relies on that are unverified
+    # (review of December 2026); meant for the batch's summary next to the files.
+    notes: set[str] = field(default_factory=set)
 
     @property
     def needs_rules(self) -> bool:

@@ -14,9 +14,9 @@ ever offered for download.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from datev.bookings import BatchTotals, Booking
@@ -60,6 +60,7 @@ class ExportResult:
             },
             "unmatched": self.totals.unmatched,
             "unmatched_keys": sorted(" / ".join(k) for k in self.totals.unmatched_keys),
+            "notes": sorted(self.totals.notes),
         }
 
 
@@ -92,12 +93,21 @@ def export_settlement(
     marketplace: str | None = None,
     granularity: Granularity = Granularity.PER_ORDER,
     rates: EcbRates | None = None,
+    order_days: Mapping[str, date] | None = None,
     created_at: datetime | None = None,
 ) -> ExportResult:
+    """`order_days` (order id -> the day its Order batch booked it) lets a foreign-currency
+    settlement clear each order on the Sammeldebitor at that day's rate."""
     rules = rule_book.for_marketplace(marketplace)
     totals = BatchTotals()
     bookings = settlement_bookings(
-        summary, lines, rules, granularity=granularity, rates=rates, totals=totals
+        summary,
+        lines,
+        rules,
+        granularity=granularity,
+        rates=rates,
+        totals=totals,
+        order_days=order_days,
     )
     files = write_validated(
         bookings,
@@ -144,6 +154,7 @@ def export_report(
     *,
     granularity: Granularity = Granularity.PER_ORDER,
     rates: EcbRates | None = None,
+    order_days: Mapping[str, date] | None = None,
     created_at: datetime | None = None,
 ) -> ExportResult:
     """The validated batch of one parsed report: a settlement books against the clearing account
@@ -158,6 +169,7 @@ def export_report(
             marketplace=report.marketplaces[0] if report.marketplaces else None,
             granularity=granularity,
             rates=rates,
+            order_days=order_days,
             created_at=created_at,
         )
     return export_vat_report(
@@ -176,3 +188,14 @@ def vat_report_name(report: OrderReport) -> str:
     """The file name part of a VAT report's batch: its activity periods and a hash prefix, so
     two different reports of one month never overwrite each other's files."""
     return "_".join([*report.activity_periods, report.sha256[:8]])
+
+
+def order_days_of(rows: Iterable[VatTransaction]) -> dict[str, date]:
+    """The day the Order batch books each sale (TRANSACTION_COMPLETE_DATE), by order id: what a
+    settlement needs to clear the Sammeldebitor at the rate the order was booked at."""
+    days: dict[str, date] = {}
+    for tx in rows:
+        day = tx.transaction_complete_date or tx.tax_calculation_date
+        if tx.transaction_type.upper() == "SALE" and tx.transaction_event_id and day:
+            days.setdefault(tx.transaction_event_id, day)
+    return days

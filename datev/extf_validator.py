@@ -192,8 +192,8 @@ def _check_header(fields: list[tuple[str, bool]], result: ValidationResult) -> _
 # Columns whose values the semantic checks need; the whole-row pattern captures them.
 _SEMANTIC = (
     Col.UMSATZ, Col.SOLL_HABEN, Col.WKZ_UMSATZ, Col.KURS, Col.BASIS_UMSATZ,
-    Col.WKZ_BASIS_UMSATZ, Col.KONTO, Col.GEGENKONTO, Col.BELEGDATUM, Col.BELEGLINK,
-    Col.EU_LAND_USTID, Col.EU_STEUERSATZ, Col.FESTSCHREIBUNG,
+    Col.WKZ_BASIS_UMSATZ, Col.KONTO, Col.GEGENKONTO, Col.BU_SCHLUESSEL, Col.BELEGDATUM,
+    Col.BELEGLINK, Col.EU_LAND_USTID, Col.EU_STEUERSATZ, Col.SACHVERHALT_LL, Col.FESTSCHREIBUNG,
 )  # fmt: skip
 # DATEV takes a Beleglink only into its own document stores: a 4-letter system code and the
 # document's id in quotes, e.g. BEDI "CB6A8F8F-099A-B3A9-2BAA-0CB64E299BA1" (not a URL).
@@ -277,6 +277,12 @@ def _check_semantics(number: int, value, header: _Header | None, result: Validat
         )
     if value(Col.EU_STEUERSATZ) and not value(Col.EU_LAND_USTID):
         result.add(number, Col.EU_STEUERSATZ, "EU-Steuersatz ohne EU-Land u. UStID (Bestimmung).")
+    sachverhalt = value(Col.SACHVERHALT_LL)
+    if sachverhalt and not value(Col.BU_SCHLUESSEL):
+        # The Sachverhalt says which § 13b case the key books; without a key it means nothing.
+        result.add(number, Col.SACHVERHALT_LL, "Sachverhalt L+L ohne BU-Schlüssel.")
+    elif sachverhalt and int(sachverhalt) == 0:
+        result.add(number, Col.SACHVERHALT_LL, "Sachverhalt L+L 0 gibt es nicht.")
     if header is None:
         return
     for col in (Col.KONTO, Col.GEGENKONTO):

@@ -111,6 +111,8 @@ def format_booking(b: Booking) -> str:
         row[Col.EU_LAND_USTID - 1] = quote(b.eu_country_vat_id)
     if b.eu_tax_rate is not None:
         row[Col.EU_STEUERSATZ - 1] = _amount(b.eu_tax_rate)
+    if b.sachverhalt:
+        row[Col.SACHVERHALT_LL - 1] = b.sachverhalt  # a number: bare, as in DATEV's sample
     row[Col.FESTSCHREIBUNG - 1] = "0"
     row[Col.GENERALUMKEHR - 1] = '"0"'
     if b.settlement_ref:

@@ -38,7 +38,7 @@ def _with_amount(booking: Booking, signed: Decimal, count: int, **changes) -> Bo
 
 def _merge_key(b: Booking) -> Hashable:
     return (
-        b.account, b.contra_account, b.tax_key, b.date, b.document_no, b.currency,
+        b.account, b.contra_account, b.tax_key, b.sachverhalt, b.date, b.document_no, b.currency,
         b.eu_country_vat_id, b.eu_tax_rate, b.origin_vat_id, b.settlement_ref, b.rule, b.kind,
         b.needs_rule,
     )  # fmt: skip
@@ -85,13 +85,17 @@ class _Sums:
 
 
 def _fee_key(b: Booking) -> Hashable:
-    return (b.date, b.account, b.contra_account, b.tax_key, b.currency, b.settlement_ref)
+    return (
+        b.date, b.account, b.contra_account, b.tax_key, b.sachverhalt, b.currency,
+        b.settlement_ref,
+    )  # fmt: skip
 
 
 def _summary_key(b: Booking) -> Hashable:
     return (
-        b.date, b.account, b.contra_account, b.tax_key, b.currency, b.eu_country_vat_id,
-        b.eu_tax_rate, b.origin_vat_id, b.settlement_ref, b.rule, b.kind, b.needs_rule,
+        b.date, b.account, b.contra_account, b.tax_key, b.sachverhalt, b.currency,
+        b.eu_country_vat_id, b.eu_tax_rate, b.origin_vat_id, b.settlement_ref, b.rule, b.kind,
+        b.needs_rule,
     )  # fmt: skip
 
 

@@ -6,19 +6,54 @@ positive), and the payout moves the rest to Geldtransit on the deposit date. Bec
 up to the settlement's total-amount (the file's checksum, verified here), the clearing account is
 back at exactly 0.00 after every settlement, also in EUR for foreign currencies: the difference
 that rounding and changing rates leave is booked as Kursdifferenz.
+
+In a foreign currency the Order batch debits the Sammeldebitor at the ECB rate of the order's
+day; the settlement credits it later. Given the day of each order (`order_days`), the
+settlement clears the order at that same rate, so the Sammeldebitor is cleared in EUR as well
+and the whole rate difference is the clearing account's Kursdifferenz.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from decimal import Decimal
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
-from datev.bookings import BatchTotals, Booking, BookingError, clean_document_no, side_for
-from datev.currency import BASE_CURRENCY, EcbRates, with_base_amounts
+from datev.bookings import CENT, BatchTotals, Booking, BookingError, clean_document_no, side_for
+from datev.currency import BASE_CURRENCY, EcbRates, to_base, with_base_amounts
 from datev.granularity import Granularity, apply_granularity
 from datev.rules import DEBTOR, FX_DIFFERENCE, PAYOUT, REVENUE, UNMATCHED, RuleSet
 from formatting import number
 from parsers.records import SettlementLine, SettlementSummary
+
+REVERSE_CHARGE_NOTE = (
+    "Reverse Charge (BU {key}, Sachverhalt L+L {sachverhalt}) für Amazon-Rechnungen ohne "
+    "deutsche USt angenommen. Welche Amazon-Gesellschaft die Werbung außerhalb von amazon.de "
+    "abrechnet, und DATEVs Sachverhaltsnummern (Dok.-Nr. 1003613) sind ungeprüft; bitte mit "
+    "den Rechnungen abgleichen, die Buchungsregeln sind änderbar."
+)
+NOT_TAXABLE_REVENUE_NOTE = (
+    "Umsätze von {marketplace} aus dem Amazon-Lager dort (AFN) als im Inland nicht steuerbar "
+    "gebucht (Konto {account})."
+)
+EXPORT_REVENUE_NOTE = (
+    "Vom Verkäufer selbst versandte Bestellungen (MFN) von {marketplace} als Ausfuhr aus "
+    "Deutschland gebucht (Konto {account}): dafür ist der Ausfuhrnachweis nötig. Wurden sie "
+    "aus einem Lager im Ausland versandt, die Regel auf das Konto für nicht steuerbare "
+    "Umsätze ändern."
+)
+
+
+def _note(totals: BatchTotals, rules: RuleSet, booking: Booking, rule_fulfillment: str) -> None:
+    if booking.sachverhalt:
+        totals.notes.add(
+            REVERSE_CHARGE_NOTE.format(key=booking.tax_key, sachverhalt=booking.sachverhalt)
+        )
+    if booking.kind == REVENUE:
+        mfn = rule_fulfillment.casefold() == "mfn"
+        note = EXPORT_REVENUE_NOTE if mfn else NOT_TAXABLE_REVENUE_NOTE
+        totals.notes.add(note.format(marketplace=rules.marketplace, account=booking.contra_account))
 
 
 def _line_bookings(
@@ -26,18 +61,24 @@ def _line_bookings(
     lines: Iterable[SettlementLine],
     rules: RuleSet,
     totals: BatchTotals,
+    order_rate: OrderRate | None = None,
 ) -> Iterator[Booking]:
     ref = summary.settlement_id
     settlement_no = clean_document_no(ref)
     fallback_day = summary.end.date()
     total = Decimal(0)
+    notes_made: set[tuple[str, ...]] = set()
     for line in lines:
         total += line.amount
         if not line.amount:
             continue  # DATEV refuses an Umsatz of 0; it changes no balance
         day = line.posted_at.date() if line.posted_at else fallback_day
         rule = rules.match_payout(
-            line.transaction_type, line.amount_type, line.amount_description, day
+            line.transaction_type,
+            line.amount_type,
+            line.amount_description,
+            day,
+            line.fulfillment_id,
         )
         what = " ".join(
             p for p in (line.transaction_type, line.amount_type, line.amount_description) if p
@@ -47,21 +88,27 @@ def _line_bookings(
             totals.unmatched_keys.add(
                 (line.transaction_type, line.amount_type, line.amount_description)
             )
-            contra, tax_key, kind = rules.suspense_account, "", UNMATCHED
+            contra, tax_key, sachverhalt, kind = rules.suspense_account, "", "", UNMATCHED
             rule_text, label = "keine Regel: Klärungskonto", what
         else:
             contra, tax_key, kind = rule.account, rule.tax_key, rule.kind
+            sachverhalt = rule.sachverhalt
             rule_text, label = rule.describe(), rule.label or what
         by_order = kind in (DEBTOR, REVENUE)
         document_no = clean_document_no(line.order_id) if by_order else ""
-        yield Booking(
+        rate = None
+        if order_rate is not None and kind == DEBTOR:
+            rate = order_rate(line.transaction_type, line.order_id)
+        booking = Booking(
             amount=abs(line.amount),
             side=side_for(line.amount),
             account=rules.clearing_account,
             contra_account=contra,
             date=day,
             currency=summary.currency,
+            rate=rate,
             tax_key=tax_key,
+            sachverhalt=sachverhalt,
             document_no=document_no or settlement_no,
             text=f"Amazon {line.order_id or ref} {label}"[:60],
             settlement_ref=ref,
@@ -70,6 +117,12 @@ def _line_bookings(
             needs_rule=rule is None,
             kind=kind,
         )
+        if sachverhalt or kind == REVENUE:
+            noted = (tax_key, sachverhalt, kind, rule.fulfillment)
+            if noted not in notes_made:  # a note per case, not per line
+                notes_made.add(noted)
+                _note(totals, rules, booking, rule.fulfillment)
+        yield booking
     if total != summary.total_amount:
         raise BookingError(
             f"Abrechnung {ref}: die Summe der Beträge ({number(total)}) weicht vom "
@@ -93,6 +146,45 @@ def _line_bookings(
             source=f"Abrechnung {ref} Summenzeile",
             kind=PAYOUT,
         )
+
+
+class OrderRate:
+    """The ECB rate of the day the Order batch booked an order, for the settlement's Order
+    lines of that order (refunds are booked on days of their own: they keep the rate of the
+    settlement day)."""
+
+    def __init__(self, order_days: Mapping[str, date], currency: str, rates: EcbRates) -> None:
+        self._days = order_days
+        self._currency = currency
+        self._rates = rates
+
+    def __call__(self, transaction_type: str, order_id: str) -> Decimal | None:
+        if transaction_type.strip().casefold() != "order":
+            return None
+        day = self._days.get(order_id)
+        return None if day is None else self._rates.rate(self._currency, day)
+
+
+def _order_base_amounts(bookings: Iterable[Booking]) -> Iterator[Booking]:
+    """Basis-Umsatz of the bookings that carry an order's rate.
+
+    The EUR amounts of an order's consecutive bookings are rounded on their running total,
+    so that together they are exactly the EUR amount the Order batch booked for the order
+    (Principal and Promotion rounded one by one could be a cent off)."""
+    order, foreign, eur = None, Decimal(0), Decimal(0)
+    for booking in bookings:
+        if booking.rate is None or booking.base_amount is not None:
+            yield booking  # fees between an order's amounts do not interrupt its total
+            continue
+        if (booking.document_no, booking.rate) != order:
+            order, foreign, eur = (booking.document_no, booking.rate), Decimal(0), Decimal(0)
+        foreign += booking.signed_amount
+        step = (foreign / booking.rate).quantize(CENT, ROUND_HALF_UP) - eur
+        if step == 0 or (step > 0) != (booking.side == "S"):
+            step = to_base(booking.amount, booking.rate)  # a cent-sized remainder: its own
+            step = step if booking.side == "S" else -step
+        eur += step
+        yield replace(booking, base_amount=abs(step))
 
 
 def _fx_difference(
@@ -130,15 +222,27 @@ def settlement_bookings(
     granularity: Granularity = Granularity.PER_ORDER,
     rates: EcbRates | None = None,
     totals: BatchTotals | None = None,
+    order_days: Mapping[str, date] | None = None,
 ) -> Iterator[Booking]:
     """The bookings of one settlement, streamed; `totals` (if given) is filled on the way.
+
+    `order_days` maps an order id (as in the VAT report) to the day its Order batch booked it
+    (TRANSACTION_COMPLETE_DATE): in a foreign currency that order is then cleared at that
+    day's ECB rate. Without it, or for a daily summary (no orders), every amount takes the rate
+    of its own day.
 
     Raises BookingError (at the end, after the last line) when the lines do not add up to the
     settlement's total, and currency.RateError when a foreign currency has no ECB rate.
     """
     totals = totals if totals is not None else BatchTotals()
-    stream: Iterable[Booking] = _line_bookings(summary, lines, rules, totals)
+    rates = rates or EcbRates()
+    order_rate = None
+    foreign = summary.currency != BASE_CURRENCY
+    if foreign and order_days and granularity is not Granularity.DAILY_SUMMARY:
+        order_rate = OrderRate(order_days, summary.currency, rates)
+    stream: Iterable[Booking] = _line_bookings(summary, lines, rules, totals, order_rate)
     stream = apply_granularity(stream, granularity)
-    if summary.currency != BASE_CURRENCY:
-        stream = _fx_difference(with_base_amounts(stream, rates or EcbRates()), rules, summary)
+    if foreign:
+        stream = with_base_amounts(_order_base_amounts(stream), rates)
+        stream = _fx_difference(stream, rules, summary)
     return totals.count(stream)

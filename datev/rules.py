@@ -5,8 +5,9 @@ command uses `default_rule_book` directly); `models.booking_rules` loads the sam
 database for the web app.
 
 - Payout rules match (transaction-type, amount-type, amount-description) of a settlement line.
-  Each part is a case-insensitive pattern with `*` and `?` wildcards. The most specific rule wins
-  (fewest wildcard parts, then fewest `*`), ties go to the earlier rule.
+  Each part is a case-insensitive pattern with `*` and `?` wildcards; optionally the line's
+  fulfillment-id (AFN/MFN, or "*") as a fourth part. The most specific rule wins (fewest
+  wildcard parts, then fewest `*`), ties go to the earlier rule.
 - Order rules match the tax treatment of a VAT transaction (see `datev.tax_treatment`) and,
   optionally, its country.
 - Every rule has an optional validity period (`valid_from`/`valid_to`, both inclusive), because
@@ -19,6 +20,7 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from functools import lru_cache
 
 from datev.accounts import STANDARD_LENGTH, default_accounts
@@ -39,21 +41,77 @@ NON_EUROPEAN_MARKETPLACES = (
     "Amazon.com.tr",
 )  # fmt: skip
 _NON_EUROPEAN = frozenset(m.casefold() for m in NON_EUROPEAN_MARKETPLACES)
+# Amazon's European stores, as the settlement's marketplace-name spells them. Each gets a rule
+# set of its own, because advertising is invoiced per store (see _ads_taxes).
+EUROPEAN_MARKETPLACES = (
+    "Amazon.de", "Amazon.fr", "Amazon.it", "Amazon.es", "Amazon.co.uk", "Amazon.nl",
+    "Amazon.se", "Amazon.pl", "Amazon.com.be", "Amazon.ie",
+)  # fmt: skip
+# With one clearing account per marketplace, a store's account is the chart's clearing account
+# (SKR03 1210, SKR04 1810) plus its position here: Amazon.de 1211/1811, Amazon.fr 1212/1812,
+# ... Amazon.com.tr 1232/1832; "*" (a store without a set of its own) keeps 1210/1810. Append
+# new stores at the end only: the numbers are in the clients' ledgers.
+CLEARING_ACCOUNT_STORES = (
+    "Amazon.de", "Amazon.fr", "Amazon.it", "Amazon.es", "Amazon.co.uk", "Amazon.nl",
+    "Amazon.se", "Amazon.pl", "Amazon.com.be", "Amazon.ie", "Amazon.com", "Amazon.ca",
+    "Amazon.com.mx", "Amazon.com.br", "Amazon.co.jp", "Amazon.com.au", "Amazon.sg",
+    "Amazon.in", "Amazon.ae", "Amazon.sa", "Amazon.eg", "Amazon.com.tr",
+)  # fmt: skip
+# Sponsored Ads on amazon.de: invoiced with German VAT by a German Amazon company since
+# 10/2018 (sellerlogic), before that from Luxembourg without VAT. The other stores' ads come
+# from non-German Amazon companies (the exact entity per store is unverified: review F5).
+GERMAN_ADS_VAT_FROM = date(2018, 10, 1)
+# The UK left the EU VAT area at the end of 2020: a UK company's service is a third-country one.
+UK_OUTSIDE_EU_FROM = date(2021, 1, 1)
+
+
+# DATEV tax keys of the payout rules.
+INPUT_VAT_KEY = "9"  # 19 % Vorsteuer
+REVERSE_CHARGE_KEY = "94"  # § 13b UStG: 19 % Umsatzsteuer and 19 % Vorsteuer
+# § 13b: 19 % Umsatzsteuer without Vorsteuer, for a Kleinunternehmer, who owes the § 13b tax
+# but may not deduct it (§ 19 Abs. 1 UStG). DATEV's key per BuchhaltungsButler's DATEV key
+# list ("§13b 19% UmSt. aber keine VSt.", BU 95); DATEV's own table was not accessible.
+REVERSE_CHARGE_NO_INPUT_TAX_KEY = "95"
+
+# #43 Sachverhalt L+L: DATEV tells the § 13b cases apart by this number, not by the key.
+# DATEV's own list (Dok.-Nr. 1003613) was not accessible; these follow BuchhaltungsButler's
+# DATEV export (7 next to BU 94 for an EU business's service) and the matching API codes
+# (Drittland = 1). They are rule fields: the tax advisor can change them per rule.
+SACHVERHALT_EU_SERVICE = "7"  # § 13b Abs. 1: service of an entrepreneur in another EU country
+SACHVERHALT_FOREIGN_ENTREPRENEUR = "1"  # § 13b Abs. 2 Nr. 1: entrepreneur outside the EU
 
 
 def is_non_european(marketplace: str | None) -> bool:
     return (marketplace or "").strip().casefold() in _NON_EUROPEAN
 
 
-# What an amount is; decides Belegfeld 1 and how granularity merges bookings.
-DEBTOR = "debtor"  # clears the order's open item on the Sammeldebitor
-FEE = "fee"
-RESERVE = "reserve"
-OTHER = "other"
-REVENUE = "revenue"
-PAYOUT = "payout"
-UNMATCHED = "unmatched"
-FX_DIFFERENCE = "fx_difference"
+def _same_marketplace(a: str | None, b: str) -> bool:
+    return (a or "").strip().casefold() == b.casefold()
+
+
+class RuleKind(StrEnum):
+    """What an amount is; decides Belegfeld 1 and how granularity merges bookings.
+
+    The values are stored in the database (booking rules), so they never change."""
+
+    DEBTOR = "debtor"  # clears the order's open item on the Sammeldebitor
+    FEE = "fee"
+    RESERVE = "reserve"
+    OTHER = "other"
+    REVENUE = "revenue"
+    PAYOUT = "payout"
+    UNMATCHED = "unmatched"
+    FX_DIFFERENCE = "fx_difference"
+
+
+DEBTOR = RuleKind.DEBTOR
+FEE = RuleKind.FEE
+RESERVE = RuleKind.RESERVE
+OTHER = RuleKind.OTHER
+REVENUE = RuleKind.REVENUE
+PAYOUT = RuleKind.PAYOUT
+UNMATCHED = RuleKind.UNMATCHED
+FX_DIFFERENCE = RuleKind.FX_DIFFERENCE
 
 
 @lru_cache(maxsize=512)
@@ -79,16 +137,39 @@ class PayoutRule:
     amount_description: str
     account: str  # Gegenkonto; Konto is the clearing account
     tax_key: str = ""
-    kind: str = OTHER
+    kind: RuleKind = RuleKind.OTHER
     valid_from: date | None = None
     valid_to: date | None = None
     label: str = ""
+    # #43 Sachverhalt L+L of a reverse-charge key (see SACHVERHALT_*); the advisor may change it.
+    sachverhalt: str = ""
+    # The line's fulfillment-id: "AFN" (Amazon's warehouse), "MFN" (the seller ships), or "*".
+    fulfillment: str = WILDCARD
+
+    def __post_init__(self) -> None:
+        # Rules loaded from the database carry the kind as a plain string; an unknown one
+        # is refused here rather than booked as something it is not.
+        object.__setattr__(self, "kind", RuleKind(self.kind))
 
     @property
     def pattern(self) -> tuple[str, str, str]:
         return (self.transaction_type, self.amount_type, self.amount_description)
 
-    def matches(self, transaction_type: str, amount_type: str, amount_description: str) -> bool:
+    @property
+    def specificity(self) -> tuple[int, int]:
+        return _specificity((*self.pattern, self.fulfillment))
+
+    def matches(
+        self,
+        transaction_type: str,
+        amount_type: str,
+        amount_description: str,
+        fulfillment: str = "",
+    ) -> bool:
+        if self.fulfillment != WILDCARD and (
+            self.fulfillment.strip().casefold() != fulfillment.strip().casefold()
+        ):
+            return False
         return all(
             _compile(p).match(v.strip().casefold())
             for p, v in zip(
@@ -98,7 +179,9 @@ class PayoutRule:
 
     def describe(self) -> str:
         text = self.label or "/".join(self.pattern)
-        return f"{text} -> {self.account}" + (f" BU {self.tax_key}" if self.tax_key else "")
+        key = f" BU {self.tax_key}" if self.tax_key else ""
+        case = f" SV {self.sachverhalt}" if self.sachverhalt else ""
+        return f"{text} -> {self.account}{key}{case}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,15 +218,18 @@ class RuleSet:
     _payout_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def match_payout(
-        self, transaction_type: str, amount_type: str, amount_description: str, day: date
+        self,
+        transaction_type: str,
+        amount_type: str,
+        amount_description: str,
+        day: date,
+        fulfillment: str = "",
     ) -> PayoutRule | None:
-        key = (transaction_type, amount_type, amount_description)
+        key = (transaction_type, amount_type, amount_description, fulfillment)
         candidates = self._payout_cache.get(key)
         if candidates is None:
             matching = [r for r in self.payout_rules if r.matches(*key)]
-            candidates = self._payout_cache[key] = sorted(
-                matching, key=lambda r: _specificity(r.pattern)
-            )
+            candidates = self._payout_cache[key] = sorted(matching, key=lambda r: r.specificity)
         for rule in candidates:
             if _valid(rule.valid_from, rule.valid_to, day):
                 return rule
@@ -180,26 +266,117 @@ class RuleBook:
         return fallback
 
 
-def _fee_rules(
-    tt: str, at: str, desc: str, account: str, label: str, european: bool = True
-) -> tuple[PayoutRule, ...]:
-    """A fee rule twice: reverse charge until 31.07.2024, German input VAT from 01.08.2024;
-    for a store outside Europe once: reverse charge at every date."""
-    if not european:
-        return (PayoutRule(tt, at, desc, account, "94", FEE, label=label + " (RC)"),)
+@dataclass(frozen=True, slots=True)
+class _Tax:
+    """How Amazon's invoices for one kind of amount are taxed in one period."""
+
+    tax_key: str
+    sachverhalt: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Seller:
+    """The client's master data that decide the tax of Amazon's invoices."""
+
+    country: str = "DE"  # Sitzland
+    small_business: bool = False  # Kleinunternehmer (§ 19 UStG): no input VAT
+
+    @property
+    def in_germany(self) -> bool:
+        return self.country.strip().upper() == "DE"
+
+    def reverse_charge(
+        self, sachverhalt: str, valid_from: date | None = None, valid_to: date | None = None
+    ) -> _Tax:
+        key = REVERSE_CHARGE_NO_INPUT_TAX_KEY if self.small_business else REVERSE_CHARGE_KEY
+        return _Tax(key, sachverhalt, valid_from, valid_to)
+
+    def german_vat(self, valid_from: date | None = None, valid_to: date | None = None) -> _Tax:
+        """An invoice with German VAT: input VAT, or for a Kleinunternehmer the gross amount
+        as the expense, without a key."""
+        return _Tax("" if self.small_business else INPUT_VAT_KEY, "", valid_from, valid_to)
+
+
+def _fee_taxes(marketplace: str, seller: _Seller) -> tuple[_Tax, ...]:
+    """Selling and FBA fees: reverse charge until 31.07.2024 (Amazon Services Europe,
+    Luxembourg: an EU entrepreneur's service), German input VAT from 01.08.2024; for a store
+    outside Europe reverse charge for a foreign entrepreneur's service at every date."""
+    if is_non_european(marketplace):
+        return (seller.reverse_charge(SACHVERHALT_FOREIGN_ENTREPRENEUR),)
+    if not seller.in_germany:
+        # Amazon EU invoices a seller established elsewhere from Luxembourg or from its branch
+        # in the seller's country, never with German VAT: reverse charge continues.
+        return (seller.reverse_charge(SACHVERHALT_EU_SERVICE),)
     return (
-        PayoutRule(tt, at, desc, account, "94", FEE, None, REVERSE_CHARGE_UNTIL, label + " (RC)"),
-        PayoutRule(tt, at, desc, account, "9", FEE, FEE_TAX_KEY_CHANGE, None, label),
+        seller.reverse_charge(SACHVERHALT_EU_SERVICE, valid_to=REVERSE_CHARGE_UNTIL),
+        seller.german_vat(valid_from=FEE_TAX_KEY_CHANGE),
+    )
+
+
+def _ads_taxes(marketplace: str, seller: _Seller) -> tuple[_Tax, ...]:
+    """Advertising: German VAT only for amazon.de ads from 10/2018; every other store and
+    earlier date is a foreign Amazon company's service under reverse charge."""
+    if is_non_european(marketplace):
+        return (seller.reverse_charge(SACHVERHALT_FOREIGN_ENTREPRENEUR),)
+    if _same_marketplace(marketplace, "Amazon.co.uk"):
+        return (
+            seller.reverse_charge(SACHVERHALT_EU_SERVICE, valid_to=_day_before(UK_OUTSIDE_EU_FROM)),
+            seller.reverse_charge(SACHVERHALT_FOREIGN_ENTREPRENEUR, valid_from=UK_OUTSIDE_EU_FROM),
+        )
+    if _same_marketplace(marketplace, "Amazon.de") and seller.in_germany:
+        # A B2B service is taxed where the customer is established (§ 3a Abs. 2 UStG): only
+        # a seller established in Germany gets the German Amazon company's German VAT.
+        return (
+            seller.reverse_charge(
+                SACHVERHALT_EU_SERVICE, valid_to=_day_before(GERMAN_ADS_VAT_FROM)
+            ),
+            seller.german_vat(valid_from=GERMAN_ADS_VAT_FROM),
+        )
+    return (seller.reverse_charge(SACHVERHALT_EU_SERVICE),)
+
+
+def _day_before(day: date) -> date:
+    return date.fromordinal(day.toordinal() - 1)
+
+
+def _taxed_rules(
+    tt: str, at: str, desc: str, account: str, label: str, taxes: tuple[_Tax, ...]
+) -> tuple[PayoutRule, ...]:
+    """One fee rule per tax period."""
+    return tuple(
+        PayoutRule(
+            tt,
+            at,
+            desc,
+            account,
+            t.tax_key,
+            FEE,
+            t.valid_from,
+            t.valid_to,
+            label + (" (RC)" if t.sachverhalt else ""),
+            t.sachverhalt,
+        )  # fmt: skip
+        for t in taxes
     )
 
 
 def default_payout_rules(
-    chart: Chart, account_length: int = STANDARD_LENGTH, marketplace: str = WILDCARD
+    chart: Chart,
+    account_length: int = STANDARD_LENGTH,
+    marketplace: str = WILDCARD,
+    *,
+    country: str = "DE",
+    small_business: bool = False,
 ) -> tuple[PayoutRule, ...]:
-    """Settlement rules of DESIGN.md §4; unmatched amounts go to the Klärungskonto."""
+    """Settlement rules of DESIGN.md §4 for one marketplace ("*": a store without rules of
+    its own); unmatched amounts go to the Klärungskonto. `country` is the client's Sitzland,
+    `small_business` whether it is a Kleinunternehmer (no input VAT keys)."""
     a = default_accounts(chart, account_length)
+    seller = _Seller(country, small_business)
     european = not is_non_european(marketplace)
-    ads_key = "9" if european else "94"
+    fees = _fee_taxes(marketplace, seller)
     rules: list[PayoutRule] = []
     for tt in ("Order", "Refund", "Chargeback*"):
         for at in ("ItemPrice", "ItemWithheldTax", "Promotion"):
@@ -208,27 +385,44 @@ def default_payout_rules(
             else:
                 # No VAT Transactions Report covers these stores, so no Order batch opens an
                 # item on the Sammeldebitor: the settlement books the revenue itself (net of
-                # the tax the marketplace withholds), as revenue not taxable in Germany.
+                # the tax the marketplace withholds). Fulfilled by Amazon from its warehouse
+                # there (AFN), the sale is made abroad (§ 3 Abs. 6 UStG): not taxable in
+                # Germany (8338/4338, Kz 45), not an export (Kz 43 needs goods leaving
+                # Germany). A parcel the seller ships itself (MFN) is taken to leave from its
+                # own stock in Germany: an export (8120/4120), for which it needs the
+                # Ausfuhrnachweis; a seller shipping from stock abroad changes that rule.
+                rules.append(
+                    PayoutRule(tt, at, "*", a.revenue_non_european_marketplace, "", REVENUE,
+                               label=f"{tt}/{at} Erlöse nicht steuerbar")
+                )  # fmt: skip
                 rules.append(
                     PayoutRule(tt, at, "*", a.revenue_export, "", REVENUE,
-                               label=f"{tt}/{at} Erlöse Drittland")
+                               label=f"{tt}/{at} Ausfuhr (MFN aus DE)", fulfillment="MFN")
                 )  # fmt: skip
+    # Foreign tax that Amazon charges on its fees (amazon.ca "TaxAmount": GST/HST) is neither
+    # German input VAT nor a § 13b base: a claim against the foreign tax office, without a key.
+    # First, so that it wins the tie with the advertising and ServiceFee rules.
+    rules.append(
+        PayoutRule("*", "*", "TaxAmount", a.foreign_tax_claim, "", OTHER,
+                   label="Ausländische Steuer auf Gebühren")
+    )  # fmt: skip
     # Advertising first: it also arrives as ServiceFee/ItemFees/"Cost of Advertising".
+    ads = _ads_taxes(marketplace, seller)
     for tt, at, desc in (
         ("*", "Cost of Advertising", "*"),
         ("Cost of Advertising", "*", "*"),
         ("*", "*", "Cost of Advertising"),
     ):
-        rules.append(PayoutRule(tt, at, desc, a.advertising, ads_key, FEE, label="Werbekosten"))
-    rules += _fee_rules("*", "ItemFees", "*", a.selling_fees, "Verkaufsgebühren", european)
-    rules += _fee_rules("*", "ShipmentFees", "*", a.fba_fees, "Versandgebühren", european)
-    rules += _fee_rules("*", "ItemFees", "FBA*", a.fba_fees, "FBA-Gebühren", european)
+        rules += _taxed_rules(tt, at, desc, a.advertising, "Werbekosten", ads)
+    rules += _taxed_rules("*", "ItemFees", "*", a.selling_fees, "Verkaufsgebühren", fees)
+    rules += _taxed_rules("*", "ShipmentFees", "*", a.fba_fees, "Versandgebühren", fees)
+    rules += _taxed_rules("*", "ItemFees", "FBA*", a.fba_fees, "FBA-Gebühren", fees)
     # Before ServiceFee: as specific as it, so the earlier rule wins the tie.
-    rules += _fee_rules("*", "*", "Subscription Fee", a.selling_fees, "Grundgebühr", european)
-    rules += _fee_rules("ServiceFee", "*", "*", a.fba_fees, "Servicegebühren", european)
-    rules += _fee_rules("*", "*", "*Storage*", a.fba_fees, "Lagergebühren", european)
-    rules += _fee_rules("*", "*", "*Removal*", a.fba_fees, "Remissionsgebühren", european)
-    rules += _fee_rules("*", "*", "*Disposal*", a.fba_fees, "Entsorgungsgebühren", european)
+    rules += _taxed_rules("*", "*", "Subscription Fee", a.selling_fees, "Grundgebühr", fees)
+    rules += _taxed_rules("ServiceFee", "*", "*", a.fba_fees, "Servicegebühren", fees)
+    rules += _taxed_rules("*", "*", "*Storage*", a.fba_fees, "Lagergebühren", fees)
+    rules += _taxed_rules("*", "*", "*Removal*", a.fba_fees, "Remissionsgebühren", fees)
+    rules += _taxed_rules("*", "*", "*Disposal*", a.fba_fees, "Entsorgungsgebühren", fees)
     rules.append(
         PayoutRule("*", "FBA Inventory Reimbursement", "*", a.reimbursements, "", OTHER,
                    label="Erstattungen FBA-Inventar")
@@ -311,28 +505,68 @@ def default_order_rules(
     )  # fmt: skip
 
 
+def marketplace_clearing_account(
+    chart: Chart, marketplace: str, account_length: int = STANDARD_LENGTH
+) -> str:
+    """The clearing account of one store (see CLEARING_ACCOUNT_STORES); the chart's common
+    clearing account for a store not in that list."""
+    common = default_accounts(chart).clearing
+    wanted = marketplace.strip().casefold()
+    position = next(
+        (i for i, m in enumerate(CLEARING_ACCOUNT_STORES, 1) if m.casefold() == wanted), 0
+    )
+    return str(int(common) + position) + "0" * (account_length - STANDARD_LENGTH)
+
+
 def default_rule_set(
-    chart: Chart, marketplace: str = WILDCARD, account_length: int = STANDARD_LENGTH
+    chart: Chart,
+    marketplace: str = WILDCARD,
+    account_length: int = STANDARD_LENGTH,
+    *,
+    country: str = "DE",
+    small_business: bool = False,
+    clearing_per_marketplace: bool = False,
 ) -> RuleSet:
+    """The default rules of one marketplace for a client's master data (chart, Sachkonten-
+    länge, Sitzland, Kleinunternehmer) and its choice of one clearing account per store."""
     a = default_accounts(chart, account_length)
+    clearing = a.clearing
+    if clearing_per_marketplace:
+        clearing = marketplace_clearing_account(chart, marketplace, account_length)
     return RuleSet(
         marketplace=marketplace,
-        clearing_account=a.clearing,
+        clearing_account=clearing,
         debtor_account=a.debtor,
         transit_account=a.transit,
         suspense_account=a.suspense,
         fx_gain_account=a.fx_gain,
         fx_loss_account=a.fx_loss,
-        payout_rules=default_payout_rules(chart, account_length, marketplace),
+        payout_rules=default_payout_rules(
+            chart, account_length, marketplace, country=country, small_business=small_business
+        ),
         order_rules=default_order_rules(chart, account_length),
     )
 
 
-def default_rule_book(chart: Chart, account_length: int = STANDARD_LENGTH) -> RuleBook:
-    """The "*" rule set plus one for each store outside Europe (fees without German VAT)."""
+def default_rule_book(
+    chart: Chart,
+    account_length: int = STANDARD_LENGTH,
+    *,
+    country: str = "DE",
+    small_business: bool = False,
+    clearing_per_marketplace: bool = False,
+) -> RuleBook:
+    """The "*" rule set plus one for every known store: advertising is taxed per store, and
+    the stores outside Europe invoice their fees without German VAT. With
+    `clearing_per_marketplace` every store books on a clearing account of its own (1211 ff.)."""
+    master_data = {
+        "country": country,
+        "small_business": small_business,
+        "clearing_per_marketplace": clearing_per_marketplace,
+    }
     return RuleBook(
-        (
-            default_rule_set(chart, account_length=account_length),
-            *(default_rule_set(chart, m, account_length) for m in NON_EUROPEAN_MARKETPLACES),
+        tuple(
+            default_rule_set(chart, m, account_length, **master_data)
+            for m in (WILDCARD, *EUROPEAN_MARKETPLACES, *NON_EUROPEAN_MARKETPLACES)
         )
     )

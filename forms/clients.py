@@ -78,6 +78,10 @@ class ClientForm(FlaskForm):
     small_business = BooleanField(
         "Kleinunternehmer (§ 19 UStG)", description="keine Vorsteuer auf den Buchungen"
     )
+    clearing_per_marketplace = BooleanField(
+        "Verrechnungskonto je Marktplatz",
+        description="z. B. 1211 Amazon.de, 1212 Amazon.fr statt 1210 für alle (SKR03)",
+    )
 
     def validate_berater_nr(self, field):
         parse_whole_number(field.data, BERATER)
@@ -117,6 +121,7 @@ class ClientForm(FlaskForm):
         client.amazon_seller_id = self.amazon_seller_id.data or None
         client.country = self.country.data
         client.small_business = bool(self.small_business.data)
+        client.clearing_per_marketplace = bool(self.clearing_per_marketplace.data)
 
     def fill_from_client(self, client) -> None:
         self.name.data = client.name
@@ -131,3 +136,4 @@ class ClientForm(FlaskForm):
         self.amazon_seller_id.data = client.amazon_seller_id or ""
         self.country.data = client.country
         self.small_business.data = client.small_business
+        self.clearing_per_marketplace.data = client.clearing_per_marketplace

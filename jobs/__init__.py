@@ -1,4 +1,16 @@
 """RQ jobs: plain functions that take ids and primitives, re-read state and are idempotent.
 
-Workers run them through `jobs.context.AppContextJob`, which provides the app context.
+`flask jobs worker` (jobs.worker) runs them through `jobs.context.AppContextJob` in the one
+app it builds; the web app enqueues them through `jobs.queues.get_queue`.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+from jobs import queues
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its Redis connection for queues and health checks."""
+    queues.init_app(app)

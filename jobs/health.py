@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from redis_connection import get_redis
+from jobs.queues import get_redis
 
 HEARTBEAT_KEY = "kontor:worker:heartbeat"
 

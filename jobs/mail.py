@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from extensions import db
-from mailer import send_mail
+from mail.messages import trial_message
+from mail.smtp import send_mail
 from models import User
 
 
@@ -15,13 +16,6 @@ def send_test_mail(user_id: int) -> str:
     user = db.session.get(User, user_id)
     if user is None:
         raise LookupError(f"user {user_id} does not exist")
-    send_mail(
-        to=[user.email],
-        subject="Kontor: Testnachricht",
-        body=(
-            f"Hallo {user.name or user.email},\n\n"
-            "diese Nachricht bestätigt, dass Kontor E-Mails versenden kann.\n\n"
-            "Ihr Kontor\n"
-        ),
-    )
+    message = trial_message(user.name or user.email)
+    send_mail(to=[user.email], subject=message.subject, body=message.body)
     return user.email

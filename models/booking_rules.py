@@ -142,6 +142,10 @@ class BookingRule(db.Model):
     valid_from: Mapped[date | None] = mapped_column(sa.Date)
     valid_to: Mapped[date | None] = mapped_column(sa.Date)
     label: Mapped[str] = mapped_column(sa.String(100), default="")
+    # Payout: #43 Sachverhalt L+L of a reverse-charge key, and the line's fulfillment-id
+    # (AFN, MFN or "*").
+    sachverhalt: Mapped[str] = mapped_column(sa.String(3), default="", server_default="")
+    fulfillment: Mapped[str] = mapped_column(sa.String(3), default="*", server_default="*")
 
     rule_set: Mapped[BookingRuleSet] = relationship(back_populates="rules")
 
@@ -157,6 +161,8 @@ class BookingRule(db.Model):
             valid_from=rule.valid_from,
             valid_to=rule.valid_to,
             label=rule.label,
+            sachverhalt=rule.sachverhalt,
+            fulfillment=rule.fulfillment,
         )
 
     @classmethod
@@ -184,6 +190,8 @@ class BookingRule(db.Model):
             valid_from=self.valid_from,
             valid_to=self.valid_to,
             label=self.label,
+            sachverhalt=self.sachverhalt,
+            fulfillment=self.fulfillment,
         )
 
     def to_order_rule(self) -> OrderRule:

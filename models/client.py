@@ -48,6 +48,8 @@ class Client(db.Model):
     country: Mapped[str] = mapped_column(sa.String(2), default="DE", server_default="DE")
     # Kleinunternehmer (§ 19 UStG): no Vorsteuer keys on the bookings.
     small_business: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # One Amazon clearing account per marketplace (1211 ff. / 1811 ff.) instead of one for all.
+    clearing_per_marketplace: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="clients")
@@ -69,10 +71,30 @@ class Client(db.Model):
             account_length=self.account_length,
         )
 
+    def ledger(self) -> tuple:
+        """The master data the default rules depend on: when it changes, the client's rules
+        are reset to the new defaults."""
+        return (
+            self.chart,
+            self.account_length,
+            self.country,
+            self.small_business,
+            self.clearing_per_marketplace,
+        )
+
     def default_rule_book(self) -> RuleBook:
-        """The default rules for this client's chart and account length (DESIGN.md §4)."""
-        return default_rule_book(self.chart, self.account_length)
+        """The default rules for this client's master data (DESIGN.md §4)."""
+        return default_rule_book(self.chart, self.account_length, **self._rule_options())
 
     def default_rule_set(self, marketplace: str = WILDCARD) -> RuleSet:
         """The default rules of one marketplace, as `default_rule_book` composes them."""
-        return default_rule_set(self.chart, marketplace, self.account_length)
+        return default_rule_set(
+            self.chart, marketplace, self.account_length, **self._rule_options()
+        )
+
+    def _rule_options(self) -> dict:
+        return {
+            "country": self.country or "DE",
+            "small_business": bool(self.small_business),
+            "clearing_per_marketplace": bool(self.clearing_per_marketplace),
+        }

@@ -124,3 +124,33 @@ def test_loading_rules_that_were_never_seeded_says_so_in_german(shop):
 def test_batch_settings_come_from_the_client(shop):
     settings = shop.batch_settings()
     assert (settings.chart, settings.fy_start, settings.berater) == ("SKR04", (7, 1), 1001)
+
+
+def test_the_seeded_rules_follow_the_clients_sitzland_and_kleinunternehmer_status(app, db_session):
+    user = make_user("sitz@example.org")
+    austrian = make_client(user.organisation_id, country="AT")
+    small = make_client(user.organisation_id, mandant_nr=2, small_business=True)
+    for shop in (austrian, small):
+        seed_client_rules(shop)
+    db_session.commit()
+    day = date(2025, 3, 1)
+
+    def commission(shop):
+        rules = load_rule_book(shop.id, Integration.PAYOUT).for_marketplace("amazon.de")
+        return rules.match_payout("Order", "ItemFees", "Commission", day)
+
+    # Not established in Germany: Amazon's fees stay reverse charge after 08/2024 (§ 13b).
+    assert commission(austrian).tax_key == "94"
+    # A Kleinunternehmer deducts no input VAT: no BU 9 on the fee.
+    assert commission(small).tax_key == ""
+
+
+def test_a_client_with_a_clearing_account_per_marketplace_gets_them_seeded(app, db_session):
+    user = make_user("konten@example.org")
+    shop = make_client(user.organisation_id, clearing_per_marketplace=True)
+    seed_client_rules(shop)
+    db_session.commit()
+    book = load_rule_book(shop.id, Integration.PAYOUT)
+    assert book.for_marketplace("Amazon.de").clearing_account == "1211"
+    assert book.for_marketplace("Amazon.fr").clearing_account == "1212"
+    assert book.for_marketplace("*").clearing_account == "1210"

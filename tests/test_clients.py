@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
@@ -256,3 +258,24 @@ class TestOrganisationIsolation:
 
     def test_a_missing_client_answers_the_same_404(self, client, logged_in):
         assert client.get("/clients/999999").status_code == 404
+
+
+def test_changing_the_sitzland_resets_the_fee_rules_to_reverse_charge(
+    client, auth, logged_in, db_session
+):
+    post_client(client, auth, "/clients/new", chart="SKR03", account_length="4")
+    stored = db_session.scalar(sa.select(Client))
+    day = date(2025, 3, 1)
+
+    def commission_key():
+        db_session.expire_all()
+        rules = load_rule_book(stored.id, Integration.PAYOUT).for_marketplace("amazon.de")
+        return rules.match_payout("Order", "ItemFees", "Commission", day).tax_key
+
+    assert commission_key() == "9"
+    response = post_client(
+        client, auth, f"/clients/{stored.id}/edit", chart="SKR03", account_length="4", country="AT"
+    )
+    assert response.status_code == 302
+    assert "Sitzland" in client.get(response.headers["Location"]).text
+    assert commission_key() == "94"

@@ -13,8 +13,8 @@ from rq import SimpleWorker
 from conftest import free_port, make_user
 from jobs.context import AppContextJob
 from jobs.mail import send_test_mail
-from mailsink import start_mail_sink
-from redis_connection import get_queue, get_redis
+from jobs.queues import get_queue, get_redis
+from mail.sink import start_mail_sink
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -53,8 +53,8 @@ def test_a_failing_job_is_marked_failed_not_swallowed(app):
     assert "user 424242 does not exist" in job.latest_result().exc_string
 
 
-def test_the_rq_worker_command_runs_jobs_in_its_own_app(app, mail_sink, database_url, redis_url):
-    """The worker of the Procfile, as a separate process with its own create_app()."""
+def test_the_worker_command_mails_from_its_own_process(app, mail_sink, database_url, redis_url):
+    """`flask jobs worker` of the Procfile, as a separate process with its own app."""
     user = make_user("prozess@example.org")
     job = get_queue("mail").enqueue(send_test_mail, user.id)
     env = {
@@ -65,25 +65,14 @@ def test_the_rq_worker_command_runs_jobs_in_its_own_app(app, mail_sink, database
         "KONTOR_ENV": "test",
     }
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rq.cli",
-            "worker",
-            "--burst",
-            "--with-scheduler",
-            "--job-class",
-            "jobs.context.AppContextJob",
-            "--url",
-            redis_url,
-            "mail",
-        ],
+        [sys.executable, "-m", "flask", "--app", "app:create_app", "jobs", "worker", "--burst",
+         "mail"],
         cwd=PROJECT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
-    )
+    )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
     job.refresh()
     assert job.is_finished, completed.stderr

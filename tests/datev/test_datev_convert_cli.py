@@ -110,7 +110,15 @@ def test_a_canadian_settlement_claims_no_german_input_tax(tmp_path):
     sales = [r for r in rows if r[13].startswith('"Amazon 70')]
     assert sales and not [r for r in sales if r[7] == "10000"]  # no open item was ever opened
     principal = next(r for r in rows if "Order/ItemPrice" in r[13])
-    assert principal[7] == "8120" and principal[10].startswith('"70')  # order id in Belegfeld 1
+    assert principal[7] == "8338" and principal[10].startswith('"70')  # order id in Belegfeld 1
+    # The unverified defaults the batch relied on are named for the tax advisor.
+    assert any("nicht steuerbar" in note or "8338" in note for note in summary_notes(result))
+
+
+def summary_notes(result) -> list[str]:
+    notes = json.loads(result.stdout)["notes"]
+    assert notes, "the summary names no note"
+    return notes
 
 
 def test_an_output_path_that_is_a_file_is_refused_in_german(tmp_path):

@@ -104,8 +104,8 @@ def test_small_settlement(tmp_path):
         ("20,00", "H", "EUR", "", "", "1210", "10000", "", "0809", REFUND, "", "", SID),
         ("1,00", "S", "EUR", "", "", "1210", "4760", "9", "0809", SID, "", "", SID),
         ("3,10", "H", "EUR", "", "", "1210", "4780", "9", "1009", SID, "", "", SID),
-        ("15,00", "S", "EUR", "", "", "1210", "1385", "", "0109", SID, "", "", SID),
-        ("12,00", "H", "EUR", "", "", "1210", "1385", "", "1409", SID, "", "", SID),
+        ("15,00", "S", "EUR", "", "", "1210", "1500", "", "0109", SID, "", "", SID),
+        ("12,00", "H", "EUR", "", "", "1210", "1500", "", "1409", SID, "", "", SID),
         # unknown kind: Klärungskonto, the batch needs rules; the 0.00 line is not booked
         ("0,77", "S", "EUR", "", "", "1210", "1590", "", "1209", SID, "", "", SID),
         # the payout on the deposit date: H on the clearing account, to Geldtransit
@@ -132,6 +132,35 @@ def test_fees_before_august_2024_are_reverse_charge(tmp_path):
         text = written.path.read_bytes().decode("cp1252")
         keys += [(r.split(";")[9], r.split(";")[8]) for r in text.split("\r\n")[2:-1]]
     assert ("3107", '"94"') in keys and ("0108", '"9"') in keys
+
+
+def test_reverse_charge_settlement_names_its_sachverhalt(tmp_path):
+    # An amazon.fr settlement of July 2024: fees from Luxembourg and ads of a French store,
+    # both § 13b Abs. 1 (BU 94, #43 Sachverhalt 7); the reserve on 1500.
+    fr = "Amazon.fr"
+    summary, lines = settlement(
+        [
+            line(2, "Order", "ItemPrice", "Principal", "40.00", "2024-07-10", ORDER, fr),
+            line(3, "Order", "ItemFees", "Commission", "-6.00", "2024-07-10", ORDER, fr),
+            line(4, "ServiceFee", "Cost of Advertising", "TransactionTotalAmount", "-12.50",
+                 "2024-07-12", marketplace=fr),
+            line(5, "other-transaction", "other-transaction", "Current Reserve Amount", "-5.00",
+                 "2024-07-14", marketplace=fr),
+        ],
+        settlement_id=SID, start="2024-07-01", end="2024-07-14", deposit="2024-07-16",
+    )  # fmt: skip
+    result = export_settlement(
+        summary, lines, default_rule_book("SKR03"), SETTINGS, tmp_path, marketplace=fr,
+        created_at=CREATED,
+    )  # fmt: skip
+    rows = _compare(result.files, tmp_path)
+    assert [(*_essentials(r)[:9], r[42]) for r in rows] == [
+        ("40,00", "S", "EUR", "", "", "1210", "10000", "", "1007", ""),
+        ("6,00", "H", "EUR", "", "", "1210", "4760", "94", "1007", "7"),
+        ("12,50", "H", "EUR", "", "", "1210", "4600", "94", "1207", "7"),
+        ("5,00", "H", "EUR", "", "", "1210", "1500", "", "1407", ""),
+        ("16,50", "H", "EUR", "", "", "1210", "1360", "", "1607", ""),
+    ]  # fmt: skip
 
 
 def test_a_negative_settlement_books_the_payout_the_other_way(tmp_path):

@@ -13,6 +13,7 @@ from datev.rules import (
     OrderRule,
     PayoutRule,
     RuleBook,
+    RuleKind,
     default_rule_book,
     default_rule_set,
 )
@@ -38,8 +39,8 @@ def rules():
         (("other-transaction", "other-transaction", "Storage Fee"), "4780", "9"),
         (("other-transaction", "other-transaction", "Subscription Fee"), "4760", "9"),
         (("ServiceFee", "other-transaction", "Subscription Fee"), "4760", "9"),
-        (("other-transaction", "FBA Inventory Reimbursement", "WAREHOUSE_LOST"), "2700", ""),
-        (("other-transaction", "other-transaction", "Current Reserve Amount"), "1385", ""),
+        (("other-transaction", "FBA Inventory Reimbursement", "WAREHOUSE_LOST"), "2742", ""),
+        (("other-transaction", "other-transaction", "Current Reserve Amount"), "1500", ""),
         (("ORDER", "itemprice", "principal"), "10000", ""),  # case does not matter
     ],
 )
@@ -128,6 +129,77 @@ def test_sales_of_a_store_outside_europe_are_revenue_not_an_open_item():
     ca = default_rule_book("SKR03").for_marketplace("Amazon.ca")
     for key in (("Order", "ItemPrice", "Principal"), ("Refund", "ItemPrice", "Principal"),
                 ("Order", "ItemWithheldTax", "MarketplaceFacilitatorTax-Principal")):  # fmt: skip
-        assert ca.match_payout(*key, DAY).account == "8120", key
+        assert ca.match_payout(*key, DAY).account == "8338", key
     de = default_rule_book("SKR03").for_marketplace("Amazon.de")
     assert de.match_payout("Order", "ItemPrice", "Principal", DAY).account == "10000"
+
+
+def test_rule_kinds_are_a_closed_set_with_their_stored_values():
+    # The values are in the database: renaming one would orphan every stored rule.
+    assert [k.value for k in RuleKind] == [
+        "debtor", "fee", "reserve", "other", "revenue", "payout", "unmatched", "fx_difference",
+    ]  # fmt: skip
+    assert PayoutRule("*", "*", "x", "4780", kind="fee").kind is RuleKind.FEE
+    with pytest.raises(ValueError):
+        PayoutRule("*", "*", "x", "4780", kind="gebuehr")
+
+
+ADS = ("Cost of Advertising", "TransactionTotalAmount", "Cost of Advertising")
+
+
+@pytest.mark.parametrize("chart", ["SKR03", "SKR04"])
+def test_no_default_rule_books_a_reserve_on_1385_1596_or_foreign_ads_with_bu_9(chart):
+    book = default_rule_book(chart)
+    assert {s.marketplace for s in book.rule_sets} >= {"*", "Amazon.de", "Amazon.co.uk"}
+    for rule_set in book.rule_sets:
+        for rule in rule_set.payout_rules:
+            if rule.kind == RuleKind.RESERVE:
+                assert rule.account not in ("1385", "1596"), rule
+            if "Cost of Advertising" in rule.pattern and rule.tax_key == "9":
+                assert rule_set.marketplace == "Amazon.de", rule
+                assert rule.valid_from == date(2018, 10, 1), rule
+        for at in ADS:
+            for day in (date(2018, 9, 30), date(2024, 8, 1), date(2026, 1, 1)):
+                rule = rule_set.match_payout("ServiceFee", at, "Cost of Advertising", day)
+                german = rule_set.marketplace == "Amazon.de" and day >= date(2018, 10, 1)
+                assert (rule.tax_key == "9") is german, (rule_set.marketplace, day)
+                assert bool(rule.sachverhalt) is not german, (rule_set.marketplace, day)
+
+
+@pytest.mark.parametrize(("country", "small_business"), [("DE", True), ("AT", False)])
+def test_no_input_vat_key_for_a_kleinunternehmer_or_a_seller_established_abroad(
+    country, small_business
+):
+    book = default_rule_book("SKR03", country=country, small_business=small_business)
+    for rule_set in book.rule_sets:
+        for rule in rule_set.payout_rules:
+            if small_business:
+                assert rule.tax_key in ("", "95"), rule
+            else:
+                assert rule.tax_key != "9", rule
+            assert rule.tax_key != "94" or rule.sachverhalt, rule  # a § 13b case names it
+
+
+@pytest.mark.parametrize(("chart", "common"), [("SKR03", 1210), ("SKR04", 1810)])
+def test_one_clearing_account_per_marketplace_is_a_stable_numbering(chart, common):
+    book = default_rule_book(chart, clearing_per_marketplace=True)
+    accounts = {s.marketplace: s.clearing_account for s in book.rule_sets}
+    assert accounts["*"] == str(common)
+    assert accounts["Amazon.de"] == str(common + 1)
+    assert accounts["Amazon.fr"] == str(common + 2)
+    assert accounts["Amazon.co.uk"] == str(common + 5)
+    assert accounts["Amazon.ca"] == str(common + 12)
+    assert accounts["Amazon.com.tr"] == str(common + 22)
+    assert len(set(accounts.values())) == len(accounts)  # every store its own account
+    assert {s.clearing_account for s in default_rule_book(chart).rule_sets} == {str(common)}
+    wider = default_rule_book(chart, 5, clearing_per_marketplace=True)
+    assert wider.for_marketplace("amazon.fr").clearing_account == f"{common + 2}0"
+
+
+def test_a_fulfillment_condition_makes_a_rule_more_specific():
+    anyone = PayoutRule("Order", "ItemPrice", "Principal", "8338")
+    mfn = PayoutRule("Order", "ItemPrice", "Principal", "8120", fulfillment="MFN")
+    rule_set = replace(default_rule_set("SKR03"), payout_rules=(anyone, mfn))
+    assert rule_set.match_payout("Order", "ItemPrice", "Principal", DAY, "mfn") is mfn
+    assert rule_set.match_payout("Order", "ItemPrice", "Principal", DAY, "AFN") is anyone
+    assert rule_set.match_payout("Order", "ItemPrice", "Principal", DAY) is anyone

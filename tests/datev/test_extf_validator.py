@@ -77,6 +77,24 @@ def test_each_broken_rule_is_reported(tmp_path, line_no, field, value, expected)
     assert expected in _messages(_write(tmp_path, lines))
 
 
+def test_a_sachverhalt_l_l_needs_a_tax_key_and_is_never_0(tmp_path):
+    lines = _sample_lines()
+    with_key = _set_field(lines[2], 9, '"94"')
+    lines[2:] = [
+        _set_field(with_key, 43, "7"),  # fine: § 13b service of an EU entrepreneur
+        _set_field(_set_field(lines[2], 9, '""'), 43, "7"),
+        _set_field(with_key, 43, "0"),
+        _set_field(with_key, 43, '"7"'),
+    ]
+    assert [
+        (issue.line, issue.message) for issue in validate_file(_write(tmp_path, lines)).issues
+    ] == [
+        (4, "Sachverhalt L+L ohne BU-Schlüssel."),
+        (5, "Sachverhalt L+L 0 gibt es nicht."),
+        (6, 'Sachverhalt L+L: Zahl darf nicht in "..." stehen.'),
+    ]
+
+
 def test_a_datev_document_link_is_a_valid_beleglink(tmp_path):
     lines = _sample_lines()
     lines[2] = _set_field(lines[2], 20, '"BEDI ""CB6A8F8F-099A-B3A9-2BAA-0CB64E299BA1"""')

@@ -89,6 +89,13 @@ def test_oss_fields_forty_and_forty_one():
     assert fields[39:41] == ['"FR"', "20,00"]
 
 
+def test_the_reverse_charge_case_goes_to_sachverhalt_l_l_column_43_bare():
+    fields = format_booking(booking(date(2024, 3, 6), tax_key="94", sachverhalt="7")).split(";")
+    assert fmt.COLUMNS[42].name == "Sachverhalt L+L"
+    assert (fields[8], fields[42]) == ('"94"', "7")  # a number, unquoted as in DATEV's sample
+    assert format_booking(booking(date(2024, 3, 6))).split(";")[42] == ""
+
+
 def test_text_outside_windows_1252_is_transliterated_and_control_characters_removed(tmp_path):
     files = write_batch(
         [booking(date(2024, 3, 6), text="Łódź\tGdańsk ✓ ok")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from datev.bookings import BatchTotals, BookingError
 from datev.currency import EcbRates, RateError
 from datev.granularity import Granularity
 from datev.payout_bookings import settlement_bookings
-from datev.rules import default_rule_book
+from datev.rules import PayoutRule, default_rule_book
 
 RULES = default_rule_book("SKR03").for_marketplace(None)
 ORDER = "302-1234567-7654321"
@@ -102,3 +103,19 @@ def test_a_currency_without_an_ecb_rate_is_refused_in_german():
     )
     with pytest.raises(RateError, match="AED"):
         _book(s, lines, rates=EcbRates())
+
+
+def test_a_rules_sachverhalt_reaches_its_booking_and_keeps_fee_sums_apart():
+    eu = PayoutRule("*", "ItemFees", "Commission", "4760", "94", "fee", sachverhalt="7")
+    third = PayoutRule("*", "ItemFees", "FBA*", "4760", "94", "fee", sachverhalt="1")
+    rules = replace(RULES, payout_rules=(eu, third))
+    s, lines = settlement(
+        [
+            line(2, "Order", "ItemFees", "Commission", "-1.50", "2024-09-02", O1),
+            line(3, "Order", "ItemFees", "FBAPerUnitFulfillmentFee", "-2.00", "2024-09-02", O1),
+        ]
+    )
+    for mode in Granularity:
+        bookings = list(settlement_bookings(s, lines, rules, granularity=mode))
+        fees = sorted((b.sachverhalt, b.amount) for b in bookings if b.kind == "fee")
+        assert fees == [("1", Decimal("2.00")), ("7", Decimal("1.50"))], mode
