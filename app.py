@@ -112,9 +112,11 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    import formatting
+    from formatting import date_de, datetime_de, money, number
 
-    formatting.init_app(app)
+    app.jinja_env.filters.update(
+        money=money, number=number, date_de=date_de, datetime_de=datetime_de
+    )
 
 
 def register_commands(app: Flask) -> None:

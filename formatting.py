@@ -1,7 +1,10 @@
-"""German number and date formats (Babel), available in templates as filters.
+"""German number and date formats (Babel): the only ones in Kontor.
+
+Pure functions, no Flask: the parsers' and the booking engine's messages, the CLI
+and the templates format alike. app.py registers them as template filters:
 
 {{ amount|money("EUR") }}  -> 1.234,56 €
-{{ amount|number }}        -> 1.234,56
+{{ amount|number }}        -> 1.234,56   (number(count, 0) -> 1.000.001)
 {{ day|date_de }}          -> 27.11.2026
 {{ instant|datetime_de }}  -> 27.11.2026, 05:54 (Europe/Berlin)
 """
@@ -14,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
-from flask import Flask
 
 LOCALE = "de_DE"
 TIMEZONE = ZoneInfo("Europe/Berlin")
@@ -45,9 +47,3 @@ def datetime_de(instant: datetime | None) -> str:
     if instant is None:
         return ""
     return format_datetime(instant, format="dd.MM.yyyy, HH:mm", tzinfo=TIMEZONE, locale=LOCALE)
-
-
-def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(
-        money=money, number=number, date_de=date_de, datetime_de=datetime_de
-    )

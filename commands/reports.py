@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from formatting import number
 from parsers import OrderReport, PayoutReport, ReportError, read_report
-from parsers.values import money
 
 reports_cli = click.Group("reports", help="Amazon-Berichte prüfen.")
 
@@ -39,8 +39,8 @@ def _describe_payout(report: PayoutReport) -> str:
         [
             f"Amazon-Abrechnung {s.settlement_id} ({report.format})",
             f"Zeitraum:     {s.start:%d.%m.%Y} – {s.end:%d.%m.%Y}, Auszahlung am {deposit}",
-            f"Auszahlung:   {_de(money(s.total_amount))} {s.currency}",
-            f"Summe Beträge: {_de(money(report.sum_of_amounts))} {s.currency} ({status})",
+            f"Auszahlung:   {number(s.total_amount)} {s.currency}",
+            f"Summe Beträge: {number(report.sum_of_amounts)} {s.currency} ({status})",
             f"Buchungszeilen: {report.line_count}",
             f"Marktplätze:  {', '.join(report.marketplaces) or '–'}",
         ]
@@ -56,14 +56,6 @@ def _describe_order(report: OrderReport) -> str:
         f"Marktplätze:  {', '.join(report.marketplaces) or '–'}",
     ]
     for currency, by_type in report.totals.items():
-        sums = ", ".join(f"{t} {_de(money(v))}" for t, v in by_type.items())
+        sums = ", ".join(f"{t} {number(v)}" for t, v in by_type.items())
         lines.append(f"Brutto {currency}:   {sums}")
     return "\n".join(lines)
-
-
-def _de(amount: str) -> str:
-    """`1234.56` as a German reader expects it: `1.234,56`."""
-    sign, digits = ("-", amount[1:]) if amount.startswith("-") else ("", amount)
-    whole, _, cents = digits.partition(".")
-    groups = f"{int(whole):,}".replace(",", ".")
-    return f"{sign}{groups},{cents}"

@@ -24,8 +24,8 @@ from datev.bookings import CENT, BatchTotals, Booking, BookingError, clean_docum
 from datev.currency import BASE_CURRENCY, EcbRates, to_base, with_base_amounts
 from datev.granularity import Granularity, apply_granularity
 from datev.rules import DEBTOR, FX_DIFFERENCE, PAYOUT, REVENUE, UNMATCHED, RuleSet
+from formatting import number
 from parsers.records import SettlementLine, SettlementSummary
-from parsers.values import german_money
 
 REVERSE_CHARGE_NOTE = (
     "Reverse Charge (BU {key}, Sachverhalt L+L {sachverhalt}) für Amazon-Rechnungen ohne "
@@ -125,8 +125,8 @@ def _line_bookings(
         yield booking
     if total != summary.total_amount:
         raise BookingError(
-            f"Abrechnung {ref}: die Summe der Beträge ({german_money(total)}) weicht vom "
-            f"Auszahlungsbetrag ({german_money(summary.total_amount)} {summary.currency}) ab; "
+            f"Abrechnung {ref}: die Summe der Beträge ({number(total)}) weicht vom "
+            f"Auszahlungsbetrag ({number(summary.total_amount)} {summary.currency}) ab; "
             "die Datei ist unvollständig."
         )
     if summary.total_amount:

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 from . import settlement, vat
-from .errors import ReportError
+from .errors import NOT_AMAZON, ReportError
 from .source import Source, locate_problem, mostly_utf8, os_reason, sniff, unknown_encoding
-from .table import Header, is_blank, normalise
-
-_NOT_AMAZON = (
-    "Die Datei ist kein Amazon-Bericht: erwartet wird ein Abrechnungsbericht (Settlement, "
-    "mit der Spalte „settlement-id“) oder ein Umsatzsteuerbericht (VAT Transactions Report, "
-    "mit der Spalte „TRANSACTION_TYPE“)."
-)
-
-
-def read_header(source: Source, reader: Iterator[list[str]]) -> Header:
-    """The first non-blank row, as a Header; refuses files without one."""
-    try:
-        for row in reader:
-            if not is_blank(row):
-                return Header(row, source.filename, reader.line_num)  # type: ignore[attr-defined]
-    except csv.Error:
-        raise ReportError(source.filename, _NOT_AMAZON, line=1) from None
-    raise ReportError(source.filename, "Die Datei ist leer.")
+from .table import Header, normalise, read_header
 
 
 def _kind(header: Header, source: Source) -> str:
@@ -45,16 +26,15 @@ def _kind(header: Header, source: Source) -> str:
         "activity-period" in header or "total-activity-value-amt-vat-incl" in header
     ):
         return "order"
-    raise ReportError(source.filename, _NOT_AMAZON, line=header.line)
+    raise ReportError(source.filename, NOT_AMAZON, line=header.line)
 
 
 def _read(source: Source) -> settlement.PayoutReport | vat.OrderReport:
     try:
         with source.rows() as (reader, hashing):
-            header = read_header(source, reader)
-            kind = _kind(header, source)
-            module = settlement if kind == "payout" else vat
-            return module.scan(source, reader, header, hashing.sha256)
+            header = read_header(reader, source.filename)
+            scan = settlement.scan if _kind(header, source) == "payout" else vat.scan
+            return scan(source, reader, header, hashing.sha256.hexdigest)
     except OSError as exc:  # gone or unreadable since it was sniffed
         raise ReportError(
             source.filename, f"Die Datei kann nicht gelesen werden ({os_reason(exc)})."

@@ -1,4 +1,4 @@
-"""The one exception type the parsers raise for bad input."""
+"""The one exception type the parsers raise for bad input, and the refusals shared."""
 
 from __future__ import annotations
 
@@ -37,3 +37,24 @@ class ReportError(Exception):
 
     def __str__(self) -> str:
         return self._full_message()
+
+
+# Shared by detection (a header csv cannot read) and the table's header reading.
+NOT_AMAZON = (
+    "Die Datei ist kein Amazon-Bericht: erwartet wird ein Abrechnungsbericht (Settlement, "
+    "mit der Spalte „settlement-id“) oder ein Umsatzsteuerbericht (VAT Transactions Report, "
+    "mit der Spalte „TRANSACTION_TYPE“)."
+)
+
+
+def invalid_csv(filename: str, line: int) -> ReportError:
+    """The refusal of a row csv cannot read.
+
+    `line`: where that row starts (an unclosed quote reads on to the end of the file).
+    """
+    return ReportError(
+        filename,
+        "Die Zeile ist kein gültiges CSV (ein Anführungszeichen ist nicht geschlossen oder "
+        "die Datei endet mitten in einem Wert).",
+        line=line,
+    )

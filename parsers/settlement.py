@@ -1,182 +1,41 @@
 """Amazon Payout: the settlement flat file, V2 (one amount per row) and V1 (amount columns).
 
-V1 rows become the same `SettlementLine`s as V2 rows: every filled amount column is
-one line, with the amount-type / amount-description below (V2's names where V2 has
-the same thing, otherwise the V1 column's name):
-
-| V1 columns                      | amount-type       | amount-description            |
-|---------------------------------|-------------------|-------------------------------|
-| price-type / price-amount       | ItemPrice         | price-type                    |
-| item-related-fee-type / -amount | ItemFees          | item-related-fee-type         |
-| shipment-fee-type / -amount     | ShipmentFees      | shipment-fee-type             |
-| order-fee-type / -amount        | OrderFees         | order-fee-type                |
-| promotion-type / -amount        | Promotion         | promotion-type                |
-| direct-payment-type / -amount   | DirectPayment     | direct-payment-type           |
-| misc-fee-amount                 | MiscFee           | MiscFee                       |
-| other-fee-amount                | OtherFee          | other-fee-reason-description  |
-|                                 |                   | (OtherFee when empty)         |
-| other-amount                    | other-transaction | transaction-type (so that the |
-|                                 |                   | reserve rules match V2 files) |
-
 The file is checked completely in one streaming pass (`scan`): every amount and date
 parses, one settlement and one currency, and the amounts add up to total-amount.
-`PayoutReport.lines()` streams the lines again from the validated file.
+`PayoutReport.lines()` streams the lines again from the validated file, V1 rows as
+the same `SettlementLine`s as V2 rows (the columns: `settlement_layout`).
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
 
-from .errors import ReportError
-from .records import SettlementLine, SettlementSummary
-from .source import CHANGED, Source
-from .table import Cells, Header, add_distinct, check_blank_lines, irregular_row, is_blank
-from .values import PLAIN_AMOUNT, german_money, money
+from formatting import number
 
-SUMMARY_COLUMNS = (
-    "settlement-id",
-    "settlement-start-date",
-    "settlement-end-date",
-    "deposit-date",
-    "total-amount",
-    "currency",
+from .errors import ReportError, invalid_csv
+from .records import SettlementLine, SettlementSummary
+from .settlement_layout import SettlementPlan, plan_for
+from .source import Source
+from .table import (
+    Cells,
+    CsvReader,
+    Header,
+    add_distinct,
+    check_blank_lines,
+    irregular_row,
+    is_blank,
 )
-V2_REQUIRED = (
-    *SUMMARY_COLUMNS,
-    "transaction-type",
-    "order-id",
-    "marketplace-name",
-    "amount-type",
-    "amount-description",
-    "amount",
-)
-V1_REQUIRED = (
-    *SUMMARY_COLUMNS,
-    "transaction-type",
-    "order-id",
-    "marketplace-name",
-    "posted-date",
-    "price-type",
-    "price-amount",
-    "item-related-fee-type",
-    "item-related-fee-amount",
-)
-# (description column or None, amount column, amount-type, description when empty)
-V1_AMOUNT_COLUMNS = (
-    ("price-type", "price-amount", "ItemPrice", ""),
-    ("item-related-fee-type", "item-related-fee-amount", "ItemFees", ""),
-    ("shipment-fee-type", "shipment-fee-amount", "ShipmentFees", ""),
-    ("order-fee-type", "order-fee-amount", "OrderFees", ""),
-    ("promotion-type", "promotion-amount", "Promotion", ""),
-    ("direct-payment-type", "direct-payment-amount", "DirectPayment", ""),
-    (None, "misc-fee-amount", "MiscFee", "MiscFee"),
-    ("other-fee-reason-description", "other-fee-amount", "OtherFee", "OtherFee"),
-    ("transaction-type", "other-amount", "other-transaction", ""),
-)
+from .values import PLAIN_AMOUNT, money
 
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?E[+-]?\d+", re.ASCII | re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """Column positions of one settlement file."""
-
-    format: str
-    sid: int
-    start: int
-    end: int
-    deposit: int
-    total: int
-    currency: int
-    ttype: int
-    order: int
-    market: int
-    posted: int | None  # posted-date-time where present, else posted-date
-    posted_date: int | None
-    morder: int | None
-    adjustment: int | None
-    shipment: int | None
-    fulfillment: int | None
-    order_item: int | None
-    merchant_order_item: int | None
-    merchant_adjustment_item: int | None
-    sku: int | None
-    quantity: int | None
-    promotion: int | None
-    # V2
-    amount: int | None
-    amount_type: int | None
-    amount_description: int | None
-    # V1: (description index or None, amount index, amount-type, default description)
-    slots: tuple[tuple[int | None, int, str, str], ...]
-
-    @property
-    def summary_indexes(self) -> tuple[int, ...]:
-        return (self.sid, self.start, self.end, self.deposit, self.total, self.currency)
-
-
-def plan_for(header: Header) -> _Plan:
-    if "amount" in header and "amount-type" in header:
-        fmt = "settlement-v2"
-        cols = header.require(V2_REQUIRED, "Abrechnungsbericht (Settlement V2)")
-        if "posted-date-time" not in header and "posted-date" not in header:
-            header.require(("posted-date-time",), "Abrechnungsbericht (Settlement V2)")
-        slots: tuple[tuple[int | None, int, str, str], ...] = ()
-    elif "price-amount" in header or "item-related-fee-amount" in header:
-        fmt = "settlement-v1"
-        cols = header.require(V1_REQUIRED, "Abrechnungsbericht (Settlement V1)")
-        found = []
-        for desc, amount, amount_type, default in V1_AMOUNT_COLUMNS:
-            index = header.find(amount)
-            if index is not None:
-                found.append((header.find(desc) if desc else None, index, amount_type, default))
-        slots = tuple(found)
-    else:
-        raise ReportError(
-            header.filename,
-            "Die Kopfzeile sieht nach einem Abrechnungsbericht aus, enthält aber weder die "
-            "Spalte „amount“ (Format V2) noch „price-amount“ (Format V1).",
-            line=header.line,
-            column="amount",
-        )
-    posted = header.find("posted-date-time")
-    posted_date = header.find("posted-date")
-    return _Plan(
-        format=fmt,
-        sid=cols["settlement-id"],
-        start=cols["settlement-start-date"],
-        end=cols["settlement-end-date"],
-        deposit=cols["deposit-date"],
-        total=cols["total-amount"],
-        currency=cols["currency"],
-        ttype=cols["transaction-type"],
-        order=cols["order-id"],
-        market=cols["marketplace-name"],
-        posted=posted if posted is not None else posted_date,
-        posted_date=posted_date if posted is not None else None,
-        morder=header.find("merchant-order-id"),
-        adjustment=header.find("adjustment-id"),
-        shipment=header.find("shipment-id"),
-        fulfillment=header.find("fulfillment-id"),
-        order_item=header.find("order-item-code"),
-        merchant_order_item=header.find("merchant-order-item-id"),
-        merchant_adjustment_item=header.find("merchant-adjustment-item-id"),
-        sku=header.find("sku"),
-        quantity=header.find("quantity-purchased"),
-        promotion=header.find("promotion-id"),
-        amount=header.find("amount"),
-        amount_type=header.find("amount-type"),
-        amount_description=header.find("amount-description"),
-        slots=slots,
-    )
-
-
-def _summary(row: list[str], plan: _Plan, cells: Cells, line: int) -> SettlementSummary:
+def _summary(row: list[str], plan: SettlementPlan, cells: Cells, line: int) -> SettlementSummary:
     header = cells.header
     sid = row[plan.sid].strip()
     if not sid:
@@ -210,10 +69,13 @@ def _summary(row: list[str], plan: _Plan, cells: Cells, line: int) -> Settlement
             line=line,
             column=header.name(plan.currency),
         )
+    start = cells.instant_at(row, plan.start, line)
+    end = cells.instant_at(row, plan.end, line)
+    assert start is not None and end is not None  # both are filled, checked above
     return SettlementSummary(
         settlement_id=sid,
-        start=cells.instant_at(row, plan.start, line),
-        end=cells.instant_at(row, plan.end, line),
+        start=start,
+        end=end,
         deposit_date=cells.instant_at(row, plan.deposit, line),
         total_amount=cells.amount_at(row, plan.total, line),
         currency=currency.upper(),
@@ -231,123 +93,210 @@ class _Block:
         self.total = Decimal(0)
 
 
+# What the hot loop does with a row its fast test turned away (_Entries.cold_row).
+_SKIP, _CHECK, _NEW_ENTRY = range(3)
+
+
+class _Entries:
+    """The summary row and the entries of the settlement, as the scan meets them.
+
+    Files put together may hold the settlement more than once: every further entry
+    (from a repeated summary row, or the header before it, on) must equal the first,
+    and `end_line`, where the first repetition starts, is where `lines()` stops.
+    The hot loop keeps the running count and total of the current entry itself and
+    hands them in where an entry ends.
+    """
+
+    def __init__(self, plan: SettlementPlan, cells: Cells) -> None:
+        self._plan = plan
+        self._cells = cells
+        self._header = cells.header
+        self.summary: SettlementSummary | None = None
+        self._summary_cells: tuple[str, ...] = ()
+        self._first: _Block | None = None
+        self._block: _Block | None = None
+        self._pending_header: int | None = None  # a repeated header before a summary row
+        self.end_line: int | None = None
+
+    def cold_row(self, row: list[str], line: int, count: int, total: Decimal) -> int:
+        """A non-blank row that is not a plain line of the settlement's first entry.
+
+        _SKIP: a repeated header. _NEW_ENTRY: a summary row that starts an entry (the
+        caller starts its count and total anew), then checked like any row. _CHECK: a
+        row to check like any other (a repeated summary row or an id with spaces).
+        """
+        plan, header = self._plan, self._header
+        cell = row[plan.sid].strip()
+        if cell.lstrip("\ufeff").lower() == "settlement-id":  # a BOM: files put together
+            self._pending_header = line
+            return _SKIP
+        if row[plan.total].strip():
+            return self._summary_row(row, line, count, total)
+        if self.summary is None:
+            raise ReportError(
+                header.filename,
+                "Die erste Datenzeile muss die Summenzeile der Abrechnung sein "
+                "(settlement-id, Zeitraum, total-amount, currency); hier fehlt total-amount.",
+                line=line,
+                column=header.name(plan.total),
+            )
+        if not cell:
+            raise ReportError(
+                header.filename, "Die settlement-id fehlt.", line=line, column=header.name(plan.sid)
+            )
+        if cell != self.summary.settlement_id:
+            raise _two_settlements(self.summary.settlement_id, cell, line, header, plan)
+        return _CHECK
+
+    def _summary_row(self, row: list[str], line: int, count: int, total: Decimal) -> int:
+        this = _summary(row, self._plan, self._cells, line)
+        this_cells = tuple(row[i].strip() for i in self._plan.summary_indexes)
+        summary = self.summary
+        if summary is None:
+            self.summary, self._summary_cells = this, this_cells
+        elif this.settlement_id != summary.settlement_id:
+            raise _two_settlements(
+                summary.settlement_id, this.settlement_id, line, self._header, self._plan
+            )
+        elif this_cells != self._summary_cells:
+            first = self._first or self._block
+            assert first is not None  # a summary row has opened an entry
+            raise ReportError(
+                self._header.filename,
+                f"Die Abrechnung {summary.settlement_id} hat zwei verschiedene Summenzeilen "
+                f"(Zeile {first.line} und Zeile {line}). Bitte den Bericht erneut herunterladen.",
+                line=line,
+                column=self._header.name(self._plan.total),
+            )
+        elif count and self.end_line is None:
+            self.end_line = self._pending_header or line
+        # Repeated before any amount of its entry, a summary row belongs to that entry.
+        starts = self._block is None or count > 0
+        if starts:
+            if self._block is not None:
+                self._close(self._block, count, total, this.settlement_id)
+            self._block = _Block(self._pending_header or line)
+        self._pending_header = None
+        return _NEW_ENTRY if starts else _CHECK
+
+    def _close(self, entry: _Block, count: int, total: Decimal, sid: str) -> _Block:
+        """Close an entry; returns the first, which every later one must equal."""
+        entry.count, entry.total = count, total
+        first = self._first
+        if first is None:
+            self._first = first = entry
+        elif entry.count and (entry.count, entry.total) != (first.count, first.total):
+            # (A repeated summary row on its own, count 0, is a harmless repetition.)
+            raise ReportError(
+                self._header.filename,
+                f"Die Abrechnung {sid} steht mehrfach in der Datei, aber der "
+                f"Eintrag ab Zeile {entry.line} weicht vom ersten ab ({entry.count} statt "
+                f"{first.count} Beträge, Summe {number(entry.total)} statt "
+                f"{number(first.total)}). Bitte den Bericht erneut herunterladen.",
+                line=entry.line,
+            )
+        return first
+
+    def finish(self, count: int, total: Decimal) -> tuple[SettlementSummary, _Block]:
+        """The summary and the first entry, once it is certain that they add up."""
+        summary, block = self.summary, self._block
+        if summary is None or block is None:
+            raise ReportError(
+                self._header.filename, "Die Datei enthält nur die Kopfzeile und keine Daten."
+            )
+        first = self._close(block, count, total, summary.settlement_id)
+        if first.total != summary.total_amount:
+            raise ReportError(
+                self._header.filename,
+                f"Die Abrechnung geht nicht auf: die {first.count} Beträge ergeben "
+                f"{number(first.total)} {summary.currency}, total-amount nennt aber "
+                f"{number(summary.total_amount)} {summary.currency} (Differenz "
+                f"{number(summary.total_amount - first.total)}). Die Datei ist "
+                "unvollständig oder verändert; bitte den Bericht erneut herunterladen.",
+                line=first.line,
+                column=self._header.name(self._plan.total),
+            )
+        return summary, first
+
+
 def scan(
-    source: Source, reader: Iterator[list[str]], header: Header, sha256_of: object
+    source: Source, reader: CsvReader, header: Header, sha256: Callable[[], str]
 ) -> PayoutReport:
-    """Validate the whole settlement in one pass; raises ReportError on the first problem."""
+    """Validate the whole settlement in one pass; raises ReportError on the first problem.
+
+    `sha256`: the hex digest of the bytes read, asked for once the rows are read.
+    """
     plan = plan_for(header)
     cells = Cells(header)
-    filename = header.filename
-    width = header.width
+    entries = _Entries(plan, cells)
+    count, total, marketplaces = _check_rows(reader, plan, cells, entries)
+    summary, first = entries.finish(count, total)
+    return PayoutReport(
+        source=source,
+        plan=plan,
+        summary=summary,
+        line_count=first.count,
+        sum_of_amounts=first.total,
+        marketplaces=sorted(m.strip() for m in marketplaces if m.strip()),
+        sha256=sha256(),
+        end_line=entries.end_line,
+    )
 
-    summary: SettlementSummary | None = None
-    summary_cells: tuple[str, ...] = ()
-    marketplaces: set[str] = set()
-    first: _Block | None = None
-    block: _Block | None = None
-    duplicate_from: int | None = None  # first line of a repeated entry of the settlement
-    pending_header: int | None = None
 
+def _check_rows(
+    reader: CsvReader, plan: SettlementPlan, cells: Cells, entries: _Entries
+) -> tuple[int, Decimal, set[str]]:
+    """The hot loop: check every cell `lines()` will read, row by row.
+
+    Returns the count and total of the amounts of the last entry and the marketplaces.
+    """
+    header = cells.header
+    filename, width = header.filename, header.width
     i_sid, i_total, i_cur, i_market = plan.sid, plan.total, plan.currency, plan.market
-    i_amount, i_posted, i_posted2, i_qty = plan.amount, plan.posted, plan.posted_date, plan.quantity
+    i_posted, i_posted2, i_qty = plan.posted, plan.posted_date, plan.quantity
+    v2_amount = plan.amount  # None in V1, whose amounts are in its slots
     slots = plan.slots
     amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
     bad_amount, bad_instant, bad_int = cells.bad_amount, cells.bad_instant, cells.bad_int
     plain, put_amount = PLAIN_AMOUNT.fullmatch, cells.amount.put
+    marketplaces: set[str] = set()
     currency = last_posted = last_posted2 = ""
     # No cell equals None: every row up to the summary row takes the cold path below,
     # so a row of empty cells before it (a spreadsheet's `;;;;`) is skipped as blank.
     sid: str | None = None
     count = 0
     total = Decimal(0)
-    v2 = plan.format == "settlement-v2"
-
-    def close(entry: _Block) -> None:
-        nonlocal first
-        entry.count, entry.total = count, total
-        if first is None:
-            first = entry
-        elif entry.count and (entry.count, entry.total) != (first.count, first.total):
-            # (A repeated summary row on its own, count 0, is a harmless repetition.)
-            raise ReportError(
-                filename,
-                f"Die Abrechnung {sid} steht mehrfach in der Datei, aber der Eintrag ab Zeile "
-                f"{entry.line} weicht vom ersten ab ({entry.count} statt {first.count} Beträge, "
-                f"Summe {german_money(entry.total)} statt {german_money(first.total)}). Bitte den "
-                "Bericht erneut herunterladen.",
-                line=entry.line,
-            )
 
     # csv's line_num is the last line of a row; a quoted value may span lines, and a
     # message names the line where the row starts: one after where the previous ended.
-    last: int = reader.line_num  # type: ignore[attr-defined]
+    last = reader.line_num
     blank = 0
-    line = last
     try:
         for row in reader:
-            line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
+            line, last = last + 1, reader.line_num
             if len(row) != width:
-                row = irregular_row(row, header, reader, line)
-                if row is None:
+                regular = irregular_row(row, header, reader, line)
+                if regular is None:
                     blank += 1
                     check_blank_lines(blank, line, filename)
                     continue
+                row = regular
             if row[i_sid] != sid or row[i_total]:
                 # Cold path: the summary row, a repeated header or summary, another settlement.
-                cell = row[i_sid].strip()
                 if is_blank(row):
                     blank += 1
                     check_blank_lines(blank, line, filename)
                     continue
-                if cell.lstrip("\ufeff").lower() == "settlement-id":  # a BOM: files put together
-                    pending_header = line
+                action = entries.cold_row(row, line, count, total)
+                if action == _SKIP:
                     continue
-                if row[i_total].strip():
-                    this = _summary(row, plan, cells, line)
-                    this_cells = tuple(row[i].strip() for i in plan.summary_indexes)
-                    if summary is None:
-                        summary, summary_cells = this, this_cells
-                        sid, currency = this.settlement_id, this.currency
-                    elif this.settlement_id != sid:
-                        raise _two_settlements(
-                            filename, sid, this.settlement_id, line, header, plan
-                        )
-                    elif this_cells != summary_cells:
-                        raise ReportError(
-                            filename,
-                            f"Die Abrechnung {sid} hat zwei verschiedene Summenzeilen (Zeile "
-                            f"{first.line if first else block.line} und Zeile {line}). Bitte den "
-                            "Bericht erneut herunterladen.",
-                            line=line,
-                            column=header.name(i_total),
-                        )
-                    elif count == 0:
-                        pass  # repeated before any amount of its entry: the same entry
-                    else:
-                        duplicate_from = duplicate_from or pending_header or line
-                    if block is None or count:
-                        if block is not None:
-                            close(block)
-                        block = _Block(pending_header or line)
-                        count, total = 0, Decimal(0)
-                    pending_header = None
-                elif summary is None:
-                    raise ReportError(
-                        filename,
-                        "Die erste Datenzeile muss die Summenzeile der Abrechnung sein "
-                        "(settlement-id, Zeitraum, total-amount, currency); hier fehlt "
-                        "total-amount.",
-                        line=line,
-                        column=header.name(i_total),
-                    )
-                elif not cell:
-                    raise ReportError(
-                        filename, "Die settlement-id fehlt.", line=line, column=header.name(i_sid)
-                    )
-                elif cell != sid:
-                    raise _two_settlements(filename, sid, cell, line, header, plan)
-            if v2:
-                text = row[i_amount]
+                if action == _NEW_ENTRY:
+                    count, total = 0, Decimal(0)
+                    summary = entries.summary
+                    assert summary is not None  # the row was one
+                    sid, currency = summary.settlement_id, summary.currency
+            if v2_amount is not None:
+                text = row[v2_amount]
                 value = amount_get(text)
                 if value is None:
                     if plain(text):  # inlined: the common shape, parsed without a call
@@ -355,7 +304,7 @@ def scan(
                         put_amount(text, value)
                     elif not (row[i_total].strip() and not text.strip()):
                         # Only the summary row may leave the amount empty.
-                        value = bad_amount(text, line, i_amount)
+                        value = bad_amount(text, line, v2_amount)
                 if value is not None:
                     total += value
                     count += 1
@@ -401,55 +350,20 @@ def scan(
                 )
             if row[i_market] not in marketplaces:
                 add_distinct(marketplaces, row[i_market], header, line, i_market)
-    except csv.Error as exc:
-        raise _csv_error(filename, last + 1, exc) from None
-
-    if summary is None or block is None:
-        raise ReportError(filename, "Die Datei enthält nur die Kopfzeile und keine Daten.")
-    close(block)
-    assert first is not None
-    if first.total != summary.total_amount:
-        raise ReportError(
-            filename,
-            f"Die Abrechnung geht nicht auf: die {first.count} Beträge ergeben "
-            f"{german_money(first.total)} {summary.currency}, total-amount nennt aber "
-            f"{german_money(summary.total_amount)} {summary.currency} (Differenz "
-            f"{german_money(summary.total_amount - first.total)}). Die Datei ist unvollständig "
-            "oder verändert; bitte den Bericht erneut herunterladen.",
-            line=first.line,
-            column=header.name(i_total),
-        )
-    return PayoutReport(
-        source=source,
-        plan=plan,
-        summary=summary,
-        line_count=first.count,
-        sum_of_amounts=first.total,
-        marketplaces=sorted(m.strip() for m in marketplaces if m.strip()),
-        sha256=sha256_of.hexdigest(),  # type: ignore[attr-defined]
-        end_line=duplicate_from,
-    )
+    except csv.Error:
+        raise invalid_csv(filename, last + 1) from None
+    return count, total, marketplaces
 
 
 def _two_settlements(
-    filename: str, sid: str, other: str, line: int, header: Header, plan: _Plan
+    sid: str, other: str, line: int, header: Header, plan: SettlementPlan
 ) -> ReportError:
     return ReportError(
-        filename,
+        header.filename,
         f"Die Datei enthält mehr als eine Abrechnung (settlement-id {sid} und {other}). "
         "Bitte jede Abrechnung als eigene Datei hochladen.",
         line=line,
         column=header.name(plan.sid),
-    )
-
-
-def _csv_error(filename: str, line: int, exc: csv.Error) -> ReportError:
-    """`line`: where the row csv failed on starts (an unclosed quote reads on to the end)."""
-    return ReportError(
-        filename,
-        "Die Zeile ist kein gültiges CSV (ein Anführungszeichen ist nicht geschlossen oder "
-        "die Datei endet mitten in einem Wert).",
-        line=line,
     )
 
 
@@ -462,7 +376,7 @@ class PayoutReport:
         self,
         *,
         source: Source,
-        plan: _Plan,
+        plan: SettlementPlan,
         summary: SettlementSummary,
         line_count: int,
         sum_of_amounts: Decimal,
@@ -500,24 +414,14 @@ class PayoutReport:
         Repeated entries of the same settlement (checked identical by `read_report`)
         are skipped. If the file changed on disk since `read_report`, ReportError.
         """
-        from .detect import read_header
+        with self._source.reread(self.sha256) as (reader, header):
+            yield from self._lines(reader, header)
 
-        with self._source.reread() as (reader, hashing):
-            header = read_header(self._source, reader)
-            try:
-                yield from self._lines(reader, header)
-            except csv.Error:  # the file was valid CSV when it was validated
-                raise ReportError(self._source.filename, CHANGED) from None
-            # Drain what csv has not read, so the hash covers the whole file.
-            while hashing.read(1 << 20):
-                pass
-            if hashing.sha256.hexdigest() != self.sha256:
-                raise ReportError(self._source.filename, CHANGED)
-
-    def _lines(self, reader: Iterator[list[str]], header: Header) -> Iterator[SettlementLine]:
+    def _lines(self, reader: CsvReader, header: Header) -> Iterator[SettlementLine]:
         # The file is validated: every cell parses, so the only rows to skip are blank
         # ones, repeated headers and the summary row. Lines are built positionally, in
         # the field order of SettlementLine; this is the hot path of batch building.
+        make_line = SettlementLine._make
         plan = self._plan
         cells = Cells(header)
         amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
@@ -536,21 +440,19 @@ class PayoutReport:
         )  # fmt: skip
         i_qty = _or_last(plan.quantity)
         sid, width, end, strip = self.summary.settlement_id, header.width, self._end_line, str.strip
-        v2 = plan.format == "settlement-v2"
-        if v2:
-            i_amount = plan.amount
-            head = itemgetter(*shared_head, plan.amount_type, plan.amount_description)
-        else:
-            head = itemgetter(*shared_head)
-            slots = [(_or_last(desc), i, t, default) for desc, i, t, default in plan.slots]
-        last_text, last_posted = None, None
-        last: int = reader.line_num  # type: ignore[attr-defined]
+        v2_amount = plan.amount  # None in V1, whose amounts are in its slots
+        head = itemgetter(*shared_head, *plan.amount_names)
+        slots = [(_or_last(desc), i, t, default) for desc, i, t, default in plan.slots]
+        last_text: str | None = None
+        last_posted: datetime | None = None
+        last = reader.line_num
         for row in reader:
-            line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
+            line, last = last + 1, reader.line_num
             if len(row) != width:
-                row = irregular_row(row, header, reader, line)  # type: ignore[assignment]
-                if row is None:
+                regular = irregular_row(row, header, reader, line)
+                if regular is None:
                     continue
+                row = regular
             if row[i_sid] != sid and row[i_sid].strip() != sid:
                 continue  # a blank row or a repeated header
             if end is not None and line >= end:
@@ -565,40 +467,44 @@ class PayoutReport:
             quantity = int_get(text) if text else None
             if quantity is None and text:
                 quantity = cells.int_at(row, i_qty, line)
-            if v2:
-                text = row[i_amount]
+            if v2_amount is not None:
+                text = row[v2_amount]
                 amount = amount_get(text)
                 if amount is None:
                     if not text.strip():
                         continue  # the summary row
-                    amount = cells.amount_at(row, i_amount, line)
-                yield SettlementLine(
-                    line,
-                    *map(strip, head(row)),
-                    amount,
-                    last_posted,
-                    *map(strip, tail(row)),
-                    quantity,
-                    row[i_promo].strip(),
+                    amount = cells.amount_at(row, v2_amount, line)
+                yield make_line(
+                    (
+                        line,
+                        *map(strip, head(row)),
+                        amount,
+                        last_posted,
+                        *map(strip, tail(row)),
+                        quantity,
+                        row[i_promo].strip(),
+                    )
                 )
                 continue
             first = tuple(map(strip, head(row)))
             after = tuple(map(strip, tail(row)))
             for desc, index, amount_type, default in slots:
                 if row[index].strip():
-                    yield SettlementLine(
-                        line,
-                        *first,
-                        amount_type,
-                        row[desc].strip() or default,
-                        cells.amount_at(row, index, line),
-                        last_posted,
-                        *after,
-                        quantity,
-                        row[i_promo].strip(),
+                    yield make_line(
+                        (
+                            line,
+                            *first,
+                            amount_type,
+                            row[desc].strip() or default,
+                            cells.amount_at(row, index, line),
+                            last_posted,
+                            *after,
+                            quantity,
+                            row[i_promo].strip(),
+                        )
                     )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         s = self.summary
         return {
             "kind": self.kind,

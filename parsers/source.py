@@ -18,8 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import ReportError
+from .table import CsvReader, Header, read_header
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 SNIFF_BYTES = 64 * 1024
 CHUNK = 256 * 1024
@@ -66,7 +71,7 @@ class _HashingReader(io.RawIOBase):
     would otherwise import silently with odd values. `on_nul` raises the ReportError.
     """
 
-    def __init__(self, raw: io.BufferedReader, utf16: bool, on_nul: Callable[[], None]) -> None:
+    def __init__(self, raw: io.FileIO, utf16: bool, on_nul: Callable[[], None]) -> None:
         self._raw = raw
         self._utf16 = utf16
         self._on_nul = on_nul
@@ -77,7 +82,7 @@ class _HashingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
+    def readinto(self, buffer: WriteableBuffer) -> int:
         n = self._raw.readinto(buffer)
         if n:
             view = memoryview(buffer)[:n]
@@ -123,11 +128,24 @@ class Source:
         return replace(self, encoding=encoding)
 
     @contextmanager
-    def reread(self) -> Iterator[tuple[Iterator[list[str]], _HashingReader]]:
-        """`rows()` for another pass over a validated file: what fails now was changed."""
+    def reread(self, sha256: str) -> Iterator[tuple[CsvReader, Header]]:
+        """Another pass over a validated file: the rows after its header, and the header.
+
+        What fails now was changed since it was validated, and so is a file whose bytes
+        no longer hash to `sha256` once the caller has read its rows.
+        """
         try:
-            with self.rows() as pair:
-                yield pair
+            with self.rows() as (reader, hashing):
+                header = read_header(reader, self.filename)
+                try:
+                    yield reader, header
+                except csv.Error:  # the file was valid CSV when it was validated
+                    raise ReportError(self.filename, CHANGED) from None
+                # Drain what csv has not read, so the hash covers the whole file.
+                while hashing.read(1 << 20):
+                    pass
+                if hashing.sha256.hexdigest() != sha256:
+                    raise ReportError(self.filename, CHANGED)
         except UnicodeDecodeError:
             raise ReportError(self.filename, CHANGED) from None
         except OSError as exc:
@@ -137,7 +155,7 @@ class Source:
                 "hochladen.",
             ) from None
 
-    def dialect(self) -> dict:
+    def dialect(self) -> dict[str, Any]:
         """The csv.reader arguments for this file."""
         if self.delimiter == "\t" and not self.quoted:
             return {"delimiter": "\t", "quoting": csv.QUOTE_NONE, "strict": False}
@@ -155,7 +173,7 @@ class Source:
         )
 
     @contextmanager
-    def rows(self) -> Iterator[tuple[Iterator[list[str]], _HashingReader]]:
+    def rows(self) -> Iterator[tuple[CsvReader, _HashingReader]]:
         """Yield a csv.reader over the whole file and the hasher fed by it.
 
         Tab-separated files as Amazon writes them are not quoted and may hold a
@@ -180,14 +198,17 @@ class Source:
 _CONTROL_BYTES = frozenset(b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f")
 
 
+_OS_REASONS: dict[int | None, str] = {
+    errno.ENOENT: "sie existiert nicht",
+    errno.EACCES: "keine Berechtigung",
+    errno.EPERM: "keine Berechtigung",
+    errno.EISDIR: "das ist ein Ordner",
+}
+
+
 def os_reason(exc: OSError) -> str:
     """Why a file cannot be read, in German (strerror is English)."""
-    return {
-        errno.ENOENT: "sie existiert nicht",
-        errno.EACCES: "keine Berechtigung",
-        errno.EPERM: "keine Berechtigung",
-        errno.EISDIR: "das ist ein Ordner",
-    }.get(exc.errno, exc.strerror or "Ein-/Ausgabefehler")
+    return _OS_REASONS.get(exc.errno, exc.strerror or "Ein-/Ausgabefehler")
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -207,7 +228,15 @@ def _utf16_without_bom(head: bytes) -> str | None:
 # Undecodable bytes become this lone surrogate while a problem is located: no strict
 # decode of UTF-8, Windows-1252 or UTF-16 can produce it.
 _MARK = "\udfff"
-codecs.register_error("kontor-parsers-mark", lambda exc: (_MARK, exc.end))
+
+
+def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc  # an error handler's way to decline (only decoders use this one)
+    return _MARK, exc.end
+
+
+codecs.register_error("kontor-parsers-mark", _mark_undecodable)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,20 @@
-"""Header lookup and the irregular rows every report parser must handle alike."""
+"""The header, its lookup, and the irregular rows every report parser must handle alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import _csv
+import csv
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 
-from .errors import ReportError
+from formatting import number
+
+from .errors import NOT_AMAZON, ReportError
 from .values import AmbiguousAmount, Cache, parse_amount, parse_day, parse_instant
+
+# csv.reader()'s type, which csv does not export: an iterator of rows with a line_num.
+CsvReader = _csv.Reader
 
 
 def normalise(name: str) -> str:
@@ -36,7 +45,25 @@ class Header:
         return normalise(key) in self._index
 
     def find(self, key: str) -> int | None:
+        """The position of a column, None if the header lacks it; refuses a duplicate."""
         key = normalise(key)
+        self._refuse_duplicate(key)
+        return self._index.get(key)
+
+    def require(self, keys: Iterable[str], what: str) -> dict[str, int]:
+        """The positions of `keys`; refuses a header that lacks any of them."""
+        keys = tuple(keys)
+        missing = [k for k in keys if normalise(k) not in self._index]
+        if missing:
+            raise self.missing(missing, what)
+        positions = {}
+        for k in keys:
+            key = normalise(k)
+            self._refuse_duplicate(key)
+            positions[k] = self._index[key]
+        return positions
+
+    def _refuse_duplicate(self, key: str) -> None:
         if key in self._duplicates:
             raise ReportError(
                 self.filename,
@@ -44,25 +71,33 @@ class Header:
                 line=self.line,
                 column=self.cells[self._index[key]],
             )
-        return self._index.get(key)
 
-    def require(self, keys: Iterable[str], what: str) -> dict[str, int]:
-        missing = [k for k in keys if normalise(k) not in self._index]
-        if missing:
-            names = ", ".join(f"„{k}“" for k in missing)
-            raise ReportError(
-                self.filename,
-                f"Der {what} ist unvollständig: es fehlt die Spalte {names}."
-                if len(missing) == 1
-                else f"Der {what} ist unvollständig: es fehlen die Spalten {names}.",
-                line=self.line,
-                column=missing[0],
-            )
-        return {k: self.find(k) for k in keys}  # type: ignore[misc]
+    def missing(self, keys: Sequence[str], what: str) -> ReportError:
+        """The refusal of a `what` (a report's name) whose header lacks the columns `keys`."""
+        names = ", ".join(f"„{k}“" for k in keys)
+        return ReportError(
+            self.filename,
+            f"Der {what} ist unvollständig: es fehlt die Spalte {names}."
+            if len(keys) == 1
+            else f"Der {what} ist unvollständig: es fehlen die Spalten {names}.",
+            line=self.line,
+            column=keys[0],
+        )
 
     def name(self, index: int) -> str:
         """The column's name as the file spells it, for messages (never empty)."""
         return self.cells[index] or f"ohne Namen, Nr. {index + 1}"
+
+
+def read_header(reader: CsvReader, filename: str) -> Header:
+    """The first non-blank row, as a Header; refuses files without one."""
+    try:
+        for row in reader:
+            if not is_blank(row):
+                return Header(row, filename, reader.line_num)
+    except csv.Error:
+        raise ReportError(filename, NOT_AMAZON, line=1) from None
+    raise ReportError(filename, "Die Datei ist leer.")
 
 
 def is_blank(row: list[str]) -> bool:
@@ -81,11 +116,10 @@ MAX_BLANK_LINES = 1_000_000
 def check_blank_lines(blank: int, line: int, filename: str) -> None:
     """Refuse a file that is mostly blank lines (cold path: called per blank line)."""
     if blank > MAX_BLANK_LINES and blank * 10 > line * 9:
-        blank_de, line_de = (f"{n:,}".replace(",", ".") for n in (blank, line))
         raise ReportError(
             filename,
-            f"Die Datei besteht bis hierher fast nur aus Leerzeilen ({blank_de} von "
-            f"{line_de} Zeilen sind leer): sie ist beschädigt oder kein Amazon-Bericht. "
+            f"Die Datei besteht bis hierher fast nur aus Leerzeilen ({number(blank, 0)} von "
+            f"{number(line, 0)} Zeilen sind leer): sie ist beschädigt oder kein Amazon-Bericht. "
             "Bitte den Bericht erneut herunterladen.",
             line=line,
         )
@@ -165,15 +199,15 @@ class Cells:
 
     def __init__(self, header: Header) -> None:
         self.header = header
-        self.amount = Cache(parse_amount)
-        self.instant = Cache(parse_instant)
-        self.day = Cache(parse_day)
-        self.integer = Cache(_parse_int)
+        self.amount: Cache[Decimal] = Cache(parse_amount)
+        self.instant: Cache[datetime] = Cache(parse_instant)
+        self.day: Cache[date] = Cache(parse_day)
+        self.integer: Cache[int] = Cache(_parse_int)
 
     def _fail(self, message: str, line: int, index: int) -> ReportError:
         return ReportError(self.header.filename, message, line=line, column=self.header.name(index))
 
-    def bad_amount(self, text: str, line: int, index: int):  # noqa: ANN201
+    def bad_amount(self, text: str, line: int, index: int) -> Decimal:
         if not text.strip():
             raise self._fail("Der Betrag fehlt.", line, index)
         try:
@@ -189,7 +223,7 @@ class Cells:
         except ValueError:
             raise self._fail(f"„{text}“ ist kein gültiger Betrag.", line, index) from None
 
-    def bad_instant(self, text: str, line: int, index: int):  # noqa: ANN201
+    def bad_instant(self, text: str, line: int, index: int) -> datetime | None:
         if not text.strip():
             return None
         try:
@@ -202,7 +236,7 @@ class Cells:
                 index,
             ) from None
 
-    def bad_day(self, text: str, line: int, index: int):  # noqa: ANN201
+    def bad_day(self, text: str, line: int, index: int) -> date | None:
         if not text.strip():
             return None
         try:
@@ -215,7 +249,7 @@ class Cells:
                 index,
             ) from None
 
-    def bad_int(self, text: str, line: int, index: int):  # noqa: ANN201
+    def bad_int(self, text: str, line: int, index: int) -> int | None:
         if not text.strip():
             return None
         try:
@@ -224,26 +258,26 @@ class Cells:
             raise self._fail(f"„{text}“ ist keine gültige Menge.", line, index) from None
 
     # Convenience for the second pass and cold paths.
-    def amount_at(self, row: list[str], index: int, line: int):  # noqa: ANN201
+    def amount_at(self, row: list[str], index: int, line: int) -> Decimal:
         text = row[index]
         value = self.amount.get(text)
         return self.bad_amount(text, line, index) if value is None else value
 
-    def instant_at(self, row: list[str], index: int | None, line: int):  # noqa: ANN201
+    def instant_at(self, row: list[str], index: int | None, line: int) -> datetime | None:
         if index is None or not row[index]:
             return None
         text = row[index]
         value = self.instant.get(text)
         return self.bad_instant(text, line, index) if value is None else value
 
-    def day_at(self, row: list[str], index: int | None, line: int):  # noqa: ANN201
+    def day_at(self, row: list[str], index: int | None, line: int) -> date | None:
         if index is None or not row[index].strip():
             return None
         text = row[index]
         value = self.day.get(text)
         return self.bad_day(text, line, index) if value is None else value
 
-    def int_at(self, row: list[str], index: int | None, line: int):  # noqa: ANN201
+    def int_at(self, row: list[str], index: int | None, line: int) -> int | None:
         if index is None or not row[index].strip():
             return None
         text = row[index]

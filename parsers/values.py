@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Generic, TypeVar
 
 # Amazon writes money with at most two decimals; this shape is parsed without a call.
 # Digits are bounded (15 before the mark, 12 after): a longer "amount" is no money, and
@@ -96,7 +97,10 @@ def parse_instant(text: str) -> datetime:
     return datetime.combine(parse_day(s), _MIDNIGHT, UTC)
 
 
-class Cache:
+T = TypeVar("T")
+
+
+class Cache(Generic[T]):
     """Memoises a parser over a bounded number of distinct strings (flat memory).
 
     Hot loops use it as `value = cache.get(text)` and, when that is None,
@@ -105,18 +109,18 @@ class Cache:
 
     __slots__ = ("_parse", "_values", "_limit", "get")
 
-    def __init__(self, parse: Callable[[str], object], limit: int = 20_000) -> None:
+    def __init__(self, parse: Callable[[str], T], limit: int = 20_000) -> None:
         self._parse = parse
-        self._values: dict[str, object] = {}
+        self._values: dict[str, T] = {}
         self._limit = limit
-        self.get = self._values.get
+        self.get: Callable[[str], T | None] = self._values.get
 
-    def put(self, text: str, value: object) -> None:
+    def put(self, text: str, value: T) -> None:
         """Remember a value a hot loop parsed itself (PLAIN_AMOUNT), within the bound."""
         if len(self._values) < self._limit:
             self._values[text] = value
 
-    def miss(self, text: str):  # noqa: ANN201 - returns what the wrapped parser returns
+    def miss(self, text: str) -> T:
         value = self._parse(text)
         # Once full, the cache keeps the values it has (the first ones seen are the
         # frequent ones) rather than churning: clearing it costs more than it saves.
@@ -125,17 +129,6 @@ class Cache:
         return value
 
 
-CENT = Decimal("0.01")
-
-
 def money(value: Decimal) -> str:
-    """Two decimals with a point, as the JSON of `reports inspect` writes amounts."""
-    return f"{value.quantize(CENT):f}" if value.as_tuple().exponent < -2 else f"{value:.2f}"
-
-
-_GERMAN_SEPARATORS = str.maketrans(",.", ".,")
-
-
-def german_money(value: Decimal) -> str:
-    """An amount as a German reader expects it in a message: 1.016,08."""
-    return f"{value:,.2f}".translate(_GERMAN_SEPARATORS)
+    """Two decimals with a point, as JSON writes amounts (text for people: formatting.number)."""
+    return f"{value:.2f}"

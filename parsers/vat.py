@@ -8,15 +8,16 @@ columns need no special case. Only the columns the booking rules need are parsed
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import cast
 
-from .errors import ReportError
+from .errors import ReportError, invalid_csv
 from .records import RatePart, VatTransaction
-from .settlement import _csv_error
-from .source import CHANGED, Source
+from .source import Source
 from .table import (
     Cells,
+    CsvReader,
     Header,
     add_distinct,
     check_blank_lines,
@@ -116,11 +117,15 @@ class _Plan:
         self.quantity = header.find("qty")
         # Column indexes per component; a component with a column missing is not split off.
         found = (tuple(header.find(c) for c in columns) for columns in COMPONENT_COLUMNS)
-        self.components = tuple(c for c in found if None not in c)
+        self.components = cast(
+            "tuple[tuple[int, int, int, int], ...]", tuple(c for c in found if None not in c)
+        )
         self.component_rates = tuple(c[0] for c in self.components)
 
 
-def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of: object):  # noqa: ANN201
+def scan(
+    source: Source, reader: CsvReader, header: Header, sha256: Callable[[], str]
+) -> OrderReport:
     """Validate every row in one pass; raises ReportError on the first problem."""
     plan = _Plan(header)
     cells = Cells(header)
@@ -146,17 +151,18 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
     totals: dict[str, dict[str, Decimal]] = {}
     rows = 0
     # A quoted value may span lines: a row starts one line after the previous ended.
-    last: int = reader.line_num  # type: ignore[attr-defined]
+    last = reader.line_num
     blank = 0
     try:
         for row in reader:
-            line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
+            line, last = last + 1, reader.line_num
             if len(row) != width:
-                row = irregular_row(row, header, reader, line)
-                if row is None:
+                regular = irregular_row(row, header, reader, line)
+                if regular is None:
                     blank += 1
                     check_blank_lines(blank, line, filename)
                     continue
+                row = regular
             ttype = row[i_type]
             if ttype in types:
                 types[ttype] += 1
@@ -214,9 +220,10 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
                 by_type = totals.get(currency)
                 if by_type is None:
                     by_type = totals[currency] = dict.fromkeys(MONEY_TYPES, Decimal(0))
+                assert value is not None  # required for a money type, parsed above
                 by_type[ttype] += value
-    except csv.Error as exc:
-        raise _csv_error(filename, last + 1, exc) from None
+    except csv.Error:
+        raise invalid_csv(filename, last + 1) from None
     if rows == 0:
         raise ReportError(filename, "Die Datei enthält nur die Kopfzeile und keine Daten.")
     return OrderReport(
@@ -229,7 +236,7 @@ def scan(source: Source, reader: Iterator[list[str]], header: Header, sha256_of:
         marketplaces=sorted(m.strip() for m in markets if m.strip() and m.strip() != "N/A"),
         currencies=sorted(c for c in currencies if c),
         totals={c: totals[c] for c in sorted(totals)},
-        sha256=sha256_of.hexdigest(),  # type: ignore[attr-defined]
+        sha256=sha256(),
     )
 
 
@@ -329,51 +336,42 @@ class OrderReport:
 
     def rows(self) -> Iterator[VatTransaction]:
         """Stream every row as a VatTransaction (a fresh pass over the file each call)."""
-        from .detect import read_header
-
-        with self._source.reread() as (reader, hashing):
-            header = read_header(self._source, reader)
+        with self._source.reread(self.sha256) as (reader, header):
             plan = _Plan(header)
             cells = Cells(header)
             text_fields = [(f, i) for f, i in plan.text.items() if i is not None]
             missing = {f: "" for f, i in plan.text.items() if i is None}
-            last: int = reader.line_num  # type: ignore[attr-defined]
-            try:
-                for row in reader:
-                    line, last = last + 1, reader.line_num  # type: ignore[attr-defined]
-                    if len(row) != header.width:
-                        row = irregular_row(row, header, reader, line)
-                        if row is None:
-                            continue
-                    if not row[plan.ttype].strip():
-                        continue  # a row of empty cells (validated: nothing else lacks a type)
-                    fields = {f: row[i].strip() for f, i in text_fields}
-                    zero = Decimal(0)
-                    rate = cells.amount_at(row, plan.rate, line) if row[plan.rate].strip() else None
-                    yield VatTransaction(
-                        line_no=line,
-                        transaction_complete_date=cells.day_at(row, plan.complete, line),
-                        tax_calculation_date=cells.day_at(row, plan.calculation, line),
-                        quantity=cells.int_at(row, plan.quantity, line),
-                        total_vat_excl=_amount_or_zero(cells, row, plan.excl, line, zero),
-                        total_vat=_amount_or_zero(cells, row, plan.vat, line, zero),
-                        total_vat_incl=_amount_or_zero(cells, row, plan.incl, line, zero),
-                        vat_rate=None if rate is None else _rate(rate),
-                        export_outside_eu=_EXPORT[row[plan.export].strip().upper()],
-                        rate_parts=_rate_parts(cells, row, plan, line, rate)
-                        if _may_differ(row, plan) and row[plan.ttype] in MONEY_TYPES
-                        else (),
-                        **fields,
-                        **missing,
-                    )
-            except csv.Error:  # the file was valid CSV when it was validated
-                raise ReportError(self._source.filename, CHANGED) from None
-            while hashing.read(1 << 20):
-                pass
-            if hashing.sha256.hexdigest() != self.sha256:
-                raise ReportError(self._source.filename, CHANGED)
+            last = reader.line_num
+            for row in reader:
+                line, last = last + 1, reader.line_num
+                if len(row) != header.width:
+                    regular = irregular_row(row, header, reader, line)
+                    if regular is None:
+                        continue
+                    row = regular
+                if not row[plan.ttype].strip():
+                    continue  # a row of empty cells (validated: nothing else lacks a type)
+                fields = {f: row[i].strip() for f, i in text_fields}
+                zero = Decimal(0)
+                rate = cells.amount_at(row, plan.rate, line) if row[plan.rate].strip() else None
+                yield VatTransaction(
+                    line_no=line,
+                    transaction_complete_date=cells.day_at(row, plan.complete, line),
+                    tax_calculation_date=cells.day_at(row, plan.calculation, line),
+                    quantity=cells.int_at(row, plan.quantity, line),
+                    total_vat_excl=_amount_or_zero(cells, row, plan.excl, line, zero),
+                    total_vat=_amount_or_zero(cells, row, plan.vat, line, zero),
+                    total_vat_incl=_amount_or_zero(cells, row, plan.incl, line, zero),
+                    vat_rate=None if rate is None else _rate(rate),
+                    export_outside_eu=_EXPORT[row[plan.export].strip().upper()],
+                    rate_parts=_rate_parts(cells, row, plan, line, rate)
+                    if _may_differ(row, plan) and row[plan.ttype] in MONEY_TYPES
+                    else (),
+                    **fields,
+                    **missing,
+                )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "format": self.format,

@@ -412,6 +412,27 @@ def test_a_file_changed_or_removed_after_validation_raises_only_report_error(tmp
         list(report.lines())
 
 
+def _without_the_last_closing_quote(data: bytes) -> bytes:
+    return data.rstrip(b"\n")[:-1] + b"\n"
+
+
+@pytest.mark.parametrize("kind", ["payout", "order"])
+@pytest.mark.parametrize(
+    "change",
+    [lambda data: data.replace(b'"AFN"', b'"MFN"'), _without_the_last_closing_quote],
+    ids=["a text cell", "an unclosed quote at the end"],
+)
+def test_a_report_changed_after_validation_is_refused_on_the_next_pass(tmp_path, kind, change):
+    variant = Variant(delimiter=",", quoted=True)
+    rows = settlement_v2_rows(SETTLEMENT, variant) if kind == "payout" else vat_rows()[:20]
+    path = write(tmp_path, "report.csv", variant.render(rows))
+    report = read_report(path)
+
+    path.write_bytes(change(path.read_bytes()))
+    with pytest.raises(ReportError, match="nach dem Einlesen verändert"):
+        list(report.lines() if kind == "payout" else report.rows())
+
+
 def test_lines_are_physical_lines_where_the_row_starts_even_after_values_spanning_lines(tmp_path):
     variant = Variant(delimiter=",", quoted=True, newline="\r\n")
 
@@ -442,7 +463,7 @@ def test_a_file_of_endless_blank_lines_is_refused_early(tmp_path, monkeypatch, e
     monkeypatch.setattr("parsers.table.MAX_BLANK_LINES", 10_000)  # a million in real life
     header = "\t".join(settlement_v2_rows(SETTLEMENT)[0]) + "\n"
     error = refused(write(tmp_path, "s.txt", header + ends * 200_000))
-    assert "fast nur aus Leerzeilen" in str(error)
+    assert "fast nur aus Leerzeilen (10.001 von 10.002 Zeilen sind leer)" in str(error)
     assert error.line == 10_002
 
 

@@ -84,6 +84,20 @@ def test_settlement_v1_variants_of_the_real_sample_reconcile(tmp_path, variant):
     assert len(list(report.lines())) == 153
 
 
+def test_a_v1_file_with_a_column_named_amount_is_still_read_by_its_amount_columns(tmp_path):
+    # Only "amount" together with "amount-type" makes a V2 file.
+    rows = read_rows(V1_SAMPLE)
+    rows = [[*row, "amount" if i == 0 else "9.99"] if row else row for i, row in enumerate(rows)]
+    report = read_report(write(tmp_path, "v1.txt", Variant().render(rows)))
+
+    assert (report.format, report.line_count, report.sum_of_amounts) == (
+        "settlement-v1",
+        153,
+        Decimal("1016.08"),
+    )
+    assert sum(x.amount for x in report.lines()) == Decimal("1016.08")
+
+
 @pytest.mark.parametrize(
     "variant",
     [
