@@ -19,6 +19,7 @@ is booked per rate, each part with its own treatment (19 % and 7 % in one basket
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date
 from decimal import Decimal
 
 from datev.bookings import BatchTotals, Booking, BookingError, clean_document_no, side_for
@@ -71,13 +72,16 @@ def _rule_fields(
     return rule.account, rule.tax_key, REVENUE, rule.describe(), rule.label or name
 
 
-def _part_bookings(tx: VatTransaction, rules: RuleSet, totals: BatchTotals) -> Iterator[Booking]:
-    day = tx.transaction_complete_date or tx.tax_calculation_date
+def _part_bookings(
+    tx: VatTransaction, day: date, rules: RuleSet, totals: BatchTotals
+) -> Iterator[Booking]:
     treatment = derive_treatment(tx)
     rule = rules.match_order(treatment.name, treatment.country, day)
     marketplace_collects = tx.tax_collection_responsibility.upper() == "MARKETPLACE"
     net = marketplace_collects or (rule is not None and rule.net)
-    amounts = [(treatment.name, rule, tx.total_vat_excl if net else tx.total_vat_incl)]
+    amounts: list[tuple[str, OrderRule | None, Decimal]] = [
+        (treatment.name, rule, tx.total_vat_excl if net else tx.total_vat_incl)
+    ]
     if net and not marketplace_collects:
         # The seller owes this VAT abroad: the buyer paid it, so it stays on the debtor.
         vat_name = vat_rule_name(treatment.name)
@@ -121,14 +125,15 @@ def _row_bookings(
     for tx in rows:
         if tx.transaction_type.upper() not in REVENUE_TYPES:
             continue
-        if (tx.transaction_complete_date or tx.tax_calculation_date) is None:
+        day = tx.transaction_complete_date or tx.tax_calculation_date
+        if day is None:
             raise BookingError(
                 f"Zeile {tx.line_no}: {tx.transaction_type} {tx.transaction_event_id} "
                 "hat kein Datum (TRANSACTION_COMPLETE_DATE)."
             )
         rules = rule_book.for_marketplace(tx.marketplace)
         for part in _rate_parts(tx):
-            yield from _part_bookings(part, rules, totals)
+            yield from _part_bookings(part, day, rules, totals)
 
 
 def _grouped_per_order(bookings: Iterable[Booking]) -> Iterator[Booking]:

@@ -117,7 +117,7 @@ def _line_bookings(
             needs_rule=rule is None,
             kind=kind,
         )
-        if sachverhalt or kind == REVENUE:
+        if rule is not None and (sachverhalt or kind == REVENUE):
             noted = (tax_key, sachverhalt, kind, rule.fulfillment)
             if noted not in notes_made:  # a note per case, not per line
                 notes_made.add(noted)

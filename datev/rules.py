@@ -559,14 +559,16 @@ def default_rule_book(
     """The "*" rule set plus one for every known store: advertising is taxed per store, and
     the stores outside Europe invoice their fees without German VAT. With
     `clearing_per_marketplace` every store books on a clearing account of its own (1211 ff.)."""
-    master_data = {
-        "country": country,
-        "small_business": small_business,
-        "clearing_per_marketplace": clearing_per_marketplace,
-    }
     return RuleBook(
         tuple(
-            default_rule_set(chart, m, account_length, **master_data)
-            for m in (WILDCARD, *EUROPEAN_MARKETPLACES, *NON_EUROPEAN_MARKETPLACES)
+            default_rule_set(
+                chart,
+                marketplace,
+                account_length,
+                country=country,
+                small_business=small_business,
+                clearing_per_marketplace=clearing_per_marketplace,
+            )
+            for marketplace in (WILDCARD, *EUROPEAN_MARKETPLACES, *NON_EUROPEAN_MARKETPLACES)
         )
     )

@@ -85,9 +85,12 @@ def parse_sku_costs(data: bytes | str, file_name: str) -> dict[str, Decimal]:
             raise SkuCostError(
                 f"{where}, Spalte 2: „{cost_text}“ ist kein Betrag (z. B. 12,50)."
             ) from None
+        if not cost.is_finite():
+            raise SkuCostError(f"{where}, Spalte 2: „{cost_text}“ ist kein Betrag (z. B. 12,50).")
         if cost <= 0:
             raise SkuCostError(f"{where}, Spalte 2: die Kosten müssen größer als 0 sein.")
-        if -cost.as_tuple().exponent > MAX_DECIMALS:
+        exponent = cost.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
             raise SkuCostError(
                 f"{where}, Spalte 2: höchstens {MAX_DECIMALS} Nachkommastellen erlaubt."
             )

@@ -156,7 +156,7 @@ def transfer_bookings(
             continue
         transfer = _transfer(tx)
         reason, vat_id = _refusal(tx, transfer, sku_costs, own_vat_ids)
-        if reason:
+        if reason or transfer.quantity is None:  # _refusal names the reason for no quantity
             result.unbooked.append(UnbookedTransfer(transfer, reason))
             continue
         amount = (transfer.quantity * sku_costs[transfer.sku]).quantize(CENT, ROUND_HALF_UP)

@@ -43,6 +43,8 @@ def test_windows_1252_from_excel_is_read():
         ("", "k.csv: die Datei enthält keine Kosten"),
         ("sku;cost\n", "k.csv: die Datei enthält keine Kosten"),
         ("TASSE-01;1,2,3\n", "„1,2,3“ ist kein Betrag"),
+        ("TASSE-01;NaN\n", "k.csv, Zeile 1, Spalte 2: „NaN“ ist kein Betrag"),
+        ("TASSE-01;Infinity\n", "k.csv, Zeile 1, Spalte 2: „Infinity“ ist kein Betrag"),
     ],
 )
 def test_defects_are_refused_naming_file_line_and_column(text, message):
