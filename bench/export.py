@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from datev.bookings import Booking  # noqa: E402
-from datev.extf_validator import validate_file  # noqa: E402
-from datev.extf_writer import write_batch  # noqa: E402
-from datev.settings import BatchSettings  # noqa: E402
+from datev.bookings import Booking
+from datev.extf_validator import validate_file
+from datev.extf_writer import write_batch
+from datev.settings import BatchSettings
 
 SETTINGS = BatchSettings(berater=1001, mandant=1)
 FIRST_DAY = date(2024, 9, 1)

@@ -22,7 +22,7 @@ class KeepingHandler:
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(message)
         if self.folder is not None:

@@ -17,7 +17,7 @@ from tests.datev.datev_extf_check import check_file
 
 SAMPLE = (
     Path(__file__).parent.parent / "fixtures" / "amazon" / "settlement-v1-amazon-ca-24288684721.txt"
-)  # noqa: E501
+)
 
 
 @pytest.fixture(scope="module")
