@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.exceptions import BuildError
+from werkzeug.routing import BuildError
 
 from blueprints.clients import get_client
 from datev.rules import CLEARING_ACCOUNT_STORES
@@ -144,7 +144,9 @@ def upload(client_id: int, integration: str):
         category = "info" if result.outcome == ImportOutcome.DUPLICATE else "error"
         flash(result.message, category)
         if result.report is not None:
-            return redirect(url_for("reports.show", client_id=client.id, report_id=result.report.id))
+            return redirect(
+                url_for("reports.show", client_id=client.id, report_id=result.report.id)
+            )
         return redirect(url_for(".show", client_id=client.id, integration=row.kind))
     job = enqueue_import(client, row, stored, user_id=current_user.id)
     db.session.commit()
@@ -166,8 +168,7 @@ def add_marketplace(client_id: int):
     seed_rule_set(client, Integration.PAYOUT, marketplace)
     db.session.commit()
     flash(
-        f"Marktplatz {marketplace} ist eingerichtet, mit den Standard-Konten – "
-        f"{MARKETPLACE_HINT}.",
+        f"Marktplatz {marketplace} ist eingerichtet, mit den Standard-Konten – {MARKETPLACE_HINT}.",
         "success",
     )
     return redirect(url_for(".show", client_id=client.id, integration=row.kind))
@@ -207,5 +208,6 @@ def download_month(client_id: int, integration: str, year: int, month: int):
 
 
 def attachment(filename: str, mimetype: str, content: bytes):
-    return send_file(BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename)
-
+    return send_file(
+        BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename
+    )

@@ -73,9 +73,10 @@ def show(client_id: int, report_id: int):
     columns = COLUMNS[Integration(report.integration)]
     mine = columns.row.report_id == report.id
     types = db.session.scalars(
-        sa.select(columns.row.transaction_type).where(mine).distinct().order_by(
-            columns.row.transaction_type
-        )
+        sa.select(columns.row.transaction_type)
+        .where(mine)
+        .distinct()
+        .order_by(columns.row.transaction_type)
     ).all()
     form = TransactionFilterForm(list(types), request.args)
     conditions = [mine]

@@ -9,8 +9,9 @@ from the sandbox's own generators, the same the local Amazon serves.
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import click
 import sqlalchemy as sa
@@ -111,9 +112,7 @@ def history_files(sandbox_config: dict | None = None) -> list[HistoryFile]:
         text = vat.render(state.seed, seller, month, state.first_index)
         if text is not None:
             key = f"vat:{month.isoformat()}"
-            files[key] = HistoryFile(
-                Integration.ORDER, f"vat-{month:%Y-%m}.txt", text, month, key
-            )
+            files[key] = HistoryFile(Integration.ORDER, f"vat-{month:%Y-%m}.txt", text, month, key)
         month = vat.next_month(month)
     return sorted(files.values(), key=lambda f: (f.period_start, f.key))
 
@@ -186,14 +185,16 @@ def _list_marketplaces(client: Client, marketplaces: set[str]) -> None:
 
 
 @click.command("demo")
-@click.option("--no-history", is_flag=True, help="Ohne die hochgeladenen Berichte der Vergangenheit.")
+@click.option(
+    "--no-history", is_flag=True, help="Ohne die hochgeladenen Berichte der Vergangenheit."
+)
 @with_appcontext
 def demo_command(no_history: bool) -> None:
     """Legt die Demo-Daten an (mehrfach ausführbar)."""
-    started = datetime.now()
+    started = time.monotonic()
     user, client = seed_demo()
     click.echo(f"Demo bereit: Anmeldung {DEMO_EMAIL} / {DEMO_PASSWORD}, Mandant „{client.name}“.")
     if not no_history:
         imported = seed_history(user, client, history_files())
-        seconds = (datetime.now() - started).total_seconds()
+        seconds = time.monotonic() - started
         click.echo(f"Historie: {imported} Berichte neu importiert ({seconds:.1f} s).")

@@ -15,8 +15,11 @@ from functools import cache
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 from rq import SimpleWorker
 
+from blueprints import reports
+from importing.batches import mark_outdated
 from jobs.context import AppContextJob
 from jobs.queues import get_queue, get_redis
 from models import BookingRuleSet, Report, SettlementLineRow
@@ -93,9 +96,12 @@ def shop(logged_in, db_session):
 
 
 def run_jobs() -> None:
-    SimpleWorker([get_queue("imports")], connection=get_redis(), job_class=AppContextJob).work(
-        burst=True
-    )
+    """Run the queued import jobs in an app context of their own, as a worker does: the job
+    ends by removing its session, which must not be the one of the test and its requests."""
+    with current_app.app_context():
+        worker = SimpleWorker([get_queue("imports")], connection=get_redis(),
+                              job_class=AppContextJob)  # fmt: skip
+        worker.work(burst=True)
 
 
 def upload(client, shop, name: str, data: bytes, integration: str = "payout"):
@@ -119,8 +125,8 @@ def imported(client, shop, name: str, data: bytes, integration: str = "payout") 
     return db.session.scalars(sa.select(Report).order_by(Report.id.desc())).first()
 
 
-def post(client, path: str, data: dict | None = None, token_from: str = "/clients"):
-    token = csrf_token_of(client.get(token_from))
+def post(client, path: str, data: dict | None = None):
+    token = csrf_token_of(client.get("/clients"))
     return client.post(path, data={**(data or {}), "csrf_token": token})
 
 
@@ -228,14 +234,15 @@ def test_a_vat_report_is_imported_through_the_order_integration(client, shop, db
 
 
 def test_a_report_shows_its_transactions_filtered_by_type_and_order_with_sums(
-    client, shop, db_session
+    client, shop, db_session, monkeypatch
 ):
+    monkeypatch.setattr(reports, "TRANSACTIONS_PER_PAGE", 20)
     _, data = settlement()
     report = imported(client, shop, "a.txt", data)
     url = f"/clients/{shop.id}/reports/{report.id}"
     page = client.get(url).text
     assert "Summen je Typ" in page
-    assert f"Seite 1 von {-(-report.transaction_count // 100)}" in page
+    assert f"Seite 1 von {-(-report.transaction_count // 20)}" in page
 
     def type_sum(kind: str):
         return db_session.scalar(
@@ -283,19 +290,21 @@ def test_downloading_the_batch_marks_it_downloaded(client, shop, db_session):
 
 
 def change_commission_account(db_session, shop, account: str = "4971") -> None:
-    """What the Buchungsregeln page does when the user saves another account (hd's page)."""
-    from importing.batches import mark_outdated
-
-    rule = db_session.scalar(
+    """What the Buchungsregeln page does when the user books the selling fees (ItemFees:
+    Commission and the like) on another account: the rules change, the batches are outdated."""
+    rules = db_session.scalars(
         sa.select(BookingRule)
         .join(BookingRuleSet)
         .where(
             BookingRuleSet.client_id == shop.id,
             BookingRuleSet.integration == Integration.PAYOUT,
-            BookingRule.amount_description == "Commission",
+            BookingRule.amount_type == "ItemFees",
+            BookingRule.amount_description == "*",
         )
-    )
-    rule.account = account
+    ).all()
+    assert rules
+    for rule in rules:
+        rule.account = account
     mark_outdated(shop.id, Integration.PAYOUT)
     db_session.commit()
 
@@ -320,7 +329,9 @@ def test_aktualisieren_rebuilds_the_batch_and_shows_what_changed(client, shop, d
     page = client.get(f"/clients/{shop.id}/reports/{report.id}").text
     assert "Frühere Versionen" in page
     assert f"/clients/{shop.id}/reports/{report.id}/batches/1/download" in page
-    assert client.get(f"/clients/{shop.id}/reports/{report.id}/batches/1/changes").status_code == 404
+    assert (
+        client.get(f"/clients/{shop.id}/reports/{report.id}/batches/1/changes").status_code == 404
+    )
 
 
 def test_rebuild_is_post_only_with_csrf(client, shop, db_session):
