@@ -422,3 +422,22 @@ def test_another_users_job_page_is_not_found(client, shop, db_session):
     db_session.commit()
     assert client.get(f"/clients/{foreign.id}/jobs/{run.id}").status_code == 404
     assert client.get(f"/clients/{shop.id}/jobs/{run.id}").status_code == 404
+
+
+def test_a_file_the_job_refuses_ends_the_job_failed_with_the_german_message(
+    client, shop, db_session
+):
+    settlement_id, data = settlement()
+    lines = data.decode("cp1252").splitlines()
+    cells = lines[-1].split("\t")
+    cells[14] = "zwölf"  # the amount column of the last line: past the upload's quick check
+    broken = "\n".join([*lines[:-1], "\t".join(cells)]) + "\n"
+    response = upload(client, shop, f"{settlement_id}.txt", broken.encode("cp1252"))
+    assert re.fullmatch(rf"/clients/{shop.id}/jobs/\d+", response.headers["Location"])
+    run_jobs()
+    page = client.get(response.headers["Location"]).text
+    assert "fehlgeschlagen" in page
+    assert 'role="alert"' in page
+    assert f"Zeile {len(lines)}" in page
+    assert 'http-equiv="refresh"' not in page
+    assert db_session.scalar(sa.select(sa.func.count(Report.id))) == 0
