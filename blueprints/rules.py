@@ -28,12 +28,14 @@ from forms.rules import (
 )
 from importing.batches import mark_outdated
 from models import BookingRule, BookingRuleSet, Client
+from models.base import utcnow
 from models.booking_rules import FIXED_ACCOUNTS, Integration, reset_rule_set
 from models.integration import LABELS
 
 bp = Blueprint("rules", __name__, url_prefix="/clients/<int:client_id>/integrations")
 
 INTEGRATION = "<any(payout, order):integration>"
+REBUILD_HINT = "„Aktualisieren“ auf der Seite des Berichts erstellt sie mit den neuen Regeln neu."
 
 
 @bp.get(f"/{INTEGRATION}/rules")
@@ -224,10 +226,15 @@ def _next_position(row: BookingRuleSet) -> int:
 
 
 def _rules_changed(client: Client, row: BookingRuleSet) -> None:
-    """The end of every rule change: the integration's batches are now "veraltet"."""
+    """The end of every rule change: batches built with other rules are now "veraltet"."""
+    row.updated_at = utcnow()  # a changed rule is a change of its set, too
     db.session.flush()
-    mark_outdated(client.id, Integration(row.integration))
+    outdated = mark_outdated(client.id, Integration(row.integration))
     db.session.commit()
+    if outdated == 1:
+        flash(f"Ein Buchungsstapel ist jetzt veraltet. {REBUILD_HINT}", "warning")
+    elif outdated:
+        flash(f"{outdated} Buchungsstapel sind jetzt veraltet. {REBUILD_HINT}", "warning")
 
 
 def _prefill_key(form: PayoutRuleForKeyForm, rule_sets: list[BookingRuleSet]) -> None:

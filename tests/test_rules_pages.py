@@ -163,6 +163,7 @@ def test_saving_the_accounts_stores_them_and_marks_the_batches_outdated(
     assert db_session.get(Batch, order_batch.id).state == BatchState.CREATED
     page = client.get(response.location)
     assert "wurden gespeichert" in page.text
+    assert "Ein Buchungsstapel ist jetzt veraltet" in page.text
 
 
 @pytest.mark.parametrize(
