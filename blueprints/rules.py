@@ -7,8 +7,6 @@ marks the integration's batches "veraltet", so the report pages offer to rebuild
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -20,19 +18,21 @@ from forms.rules import (
     ACCOUNT_LABELS,
     FULFILLMENT_LABELS,
     KIND_LABELS,
+    TREATMENTS,
     ConfirmForm,
+    OrderRuleForKeyForm,
     OrderRuleForm,
     PayoutRuleForKeyForm,
     PayoutRuleForm,
     RuleSetAccountsForm,
 )
 from importing.batches import mark_outdated
-from models import BookingRule, BookingRuleSet, Client
+from models import BookingRule, BookingRuleSet, Client, Report
 from models.base import utcnow
 from models.booking_rules import FIXED_ACCOUNTS, Integration, reset_rule_set
 from models.integration import LABELS
 
-bp = Blueprint("rules", __name__, url_prefix="/clients/<int:client_id>/integrations")
+bp = Blueprint("booking_rules", __name__, url_prefix="/clients/<int:client_id>/integrations")
 
 INTEGRATION = "<any(payout, order):integration>"
 REBUILD_HINT = "„Aktualisieren“ auf der Seite des Berichts erstellt sie mit den neuen Regeln neu."
@@ -72,7 +72,7 @@ def rule_set(client_id: int, integration: str, rule_set_id: int):
         label=LABELS[Integration(row.integration)],
         form=form,
         confirm_form=ConfirmForm(formdata=None),
-        back=_safe_back(client),
+        report_url=_report_url(_report(client, Integration(row.integration))),
         kind_labels=KIND_LABELS,
         fulfillment_labels=FULFILLMENT_LABELS,
         account_labels=ACCOUNT_LABELS,
@@ -143,16 +143,20 @@ def reset(client_id: int, integration: str, rule_set_id: int):
     return redirect(_rule_set_url(row))
 
 
-@bp.route("/payout/rules/for-key", methods=["GET", "POST"])
+@bp.route(f"/{INTEGRATION}/rules/from-key", methods=["GET", "POST"])
 @login_required
-def add_for_key(client_id: int):
-    """Klärungskonto: a new payout rule for one (transaction type, amount type, description)
-    key of a batch's unmatched amounts, then back to the report to rebuild it."""
+def new_from_key(client_id: int, integration: str):
+    """Klärungskonto: a new rule for the key of a batch's unmatched amounts (Payout:
+    transaction type, amount type, description; Order: treatment and country), then back to
+    the report (`report_id`), where "Aktualisieren" rebuilds the batch."""
     client = get_client(client_id)
-    rule_sets = _rule_sets(client, Integration.PAYOUT)
+    integration = Integration(integration)
+    rule_sets = _rule_sets(client, integration)
     if not rule_sets:
         abort(404)
-    form = PayoutRuleForKeyForm(account_length=client.account_length)
+    report = _report(client, integration)
+    form_class = PayoutRuleForKeyForm if integration == Integration.PAYOUT else OrderRuleForKeyForm
+    form = form_class(account_length=client.account_length)
     form.rule_set.choices = [(row.id, _name(row)) for row in rule_sets]
     if form.validate_on_submit():
         row = next(row for row in rule_sets if row.id == form.rule_set.data)
@@ -160,16 +164,17 @@ def add_for_key(client_id: int):
         form.fill(rule)
         row.rules.append(rule)
         _rules_changed(client, row)
-        flash(
-            f"Die Regel „{_describe(rule, row)}“ wurde hinzugefügt. Erstellen Sie den "
-            "Buchungsstapel des Berichts mit „Aktualisieren“ neu.",
-            "success",
-        )
-        return redirect(_rule_set_url(row, back=_safe_back(client)))
+        flash(f"Die Regel „{_describe(rule, row)}“ wurde hinzugefügt.", "success")
+        return redirect(_rule_set_url(row, report_id=report.id if report else None))
     if not form.is_submitted():
-        _prefill_key(form, rule_sets)
+        _prefill_key(form, integration, rule_sets)
     return render_template(
-        "rules/for_key.html", client=client, form=form, back=_safe_back(client)
+        "rules/from_key.html",
+        client=client,
+        label=LABELS[integration],
+        integration=integration,
+        form=form,
+        report_url=_report_url(report),
     ), 400 if form.errors else 200
 
 
@@ -237,39 +242,51 @@ def _rules_changed(client: Client, row: BookingRuleSet) -> None:
         flash(f"{outdated} Buchungsstapel sind jetzt veraltet. {REBUILD_HINT}", "warning")
 
 
-def _prefill_key(form: PayoutRuleForKeyForm, rule_sets: list[BookingRuleSet]) -> None:
-    """The key of the query as the rule's exact patterns, in the rule set of the report's
+def _prefill_key(form, integration: Integration, rule_sets: list[BookingRuleSet]) -> None:
+    """The key of the query as the new rule's match, in the rule set of the report's
     marketplace if it has one of its own; the account is the user's choice."""
-    for name in PayoutRuleForm.PATTERNS:
-        value = request.args.get(name, "").strip()
-        # The key is literal text: a * or ? in Amazon's description must not become a pattern.
-        form[name].data = _literal(value) if value else WILDCARD
-    wanted = request.args.get("marketplace", "").strip().casefold()
+    args = request.args
+    if integration == Integration.PAYOUT:
+        for name in PayoutRuleForm.PATTERNS:
+            value = args.get(name, "").strip()
+            # The key is literal text: a * or ? in Amazon's text must not become a pattern.
+            form[name].data = _literal(value) if value else WILDCARD
+        form.label.data = args.get("amount_description", "").strip()[:100]
+    else:
+        treatment = args.get("treatment", "").strip()
+        form.treatment.data = treatment if treatment in TREATMENTS else None
+        form.country.data = args.get("country", "").strip().upper() or WILDCARD
+        form.label.data = treatment[:100]
+    wanted = args.get("marketplace", "").strip().casefold()
     chosen = next((row for row in rule_sets if row.marketplace.casefold() == wanted), None)
     form.rule_set.data = (chosen or rule_sets[0]).id
-    form.label.data = request.args.get("amount_description", "").strip()[:100]
 
 
 def _literal(text: str) -> str:
     return "".join(f"[{char}]" if char in "*?[" else char for char in text)
 
 
-def _safe_back(client: Client) -> str | None:
-    """The page to go back to (the report, where "Aktualisieren" rebuilds the batch): only a
-    path of this client's pages, never another host."""
-    back = request.args.get("back", "")
-    parts = urlsplit(back)
-    if parts.scheme or parts.netloc or not parts.path.startswith(f"/clients/{client.id}/"):
+def _report(client: Client, integration: Integration) -> Report | None:
+    """The report of `report_id` (the page the user came from), if it is this client's."""
+    report_id = request.args.get("report_id", type=int)
+    if report_id is None:
         return None
-    if "\\" in back or back.startswith("//"):
+    return db.session.scalar(
+        sa.select(Report).filter_by(id=report_id, client_id=client.id, integration=integration)
+    )
+
+
+def _report_url(report: Report | None) -> str | None:
+    """The report page (the import pages' blueprint), where "Aktualisieren" rebuilds."""
+    if report is None:
         return None
-    return back
+    return url_for("reports.show", client_id=report.client_id, report_id=report.id)
 
 
 def _rule_set_url(row: BookingRuleSet, **args) -> str:
     args = {name: value for name, value in args.items() if value}
     return url_for(
-        "rules.rule_set",
+        "booking_rules.rule_set",
         client_id=row.client_id,
         integration=row.integration,
         rule_set_id=row.id,

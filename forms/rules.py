@@ -266,12 +266,22 @@ class OrderRuleForm(_RuleForm):
         rule.kind = RuleKind.REVENUE.value
 
 
+def _rule_set_field() -> SelectField:
+    return SelectField(
+        "Regelsatz", coerce=int, invalid_choice_message="Bitte wählen Sie einen Regelsatz."
+    )
+
+
 class PayoutRuleForKeyForm(PayoutRuleForm):
     """A new payout rule for a Klärungskonto key, in the rule set the user picks."""
 
-    rule_set = SelectField(
-        "Regelsatz", coerce=int, invalid_choice_message="Bitte wählen Sie einen Regelsatz."
-    )
+    rule_set = _rule_set_field()
+
+
+class OrderRuleForKeyForm(OrderRuleForm):
+    """A new order rule for a Klärungskonto key (treatment and country)."""
+
+    rule_set = _rule_set_field()
 
 
 class ConfirmForm(FlaskForm):
