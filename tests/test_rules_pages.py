@@ -339,10 +339,10 @@ def test_resetting_a_rule_set_restores_the_skr_defaults_of_that_set_only(
 # -- Klärungskonto: a rule for an unmatched key --------------------------------------------------
 
 
-def for_key_url(shop, **query) -> str:
+def from_key_url(shop, integration="payout", **query) -> str:
     from urllib.parse import urlencode
 
-    return f"/clients/{shop.id}/integrations/payout/rules/for-key?{urlencode(query)}"
+    return f"/clients/{shop.id}/integrations/{integration}/rules/from-key?{urlencode(query)}"
 
 
 KEY = {
@@ -353,7 +353,7 @@ KEY = {
 
 
 def test_the_klaerungskonto_key_prefills_a_new_rule(client, logged_in):
-    page = client.get(for_key_url(logged_in, **KEY, marketplace="Amazon.de"))
+    page = client.get(from_key_url(logged_in, **KEY, marketplace="Amazon.de"))
     assert page.status_code == 200
     assert 'value="Liquidations Brokerage Fee"' in page.text
     assert 'value="other-transaction"' in page.text
@@ -361,13 +361,12 @@ def test_the_klaerungskonto_key_prefills_a_new_rule(client, logged_in):
     assert f'<option selected value="{de.id}">Amazon.de</option>' in page.text
 
 
-def test_a_rule_for_the_key_books_it_and_offers_the_way_back_to_the_report(
-    client, logged_in, db_session
-):
+def test_a_rule_for_the_key_books_it_and_leads_back_to_the_report(client, logged_in, db_session):
     batch = make_batch(db_session, logged_in, Integration.PAYOUT)
     de = rule_set_of(logged_in, "payout", "Amazon.de")
-    back = f"/clients/{logged_in.id}/integrations/payout/reports/{batch.report_id}"
-    path = for_key_url(logged_in, **KEY, marketplace="Amazon.de", back=back)
+    path = from_key_url(logged_in, **KEY, marketplace="Amazon.de", report_id=batch.report_id)
+    report_page = f"/clients/{logged_in.id}/reports/{batch.report_id}"
+    assert f'href="{report_page}"' in client.get(path).text
     data = {**KEY, "rule_set": str(de.id), "fulfillment": "*", "kind": "fee"}
     data |= {"account": "4970", "tax_key": "94", "sachverhalt": "7", "label": "Liquidation"}
     response = post(client, path, data)
@@ -377,19 +376,36 @@ def test_a_rule_for_the_key_books_it_and_offers_the_way_back_to_the_report(
     assert (rule.account, rule.tax_key, rule.sachverhalt) == ("4970", "94", "7")
     assert db_session.get(Batch, batch.id).state == BatchState.OUTDATED
     page = client.get(response.location)
-    assert f'href="{back}"' in page.text
-    assert "Aktualisieren" in page.text
+    assert f'href="{report_page}"' in page.text
+    assert "Buchungsstapel neu erstellen" in page.text and "Aktualisieren" in page.text
+
+
+def test_an_order_key_prefills_treatment_and_country(client, logged_in, db_session):
+    path = from_key_url(logged_in, "order", treatment="MARKETPLACE_COLLECTED", country="it")
+    page = client.get(path)
+    assert page.status_code == 200
+    assert '<option selected value="MARKETPLACE_COLLECTED">' in page.text
+    assert 'value="IT"' in page.text
+    order = rule_set_of(logged_in, "order")
+    data = {"rule_set": str(order.id), "treatment": "MARKETPLACE_COLLECTED", "country": "IT"}
+    data |= {"account": "8339", "net": "y", "label": "IT vom Marktplatz erhoben"}
+    assert post(client, path, data).status_code == 302
+    rules = load_rule_book(logged_in.id, Integration.ORDER).for_marketplace("Amazon.it")
+    assert rules.match_order("MARKETPLACE_COLLECTED", "IT", date(2025, 3, 1)).account == "8339"
 
 
 def test_a_key_with_wildcard_characters_stays_literal(client, logged_in):
-    page = client.get(for_key_url(logged_in, **{**KEY, "amount_description": "Fee *EU*"}))
+    page = client.get(from_key_url(logged_in, **{**KEY, "amount_description": "Fee *EU*"}))
     assert 'value="Fee [*]EU[*]"' in page.text
 
 
-@pytest.mark.parametrize(
-    "back", ["https://evil.example/x", "//evil.example/x", "/clients/999/reports/1", "/\\evil"]
-)
-def test_the_way_back_leads_only_to_the_clients_own_pages(client, logged_in, back):
-    page = client.get(for_key_url(logged_in, **KEY, back=back))
-    assert "Zurück zum Bericht" not in page.text
-    assert "evil" not in page.text
+def test_the_way_back_leads_only_to_the_clients_own_report(client, logged_in, db_session):
+    stranger = make_user("fremd@example.org")
+    other = make_client(stranger.organisation_id, name="Fremde GmbH")
+    seed_client_rules(other)
+    foreign = make_batch(db_session, other, Integration.PAYOUT)
+    order = make_batch(db_session, logged_in, Integration.ORDER)
+    for report_id in (foreign.report_id, order.report_id, 999999):
+        page = client.get(from_key_url(logged_in, **KEY, report_id=report_id))
+        assert page.status_code == 200
+        assert "Zurück zum Bericht" not in page.text, report_id
