@@ -409,3 +409,49 @@ def test_the_way_back_leads_only_to_the_clients_own_report(client, logged_in, db
         page = client.get(from_key_url(logged_in, **KEY, report_id=report_id))
         assert page.status_code == 200
         assert "Zurück zum Bericht" not in page.text, report_id
+
+
+# -- with a real import ------------------------------------------------------------------------
+
+
+def test_a_changed_rule_outdates_the_imported_batch_and_the_rebuild_books_it(
+    client, auth, db_session
+):
+    """The monthly loop: import a settlement, change its fee account on the rules page, the
+    batch is "veraltet", and the rebuilt batch books the fees on the new account."""
+    from importing.batches import build_batch
+    from importing.intake import import_file
+    from tests.importing.helpers import SETTLEMENT_CA, make_shop, stored
+
+    shop, user_id = make_shop("anna@example.org")
+    result = import_file(
+        shop, Integration.PAYOUT, stored(shop, SETTLEMENT_CA), source="upload", user_id=user_id
+    )
+    report = result.report
+    first = report.current_batch
+    assert first.state != BatchState.OUTDATED
+    assert ";4971;" not in b"".join(f.content for f in first.files).decode("cp1252")
+
+    auth.login()
+    row = rule_set_of(shop, "payout", "Amazon.ca")
+    rule = next(r for r in row.rules if r.label.startswith("Verkaufsgebühren"))
+    path = url(shop, row, f"/{rule.id}")
+    data = payout_rule_data(
+        transaction_type=rule.transaction_type,
+        amount_type=rule.amount_type,
+        amount_description=rule.amount_description,
+        fulfillment=rule.fulfillment,
+        kind=rule.kind,
+        account="4971",
+        tax_key=rule.tax_key,
+        sachverhalt=rule.sachverhalt,
+        label=rule.label,
+    )
+    assert post(client, path, data).status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Batch, first.id).state == BatchState.OUTDATED
+
+    second = build_batch(db_session.get(Report, report.id))
+    db_session.commit()
+    assert second.version == 2 and second.state != BatchState.OUTDATED
+    assert ";4971;" in b"".join(f.content for f in second.files).decode("cp1252")
