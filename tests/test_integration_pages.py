@@ -138,7 +138,8 @@ def test_the_client_page_links_both_integrations_to_their_import_page(client, sh
         page = client.get(f"/clients/{shop.id}/integrations/{integration}").text
         assert f"{label}: Import" in page
         assert "Bericht hochladen" in page
-        assert "Erweiterte Einstellungen" in page
+        assert f'href="/clients/{shop.id}/integrations/{integration}/settings"' in page
+        assert f'href="/clients/{shop.id}/integrations/{integration}/rules"' in page
         assert "Importierte Berichte" in page
         assert "Noch keine Berichte importiert." in page
 

@@ -19,7 +19,7 @@ from models.booking_rules import seed_client_rules
 from models.integration import ensure_integrations
 from tests.browser.test_journeys import log_in
 from tests.factories import make_client
-from tests.test_integration_pages import change_commission_account, settlement
+from tests.test_integration_pages import settlement
 
 pytestmark = pytest.mark.browser
 
@@ -86,7 +86,8 @@ def wait_for_the_job(page) -> None:
 def test_a_seller_imports_a_settlement_rebuilds_it_and_downloads_the_batches(
     page, live_server, worker, shop, db_session, tmp_path
 ):
-    settlement_id, data = settlement()
+    # A settlement with FBA liquidations, which no default rule books: the Klärungskonto.
+    settlement_id, data = settlement(unmatched=True)
     log_in(page, live_server)
     page.wait_for_url(f"{live_server}/clients")
     page.get_by_role("link", name="Espadrille Versand GmbH").click()
@@ -111,26 +112,38 @@ def test_a_seller_imports_a_settlement_rebuilds_it_and_downloads_the_batches(
         page.get_by_role("link", name="Buchungsstapel herunterladen").click()
     version_1 = tmp_path / "v1"
     first.value.save_as(version_1)
-    assert ";4971;" not in extf_text(version_1)
+    assert ";2700;" not in extf_text(version_1)
     page.reload()
-    expect(page.locator(".batch-state")).to_have_text("heruntergeladen")
+    expect(page.locator(".batch-state")).to_have_text("Regeln fehlen")
 
-    # The Buchungsregeln page is hd's; the rule changes in the database as that page saves it.
-    change_commission_account(db_session, shop, "4971")
-    page.reload()
+    # Klärungskonto: a rule for the unmatched key on the Buchungsregeln page, then back.
+    unmatched = page.locator("section", has=page.get_by_role("heading", name="Klärungskonto"))
+    unmatched.get_by_role("row", name="Liquidations").get_by_role("link").click()
+    expect(page.get_by_role("heading", name="Regel hinzufügen: Amazon Payout")).to_be_visible()
+    page.get_by_label("Gegenkonto").fill("2700")
+    page.get_by_role("button", name="Regel speichern").click()
+    expect(page.locator(".flash-success")).to_contain_text("wurde hinzugefügt")
+    page.get_by_role("link", name="Zurück zum Bericht").first.click()
     expect(page.locator(".batch-state")).to_have_text("veraltet")
 
     page.get_by_role("button", name="Aktualisieren").click()
     wait_for_the_job(page)
     page.get_by_role("link", name="Änderungen ansehen").click()
-    expect(page.get_by_text("4971").first).to_be_visible()
+    # The liquidation moved from the Klärungskonto (SKR03 1590) to the new rule's account.
+    balances = page.get_by_role("table", name="Salden je Konto, die sich geändert haben")
+    expect(balances.get_by_role("row", name="1590")).to_contain_text("0,00")
+    expect(balances.get_by_role("row", name="2700")).to_contain_text("-11,20")
 
     page.get_by_role("link", name="Zurück zum Bericht").click()
+    expect(page.locator(".batch-state")).to_have_text("erstellt")
+    expect(page.get_by_role("heading", name="Klärungskonto")).to_have_count(0)
     with page.expect_download() as second:
         page.get_by_role("link", name="Buchungsstapel herunterladen").click()
     version_2 = tmp_path / "v2"
     second.value.save_as(version_2)
-    assert ";4971;" in extf_text(version_2)
+    assert ";2700;" in extf_text(version_2)
+    page.reload()
+    expect(page.locator(".batch-state")).to_have_text("heruntergeladen")
     expect(page.get_by_text("Frühere Versionen")).to_be_visible()
 
     page.get_by_role("link", name="Zurück zum Import").click()
