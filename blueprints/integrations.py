@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from blueprints.clients import get_client
@@ -78,6 +79,7 @@ def _import_page(client: Client, row: ClientIntegration, form: ReportUploadForm,
     reports = db.paginate(
         sa.select(Report)
         .filter_by(client_id=client.id, integration=row.kind)
+        .options(selectinload(Report.batches))  # each row shows its batch's state
         .order_by(Report.period_start.desc(), Report.id.desc()),
         page=request.args.get("page", 1, type=int),
         per_page=REPORTS_PER_PAGE,
