@@ -25,7 +25,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
-from werkzeug.routing import BuildError
 
 from blueprints.clients import get_client
 from datev.rules import CLEARING_ACCOUNT_STORES
@@ -57,15 +56,6 @@ def integration_of(client: Client, integration: str) -> ClientIntegration:
     if db.session.new:
         db.session.commit()
     return rows[Integration(integration).value]
-
-
-@bp.app_template_global()
-def optional_url(endpoint: str, **values) -> str | None:
-    """The URL of a page another area of the app provides, or None while it does not exist."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 @bp.get(f"/<int:client_id>/integrations/{INTEGRATION}")

@@ -359,6 +359,12 @@ def test_the_klaerungskonto_lists_unmatched_keys_with_their_sums(client, shop, d
         )
     )
     assert "<td>Liquidations</td>" in section
+    # "Regel anlegen" opens the Buchungsregeln form for exactly this key, and leads back here.
+    link = re.search(r'href="([^"]*/rules/from-key\?[^"]*)"', section).group(1)
+    assert link.startswith(f"/clients/{shop.id}/integrations/payout/rules/from-key?")
+    for part in ("transaction_type=other-transaction", "amount_type=other-transaction",
+                 "amount_description=Liquidations", f"report_id={report.id}"):  # fmt: skip
+        assert part in link.replace("&amp;", "&")
     assert f"{total:.2f}".replace(".", ",") + "\xa0€" in section
 
 
