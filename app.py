@@ -64,12 +64,25 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from blueprints import auth, client_master_data, clients, health
+    from blueprints import (
+        auth,
+        client_master_data,
+        clients,
+        health,
+        integration_settings,
+        integrations,
+        reports,
+        rules,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(client_master_data.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(integrations.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(rules.bp)
+    app.register_blueprint(integration_settings.bp)
     app.add_url_rule("/", endpoint="index", view_func=clients.index)
 
 

@@ -1,15 +1,30 @@
-"""`flask demo`: seed an idempotent demo organisation, user and client."""
+"""`flask demo`: seed an idempotent demo organisation, user and client, with a history.
+
+The history is what a seller who used the file uploads so far would have: the sandbox seller 1's
+settlements and VAT reports, uploaded, except the last 90 days (the API import fetches those)
+and with one settlement left out, so the migration wizard has a hole to find. The files come
+from the sandbox's own generators, the same the local Amazon serves.
+"""
 
 from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from extensions import db
+from importing.archive import store_file
+from importing.intake import import_file
 from models import Client, Organisation, User
-from models.booking_rules import seed_client_rules
-from models.integration import ensure_integrations
+from models.booking_rules import Integration, seed_client_rules, seed_rule_set
+from models.integration import IntegrationMarketplace, ensure_integrations
+from models.report import ImportOutcome, Report, Source
+from sandbox import create_sandbox_app, settlements, vat
 
 DEMO_ORGANISATION = "Demo Handel GmbH"
 DEMO_EMAIL = "demo@kontor.local"
@@ -25,6 +40,12 @@ DEMO_CLIENT = {
     "vat_id": "DE136695976",
     "amazon_seller_id": None,
 }
+DEMO_SELLER = 1  # the sandbox seller whose reports the demo client uploaded
+# Amazon keeps reports for 90 days; the wizard's API import fetches those, the uploads the rest.
+API_WINDOW = timedelta(days=90)
+# The settlement left out of the history (counted from the oldest, on the first run): later
+# runs add only what is newer than the history, so the hole stays where it is.
+LEFT_OUT = 5
 
 
 def seed_demo() -> tuple[User, Client]:
@@ -55,9 +76,125 @@ def seed_demo() -> tuple[User, Client]:
     return user, client
 
 
+@dataclass(frozen=True)
+class HistoryFile:
+    integration: Integration
+    name: str
+    text: str
+    period_start: date
+    key: str  # what identifies the report: the marketplace and start of a settlement, a month
+
+
+def history_files(sandbox_config: dict | None = None) -> list[HistoryFile]:
+    """Seller 1's settlements (V2) and VAT reports published before the last 90 days, oldest
+    first, from the sandbox's generators."""
+    state = create_sandbox_app(sandbox_config or {}).extensions["sandbox"]
+    seller = state.sellers[DEMO_SELLER - 1]
+    cutoff = state.clock.now() - API_WINDOW
+    files: dict[str, HistoryFile] = {}
+    for entry in state.settlement_entries(seller, include_expired=True):
+        # Amazon lists every settlement in two layouts and some twice: one file each.
+        if entry.report_type != settlements.REPORT_TYPE or entry.created >= cutoff:
+            continue
+        key = f"{entry.marketplace_ids[0]}:{entry.data_start.isoformat()}"
+        files.setdefault(
+            key,
+            HistoryFile(
+                Integration.PAYOUT,
+                f"settlement-{entry.report_id}.txt",
+                state.settlement_text(seller, entry),
+                entry.data_start.date(),
+                key,
+            ),
+        )
+    month = vat.month_of(min((f.period_start for f in files.values()), default=cutoff.date()))
+    while vat.available_from(month) < cutoff:
+        text = vat.render(state.seed, seller, month, state.first_index)
+        if text is not None:
+            key = f"vat:{month.isoformat()}"
+            files[key] = HistoryFile(Integration.ORDER, f"vat-{month:%Y-%m}.txt", text, month, key)
+        month = vat.next_month(month)
+    return sorted(files.values(), key=lambda f: (f.period_start, f.key))
+
+
+def seed_history(user: User, client: Client, files: list[HistoryFile]) -> int:
+    """Upload the history files the client has not imported yet; returns how many it imported.
+
+    On the first run one settlement stays out (LEFT_OUT); afterwards only files newer than the
+    newest imported report of their integration are added, so reruns never fill the hole."""
+    marketplaces = {name for f in files if f.integration == Integration.PAYOUT
+                    for name in _marketplaces_of(f.text)}  # fmt: skip
+    _list_marketplaces(client, marketplaces)
+    newest = dict(
+        db.session.execute(
+            sa.select(Report.integration, sa.func.max(Report.period_start))
+            .filter_by(client_id=client.id)
+            .group_by(Report.integration)
+        ).all()
+    )
+    if not newest:
+        payouts = [f for f in files if f.integration == Integration.PAYOUT]
+        skipped = payouts[LEFT_OUT].key if len(payouts) > LEFT_OUT else None
+        wanted = [f for f in files if f.key != skipped]
+    else:
+        wanted = [
+            f for f in files
+            if f.integration.value in newest and f.period_start > newest[f.integration.value]
+        ]  # fmt: skip
+    integrations = {row.kind: row for row in ensure_integrations(client)}
+    imported = 0
+    for f in wanted:
+        stored = store_file(
+            client.id,
+            f.name,
+            io.BytesIO(f.text.encode("cp1252")),
+            user_id=user.id,
+            max_bytes=len(f.text) * 4 + 1,
+        )
+        db.session.flush()
+        result = import_file(
+            client, integrations[f.integration.value], stored, source=Source.UPLOAD,
+            user_id=user.id,
+        )  # fmt: skip
+        db.session.commit()
+        if result.outcome == ImportOutcome.IMPORTED:
+            imported += 1
+        elif result.outcome == ImportOutcome.REFUSED:
+            raise click.ClickException(f"{f.name}: {result.message}")
+    return imported
+
+
+def _marketplaces_of(text: str) -> set[str]:
+    """The marketplace-name column of a V2 settlement (the first line has none)."""
+    lines = text.splitlines()
+    header = lines[0].split("\t")
+    column = header.index("marketplace-name")
+    return {cells[column] for line in lines[1:] if len(cells := line.split("\t")) > column
+            and cells[column]}  # fmt: skip
+
+
+def _list_marketplaces(client: Client, marketplaces: set[str]) -> None:
+    """The demo's Payout integration lists the stores it sells in, each with its rule set."""
+    payout = next(r for r in ensure_integrations(client) if r.kind == Integration.PAYOUT)
+    listed = {m.marketplace.casefold() for m in payout.marketplaces}
+    for name in sorted(marketplaces):
+        if name.casefold() not in listed:
+            db.session.add(IntegrationMarketplace(integration_id=payout.id, marketplace=name))
+            seed_rule_set(client, Integration.PAYOUT, name)
+    db.session.commit()
+
+
 @click.command("demo")
+@click.option(
+    "--no-history", is_flag=True, help="Ohne die hochgeladenen Berichte der Vergangenheit."
+)
 @with_appcontext
-def demo_command() -> None:
+def demo_command(no_history: bool) -> None:
     """Legt die Demo-Daten an (mehrfach ausführbar)."""
+    started = time.monotonic()
     user, client = seed_demo()
     click.echo(f"Demo bereit: Anmeldung {DEMO_EMAIL} / {DEMO_PASSWORD}, Mandant „{client.name}“.")
+    if not no_history:
+        imported = seed_history(user, client, history_files())
+        seconds = time.monotonic() - started
+        click.echo(f"Historie: {imported} Berichte neu importiert ({seconds:.1f} s).")

@@ -88,13 +88,7 @@ class BookingRuleSet(db.Model):
             marketplace=rule_set.marketplace,
             **{name: getattr(rule_set, name) for name in FIXED_ACCOUNTS},
         )
-        if integration == Integration.PAYOUT:
-            rules = [BookingRule.from_payout_rule(rule) for rule in rule_set.payout_rules]
-        else:
-            rules = [BookingRule.from_order_rule(rule) for rule in rule_set.order_rules]
-        for position, rule in enumerate(rules):
-            rule.position = position
-            row.rules.append(rule)
+        row.rules = rule_rows(integration, rule_set)
         return row
 
     def to_rule_set(self) -> RuleSet:
@@ -111,6 +105,17 @@ class BookingRuleSet(db.Model):
             payout_rules=payout,
             order_rules=order,
         )
+
+
+def rule_rows(integration: Integration, rule_set: RuleSet) -> list[BookingRule]:
+    """The rows of the rules of `integration` in `rule_set`, positioned in their order."""
+    if integration == Integration.PAYOUT:
+        rules = [BookingRule.from_payout_rule(rule) for rule in rule_set.payout_rules]
+    else:
+        rules = [BookingRule.from_order_rule(rule) for rule in rule_set.order_rules]
+    for position, rule in enumerate(rules):
+        rule.position = position
+    return rules
 
 
 class BookingRule(db.Model):
@@ -281,3 +286,14 @@ def load_rule_book(client_id: int, integration: Integration) -> RuleBook:
             f"Für diesen Mandanten sind keine Buchungsregeln ({integration}) angelegt."
         )
     return RuleBook(tuple(row.to_rule_set() for row in rows))
+
+
+def reset_rule_set(client: Client, row: BookingRuleSet) -> BookingRuleSet:
+    """Put one rule set back to the client's defaults ("Auf SKR-Standard zurücksetzen"): the
+    fixed accounts and rules that `seed_rule_set` would add for its integration and marketplace
+    today. The other rule sets stay as they are; the caller commits."""
+    defaults = client.default_rule_set(row.marketplace)
+    for name in FIXED_ACCOUNTS:
+        setattr(row, name, getattr(defaults, name))
+    row.rules = rule_rows(Integration(row.integration), defaults)  # delete-orphan: old rows go
+    return row

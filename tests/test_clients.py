@@ -7,9 +7,19 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from models import BookingRuleSet, Client, ClientVatId, SkuCost
-from models.booking_rules import Integration, load_rule_book, seed_rule_set
-from models.integration import ClientIntegration
+from models import (
+    BookingRule,
+    BookingRuleSet,
+    Client,
+    ClientVatId,
+    Report,
+    SkuCost,
+    StoredFile,
+)
+from models.batch import Batch
+from models.booking_rules import Integration, load_rule_book, seed_client_rules, seed_rule_set
+from models.integration import ClientIntegration, IntegrationMarketplace, ensure_integrations
+from models.job_run import JobRun
 from tests.factories import make_client, make_user
 
 VALID = {
@@ -22,6 +32,10 @@ VALID = {
     "vat_id": "DE 136 695 976",
     "amazon_seller_id": "a2sc0nlsyta68b",
 }
+
+
+INTEGRATIONS = "/clients/<int:client_id>/integrations"
+INTEGRATION = "<any(payout, order):integration>"
 
 
 @pytest.fixture
@@ -257,7 +271,182 @@ class TestOrganisationIsolation:
             "/clients/<int:client_id>/sku-costs/upload",
             "/clients/<int:client_id>/sku-costs/<int:cost_id>",
             "/clients/<int:client_id>/sku-costs/<int:cost_id>/delete",
+            f"{INTEGRATIONS}/{INTEGRATION}/rules",
+            f"{INTEGRATIONS}/{INTEGRATION}/rules/<int:rule_set_id>",
+            f"{INTEGRATIONS}/{INTEGRATION}/rules/<int:rule_set_id>/new",
+            f"{INTEGRATIONS}/{INTEGRATION}/rules/<int:rule_set_id>/<int:rule_id>",
+            f"{INTEGRATIONS}/{INTEGRATION}/rules/<int:rule_set_id>/<int:rule_id>/delete",
+            f"{INTEGRATIONS}/{INTEGRATION}/rules/<int:rule_set_id>/reset",
+            f"{INTEGRATIONS}/{INTEGRATION}/rules/from-key",
+            f"{INTEGRATIONS}/{INTEGRATION}/settings",
+            "/clients/<int:client_id>/integrations/<any(payout, order):integration>",
+            "/clients/<int:client_id>/integrations/<any(payout, order):integration>/upload",
+            "/clients/<int:client_id>/integrations/payout/marketplaces",
+            "/clients/<int:client_id>/integrations/<any(payout, order):integration>/months/"
+            "<int:year>-<int:month>",
+            "/clients/<int:client_id>/jobs/<int:job_id>",
+            "/clients/<int:client_id>/reports/<int:report_id>",
+            "/clients/<int:client_id>/reports/<int:report_id>/rebuild",
+            "/clients/<int:client_id>/reports/<int:report_id>/batches/<int:version>/download",
+            "/clients/<int:client_id>/reports/<int:report_id>/batches/<int:version>/changes",
         }
+
+    @pytest.fixture
+    def foreign_import(self, foreign_client, db_session):
+        """A report of the foreign client with two batch versions, and its import job."""
+        stored = StoredFile(
+            client_id=foreign_client.id, file_name="fremd.txt", sha256="f" * 64, size=1, content=b""
+        )
+        report = Report(
+            client_id=foreign_client.id,
+            integration="payout",
+            source="upload",
+            settlement_id="4711",
+            file=stored,
+            sha256="f" * 64,
+            format="v2",
+            period_start=date(2025, 3, 1),
+            period_end=date(2025, 3, 14),
+            batches=[Batch(version=1), Batch(version=2)],
+        )
+        db_session.add(report)
+        db_session.flush()
+        run = JobRun(client_id=foreign_client.id, kind="import", integration="payout",
+                     report_id=report.id)  # fmt: skip
+        db_session.add(run)
+        db_session.commit()
+        return {"report": report.id, "job": run.id}
+
+    @pytest.fixture
+    def foreign_rules(self, foreign_client, db_session):
+        seed_client_rules(foreign_client)
+        ensure_integrations(foreign_client)
+        db_session.commit()
+        payout = db_session.scalar(
+            sa.select(BookingRuleSet).filter_by(
+                client_id=foreign_client.id, integration="payout", marketplace="*"
+            )
+        )
+        return {"set": payout.id, "rule": payout.rules[0].id}
+
+    def _rules_state(self, db_session):
+        db_session.expire_all()
+        return (
+            db_session.scalar(sa.select(sa.func.count(BookingRule.id))),
+            [row.suspense_account for row in db_session.scalars(sa.select(BookingRuleSet))],
+            [(row.notify, row.granularity) for row in db_session.scalars(
+                sa.select(ClientIntegration)
+            )],
+        )  # fmt: skip
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/clients/{id}/integrations/payout",
+            "/clients/{id}/integrations/order",
+            "/clients/{id}/integrations/payout/months/2025-03",
+            "/clients/{id}/jobs/{job}",
+            "/clients/{id}/reports/{report}",
+            "/clients/{id}/reports/{report}/batches/1/download",
+            "/clients/{id}/reports/{report}/batches/2/changes",
+        ],
+    )
+    def test_import_pages_answer_404(self, client, logged_in, foreign_client, foreign_import, path):
+        response = client.get(path.format(id=foreign_client.id, **foreign_import))
+        assert response.status_code == 404
+        assert "Fremde GmbH" not in response.text
+
+    @pytest.mark.parametrize(
+        ("path", "data"),
+        [
+            ("/clients/{id}/integrations/payout/rules/{set}", {"suspense_account": "1591"}),
+            ("/clients/{id}/integrations/payout/rules/{set}/new", {"account": "4970"}),
+            ("/clients/{id}/integrations/payout/rules/{set}/{rule}", {"account": "4970"}),
+            ("/clients/{id}/integrations/payout/rules/{set}/{rule}/delete", {}),
+            ("/clients/{id}/integrations/payout/rules/{set}/reset", {}),
+            ("/clients/{id}/integrations/payout/rules/from-key", {"account": "4970"}),
+            ("/clients/{id}/integrations/payout/settings", {"notify": "y"}),
+        ],
+    )
+    def test_rule_and_settings_posts_answer_404_and_change_nothing(
+        self, client, auth, logged_in, foreign_client, foreign_rules, db_session, path, data
+    ):
+        before = self._rules_state(db_session)
+        url = path.format(id=foreign_client.id, **foreign_rules)
+        response = client.post(url, data={**data, "csrf_token": auth.csrf_token("/clients")})
+        assert response.status_code == 404
+        assert self._rules_state(db_session) == before
+
+    def test_another_clients_rule_set_answers_404_under_the_own_client(
+        self, client, auth, logged_in, foreign_rules, db_session
+    ):
+        own = make_client(logged_in.organisation_id, name="Eigene GmbH")
+        seed_client_rules(own)
+        db_session.commit()
+        before = self._rules_state(db_session)
+        base = f"/clients/{own.id}/integrations/payout/rules/{foreign_rules['set']}"
+        assert client.get(base).status_code == 404
+        token = auth.csrf_token("/clients")
+        for path in (base, f"{base}/{foreign_rules['rule']}/delete", f"{base}/reset"):
+            response = client.post(path, data={"suspense_account": "1591", "csrf_token": token})
+            assert response.status_code == 404, path
+        assert self._rules_state(db_session) == before
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/clients/{id}/integrations/payout/rules",
+            "/clients/{id}/integrations/payout/rules/{set}",
+            "/clients/{id}/integrations/payout/rules/{set}/new",
+            "/clients/{id}/integrations/payout/rules/{set}/{rule}",
+            "/clients/{id}/integrations/payout/rules/from-key?amount_type=X",
+            "/clients/{id}/integrations/order/settings",
+        ],
+    )
+    def test_rule_and_settings_pages_answer_404(
+        self, client, logged_in, foreign_client, foreign_rules, path
+    ):
+        response = client.get(path.format(id=foreign_client.id, **foreign_rules))
+        assert response.status_code == 404
+        assert "Fremde GmbH" not in response.text
+
+    @pytest.mark.parametrize(
+        ("path", "data"),
+        [
+            ("/clients/{id}/integrations/payout/upload", {}),
+            ("/clients/{id}/integrations/payout/marketplaces", {"marketplace": "Amazon.fr"}),
+            ("/clients/{id}/reports/{report}/rebuild", {}),
+        ],
+    )
+    def test_import_posts_answer_404_and_change_nothing(
+        self, client, auth, logged_in, foreign_client, foreign_import, db_session, path, data
+    ):
+        url = path.format(id=foreign_client.id, **foreign_import)
+        token = auth.csrf_token("/clients")
+        response = client.post(url, data={**data, "csrf_token": token})
+        assert response.status_code == 404
+        assert db_session.scalar(sa.select(sa.func.count(JobRun.id))) == 1
+        assert db_session.scalar(sa.select(sa.func.count(Batch.id))) == 2
+        assert db_session.scalar(sa.select(sa.func.count(IntegrationMarketplace.id))) == 0
+
+    def test_another_clients_report_and_job_answer_404_under_the_own_client(
+        self, client, auth, logged_in, foreign_import
+    ):
+        own = make_client(logged_in.organisation_id, name="Eigene GmbH")
+        for path in (
+            f"/clients/{own.id}/jobs/{foreign_import['job']}",
+            f"/clients/{own.id}/reports/{foreign_import['report']}",
+            f"/clients/{own.id}/reports/{foreign_import['report']}/batches/1/download",
+            f"/clients/{own.id}/reports/{foreign_import['report']}/batches/2/changes",
+        ):
+            assert client.get(path).status_code == 404, path
+        token = auth.csrf_token("/clients")
+        rebuild = f"/clients/{own.id}/reports/{foreign_import['report']}/rebuild"
+        assert client.post(rebuild, data={"csrf_token": token}).status_code == 404
+
+    def test_an_unknown_integration_answers_404(self, client, logged_in):
+        own = make_client(logged_in.organisation_id, name="Eigene GmbH")
+        assert client.get(f"/clients/{own.id}/integrations/ebay").status_code == 404
 
     def test_a_missing_client_answers_the_same_404(self, client, logged_in):
         assert client.get("/clients/999999").status_code == 404

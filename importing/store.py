@@ -1,0 +1,234 @@
+"""A report and its transactions into the database, inside the caller's unit of work.
+
+The transactions are inserted in chunks as the records stream in, so memory stays flat for a
+report of any size; the caller commits (or rolls back on the first error, leaving no trace).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from models import db
+from models.booking_rules import Integration
+from models.report import Report, StoredFile
+from models.transaction import (
+    SettlementLineRow,
+    VatTransactionRow,
+    dump_rate_parts,
+    parse_rate_parts,
+)
+from parsers import OrderReport, PayoutReport
+from parsers.records import SettlementLine, VatTransaction
+
+CHUNK_ROWS = 5000
+MONTHS = {name.upper(): number for number, name in enumerate(calendar.month_abbr) if name}
+
+Progress = Callable[[int], None]  # called with the count of records stored so far
+
+
+def new_report(
+    client_id: int,
+    parsed: PayoutReport | OrderReport,
+    stored: StoredFile,
+    *,
+    source: str,
+    user_id: int | None,
+) -> Report:
+    """The Report row of a parsed report (added, not flushed); the caller stores its rows."""
+    common = {
+        "client_id": client_id,
+        "source": source,
+        "file": stored,
+        "sha256": stored.sha256,
+        "format": parsed.format,
+        "imported_by_id": user_id,
+        "marketplaces": ",".join(parsed.marketplaces)[:500],
+    }
+    if isinstance(parsed, PayoutReport):
+        s = parsed.summary
+        report = Report(
+            integration=Integration.PAYOUT.value,
+            settlement_id=s.settlement_id,
+            # The booking engine reads the end as a day (`summary.end.date()`): keep that day.
+            period_start=s.start.date(),
+            period_end=s.end.date(),
+            deposit_date=s.deposit_date,
+            currency=s.currency,
+            total=s.total_amount,
+            transaction_count=parsed.line_count,
+            reconciled=parsed.reconciled,
+            **common,
+        )
+    else:
+        start, end = month_range(parsed.activity_periods)
+        report = Report(
+            integration=Integration.ORDER.value,
+            activity_period=activity_period_of(parsed),
+            period_start=start,
+            period_end=end,
+            currency=parsed.currencies[0] if len(parsed.currencies) == 1 else "",
+            total=order_total(parsed),
+            transaction_count=parsed.row_count,
+            reconciled=True,
+            **common,
+        )
+    db.session.add(report)
+    return report
+
+
+def activity_period_of(parsed: OrderReport) -> str:
+    """The month a VAT report claims ("2025-APR"); several months joined (a rare export)."""
+    return ",".join(parsed.activity_periods)[:30]
+
+
+def month_range(periods: list[str]) -> tuple[date, date]:
+    """First and last day of the activity periods ("2025-APR"); today's month if none parse."""
+    months = sorted(filter(None, (_month(p) for p in periods)))
+    if not months:
+        today = datetime.now(UTC).date()
+        months = [(today.year, today.month)]
+    (y1, m1), (y2, m2) = months[0], months[-1]
+    return date(y1, m1, 1), date(y2, m2, calendar.monthrange(y2, m2)[1])
+
+
+def _month(period: str) -> tuple[int, int] | None:
+    year, _, month = period.strip().partition("-")
+    if year.isdigit() and month.upper() in MONTHS:
+        return int(year), MONTHS[month.upper()]
+    return None
+
+
+def order_total(parsed: OrderReport) -> Decimal | None:
+    """Sales plus refunds (gross) of a single-currency VAT report; None with several."""
+    if len(parsed.totals) != 1:
+        return None
+    [by_type] = parsed.totals.values()
+    return sum(by_type.values(), Decimal(0))
+
+
+def store_lines(
+    report_id: int, lines: Iterable[SettlementLine], progress: Progress | None = None
+) -> int:
+    table = SettlementLineRow.__table__
+    return _bulk_insert(
+        table,
+        ("report_id", "position", *SettlementLine._fields),
+        ((report_id, position, *line) for position, line in enumerate(lines, 1)),
+        progress,
+    )
+
+
+def store_vat_rows(
+    report_id: int, rows: Iterable[VatTransaction], progress: Progress | None = None
+) -> int:
+    table = VatTransactionRow.__table__
+    assert VatTransaction._fields[-1] == "rate_parts"  # stored as JSON text
+    return _bulk_insert(
+        table,
+        ("report_id", "position", *VatTransaction._fields),
+        (
+            (report_id, position, *row[:-1], dump_rate_parts(row.rate_parts))
+            for position, row in enumerate(rows, 1)
+        ),
+        progress,
+    )
+
+
+def _bulk_insert(
+    table: sa.Table,
+    columns: tuple[str, ...],
+    rows: Iterable[tuple],
+    progress: Progress | None,
+) -> int:
+    """Insert `rows` (values in the order of `columns`) on the session's connection, inside
+    its transaction: COPY on PostgreSQL, executemany in large chunks elsewhere.
+
+    The values go through each column type's own bind processor (UTCDateTime to UTC, Decimal
+    as SQLite stores it), so the rows are exactly what an ORM insert would store; only the
+    per-row overhead of SQLAlchemy's parameter handling is skipped.
+    """
+    connection = db.session.connection()
+    dialect = connection.dialect
+    processors = [
+        (index, processor)
+        for index, name in enumerate(columns)
+        if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
+    ]
+
+    def processed(row: tuple) -> tuple:
+        if not processors:
+            return row
+        values = list(row)
+        for index, processor in processors:
+            values[index] = processor(values[index])
+        return tuple(values)
+
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    names = ", ".join(columns)
+    count = 0
+    cursor = raw.cursor()
+    try:
+        if dialect.name == "postgresql":
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(processed(row))
+                    count += 1
+                    if progress is not None and not count % CHUNK_ROWS:
+                        progress(count)
+            return count
+        marks = ", ".join(["?"] * len(columns))
+        # Names from the table's metadata, values as parameters: nothing from the file.
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+        chunk: list[tuple] = []
+        for row in rows:
+            chunk.append(processed(row))
+            if len(chunk) >= CHUNK_ROWS:
+                cursor.executemany(statement, chunk)
+                count += len(chunk)
+                chunk = []
+                if progress is not None:
+                    progress(count)
+        if chunk:
+            cursor.executemany(statement, chunk)
+            count += len(chunk)
+    finally:
+        cursor.close()
+    return count
+
+
+def stored_lines(report_id: int) -> Iterator[SettlementLine]:
+    """The settlement's records in their order, streamed from the database."""
+    table = SettlementLineRow.__table__
+    make = SettlementLine._make
+    for row in _stream(table, SettlementLine._fields, report_id):
+        yield make(row)
+
+
+def stored_vat_rows(report_id: int) -> Iterator[VatTransaction]:
+    table = VatTransactionRow.__table__
+    fields = VatTransaction._fields
+    make = VatTransaction._make
+    last = len(fields) - 1  # rate_parts, stored as JSON text
+    assert fields[last] == "rate_parts"
+    for row in _stream(table, fields, report_id):
+        values = list(row)
+        values[last] = parse_rate_parts(values[last])
+        yield make(values)
+
+
+def _stream(table: sa.Table, fields: tuple[str, ...], report_id: int) -> Iterator[sa.Row]:
+    # Core rows, not ORM objects: a rebuild of 200,000 lines would spend most of its time in
+    # the identity map otherwise.
+    query = (
+        sa.select(*(table.c[name] for name in fields))
+        .where(table.c.report_id == report_id)
+        .order_by(table.c.position)
+        .execution_options(yield_per=CHUNK_ROWS)
+    )
+    yield from db.session.execute(query)
