@@ -50,20 +50,29 @@ TREATMENTS = tuple(t.value for t in TaxTreatment if t != TaxTreatment.UNKNOWN) +
 )
 
 
-def check_account(raw: str | None, account_length: int, *, personal: bool = False) -> str:
-    """The account without spaces; raises ValidationError with a German message."""
+SACHKONTO, PERSONENKONTO, ANY_ACCOUNT = "sachkonto", "personenkonto", "any"
+
+
+def check_account(raw: str | None, account_length: int, kind: str = ANY_ACCOUNT) -> str:
+    """The account without spaces; raises ValidationError with a German message. A Sachkonto
+    has at most `account_length` digits, a Personenkonto exactly one more; a rule's
+    Gegenkonto may be either (the Sammeldebitor is one)."""
     account = (raw or "").strip()
     if not account.isdigit() or not account.isascii():
         raise ValidationError("Das Konto darf nur aus Ziffern bestehen.")
     if int(account) == 0:
         raise ValidationError("Das Konto 0 gibt es nicht.")
-    if personal:
-        if len(account) != account_length + 1:
-            raise ValidationError(
-                f"Ein Personenkonto hat bei Sachkontenlänge {account_length} genau "
-                f"{account_length + 1} Stellen."
-            )
-    elif len(account) > account_length + 1:
+    if kind == PERSONENKONTO and len(account) != account_length + 1:
+        raise ValidationError(
+            f"Ein Personenkonto hat bei Sachkontenlänge {account_length} genau "
+            f"{account_length + 1} Stellen."
+        )
+    if kind == SACHKONTO and len(account) > account_length:
+        raise ValidationError(
+            f"Ein Sachkonto hat bei Sachkontenlänge {account_length} höchstens "
+            f"{account_length} Stellen."
+        )
+    if len(account) > account_length + 1:
         raise ValidationError(
             f"Das Konto hat höchstens {account_length + 1} Stellen (Sachkontenlänge "
             f"{account_length}, Personenkonten eine Stelle mehr)."
@@ -111,9 +120,8 @@ class RuleSetAccountsForm(_LedgerForm):
             if field.errors:
                 continue
             try:
-                field.data = check_account(
-                    field.data, self.account_length, personal=name == "debtor_account"
-                )
+                kind = PERSONENKONTO if name == "debtor_account" else SACHKONTO
+                field.data = check_account(field.data, self.account_length, kind)
             except ValidationError as error:
                 field.errors = [*field.errors, str(error)]
                 valid = False

@@ -169,7 +169,7 @@ def test_saving_the_accounts_stores_them_and_marks_the_batches_outdated(
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("clearing_account", "121000", "höchstens 5 Stellen"),
+        ("clearing_account", "12100", "Sachkonto hat bei Sachkontenlänge 4 höchstens 4 Stellen"),
         ("transit_account", "13A0", "nur aus Ziffern"),
         ("fx_gain_account", "", "Bitte geben Sie ein Konto an."),
         ("debtor_account", "1000", "Personenkonto hat bei Sachkontenlänge 4 genau 5 Stellen"),
