@@ -7,9 +7,17 @@ whose `lines()` / `rows()` stream the typed records of `parsers.records`. Bad in
 raises `ReportError` (and nothing else) with a German message.
 """
 
-from .detect import read_report
+from .detect import peek_report, read_report
 from .errors import ReportError
+from .records import ReportPeek
 from .settlement import PayoutReport
 from .vat import OrderReport
 
-__all__ = ["OrderReport", "PayoutReport", "ReportError", "read_report"]
+__all__ = [
+    "OrderReport",
+    "PayoutReport",
+    "ReportError",
+    "ReportPeek",
+    "peek_report",
+    "read_report",
+]

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from . import settlement, vat
 from .errors import NOT_AMAZON, ReportError
+from .records import ReportPeek
 from .source import Source, locate_problem, mostly_utf8, os_reason, sniff, unknown_encoding
-from .table import Header, normalise, read_header
+from .table import CsvReader, Header, is_blank, normalise, read_header
+
+T = TypeVar("T")
 
 
 def _kind(header: Header, source: Source) -> str:
@@ -51,10 +57,59 @@ def read_report(
     with a German message naming `filename` (default: the path's name), the line
     and the column.
     """
-    path = Path(path)
+    return with_encoding(Path(path), filename, _read)
+
+
+def peek_report(path: str | os.PathLike[str], *, filename: str | None = None) -> ReportPeek:
+    """The kind and identity of a report from its header and first data row only.
+
+    For the quick checks of an upload (wrong kind, duplicate, conflict) before the whole file
+    is read in a job. Raises ReportError for what those lines already show to be refused;
+    everything after them is checked by `read_report`.
+    """
+
+    def peek(source: Source) -> ReportPeek:
+        try:
+            with source.rows() as (reader, _hashing):
+                header = read_header(reader, source.filename)
+                kind = _kind(header, source)
+                try:
+                    first = _first_row(reader, header)
+                except csv.Error:
+                    first = None  # the full read refuses it with the line
+                if kind == "payout":
+                    return settlement.peek(header, first)
+                return vat.peek(header, first)
+        except OSError as exc:
+            raise ReportError(
+                source.filename, f"Die Datei kann nicht gelesen werden ({os_reason(exc)})."
+            ) from None
+
+    return with_encoding(Path(path), filename, peek)
+
+
+def _first_row(reader: CsvReader, header: Header) -> tuple[int, list[str]] | None:
+    """The first non-blank data row and its line; None where it is irregular (the full read
+    gives the right message for that)."""
+    last = reader.line_num
+    for row in reader:
+        line, last = last + 1, reader.line_num
+        if is_blank(row):
+            continue
+        if len(row) != header.width:
+            if len(row) > header.width and is_blank(row[header.width :]):
+                return line, row[: header.width]
+            return None
+        return line, row
+    return None
+
+
+def with_encoding(path: Path, filename: str | None, action: Callable[[Source], T]) -> T:
+    """Run `action` on the sniffed source, falling back to Windows-1252 where a file that
+    looked like UTF-8 is not, and refusing damaged encodings with read_report's messages."""
     source = sniff(path, filename or path.name)
     try:
-        return _read(source)
+        return action(source)
     except UnicodeDecodeError:
         if source.encoding == "cp1252":  # neither UTF-8 nor Windows-1252 from the start
             raise unknown_encoding(source) from None
@@ -85,7 +140,7 @@ def read_report(
     # Looked like UTF-8 at the start, but is not: Windows-1252, as EU documents are served.
     source = source.with_encoding("cp1252")
     try:
-        return _read(source)
+        return action(source)
     except UnicodeDecodeError:
         raise unknown_encoding(source) from None
 

@@ -20,6 +20,17 @@ from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
+class ReportPeek:
+    """What the header and the first data row of a report say: its kind ("payout" or
+    "order") and its identity, the settlement id or the activity period (None where the
+    first row does not tell)."""
+
+    kind: str
+    settlement_id: str | None
+    activity_period: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class SettlementSummary:
     """The summary row of a settlement report: what Amazon says it paid out."""
 

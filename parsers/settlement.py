@@ -18,7 +18,7 @@ from operator import itemgetter
 from formatting import number
 
 from .errors import ReportError, invalid_csv
-from .records import SettlementLine, SettlementSummary
+from .records import ReportPeek, SettlementLine, SettlementSummary
 from .settlement_layout import SettlementPlan, plan_for
 from .source import Source
 from .table import (
@@ -241,6 +241,24 @@ def scan(
         sha256=sha256(),
         end_line=entries.end_line,
     )
+
+
+def peek(header: Header, first: tuple[int, list[str]] | None) -> ReportPeek:
+    """The settlement id of the summary row, which must be the first data row."""
+    if first is None:
+        return ReportPeek("payout", None, None)
+    line, row = first
+    plan = plan_for(header)
+    if not row[plan.total].strip():
+        raise ReportError(
+            header.filename,
+            "Die erste Datenzeile muss die Summenzeile der Abrechnung sein "
+            "(settlement-id, Zeitraum, total-amount, currency); hier fehlt total-amount.",
+            line=line,
+            column=header.name(plan.total),
+        )
+    summary = _summary(row, plan, Cells(header), line)
+    return ReportPeek("payout", summary.settlement_id, None)
 
 
 def _check_rows(

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import cast
 
 from .errors import ReportError, invalid_csv
-from .records import RatePart, VatTransaction
+from .records import RatePart, ReportPeek, VatTransaction
 from .source import Source
 from .table import (
     Cells,
@@ -238,6 +238,15 @@ def scan(
         totals={c: totals[c] for c in sorted(totals)},
         sha256=sha256(),
     )
+
+
+def peek(header: Header, first: tuple[int, list[str]] | None) -> ReportPeek:
+    """The activity period of the first row (a VAT report covers one month)."""
+    if first is None:
+        return ReportPeek("order", None, None)
+    _line, row = first
+    period = row[_Plan(header).period].strip()
+    return ReportPeek("order", None, period or None)
 
 
 def _new_type(text: str, filename: str, line: int, column: str) -> str:
