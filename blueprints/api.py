@@ -8,10 +8,11 @@ exactly like missing ones. Errors are JSON `{"error": ...}` (422: messages per f
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request, send_file
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -21,13 +22,22 @@ from blueprints.api_schemas import (
     ClientSchema,
     JobSchema,
     NewClientSchema,
+    ReportFilterSchema,
+    ReportSchema,
 )
 from blueprints.clients import DUPLICATE_MANDANT
 from extensions import db
-from models import ApiToken, Client, JobRun
+from importing.archive import opened, store_file
+from importing.batches import batch_download
+from importing.errors import FileTooLarge
+from importing.intake import check_upload
+from jobs.imports import enqueue_import
+from models import ApiToken, Client, JobRun, Report
 from models.base import utcnow
-from models.booking_rules import seed_client_rules
+from models.booking_rules import Integration, seed_client_rules
 from models.integration import ensure_integrations
+from models.report import ImportOutcome, StoredFile
+from parsers import ReportError, peek_report
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -132,3 +142,96 @@ def show_job(job_id: int):
     if job is None:
         abort(404)
     return jsonify(JobSchema().dump(job))
+
+
+NO_FILE = "Bitte die Datei als multipart/form-data im Feld „file“ senden."
+NO_BATCH = "Für diesen Bericht gibt es noch keinen Buchungsstapel."
+
+
+@bp.post("/clients/<int:client_id>/reports")
+def upload_report(client_id: int):
+    """Store the file and enqueue its import (202); the quick checks of the header answer at
+    once: identical file 200, refused 422, another file for an imported report 409."""
+    client = get_client(client_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return error(422, NO_FILE)
+    try:
+        stored = store_file(
+            client.id,
+            upload.filename,
+            upload.stream,
+            user_id=g.api_user.id,
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+        )
+    except FileTooLarge as too_large:
+        return error(413, str(too_large))
+    integration = integration_of(stored)
+    checked = check_upload(client, integration, stored)
+    if checked is None:
+        job = enqueue_import(client, integration, stored, user_id=g.api_user.id)
+        return jsonify({"job": JobSchema().dump(job), "report": None}), 202
+    report = ReportSchema().dump(checked.report) if checked.report else None
+    if checked.outcome == ImportOutcome.DUPLICATE:
+        return jsonify({"duplicate": True, "report": report}), 200
+    if checked.outcome == ImportOutcome.CONFLICT:
+        return error(409, checked.message, report=report)
+    return error(422, checked.message)
+
+
+def integration_of(stored: StoredFile) -> Integration:
+    """The integration the file belongs to, from its header: the API has one upload URL for
+    both. A file the header does not reveal goes to Payout, whose check refuses it with the
+    parser's message (and logs it)."""
+    try:
+        with opened(stored) as path:
+            return Integration(peek_report(path, filename=stored.file_name).kind)
+    except ReportError:
+        return Integration.PAYOUT
+
+
+@bp.get("/clients/<int:client_id>/reports")
+def list_reports(client_id: int):
+    client = get_client(client_id)
+    try:
+        wanted = ReportFilterSchema().load(request.args)
+    except ValidationError as invalid:
+        return error(422, "Die Abfrage ist ungültig.", fields=invalid.messages)
+    query = sa.select(Report).where(Report.client_id == client.id)
+    if wanted["integration"] is not None:
+        query = query.where(Report.integration == wanted["integration"].value)
+    reports = db.session.scalars(query.order_by(Report.period_start, Report.id))
+    return jsonify(ReportSchema(many=True).dump(reports))
+
+
+def get_report(report_id: int) -> Report:
+    report = db.session.scalar(
+        sa.select(Report)
+        .join(Client, Client.id == Report.client_id)
+        .where(Report.id == report_id, Client.organisation_id == organisation_id())
+    )
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.get("/reports/<int:report_id>")
+def show_report(report_id: int):
+    return jsonify(ReportSchema().dump(get_report(report_id)))
+
+
+@bp.get("/reports/<int:report_id>/batch")
+def download_batch(report_id: int):
+    """The current batch: the EXTF file (text/csv) or a zip of its parts."""
+    batch = get_report(report_id).current_batch
+    if batch is None:
+        return error(404, NO_BATCH)
+    name, mimetype, content = batch_download(batch)
+    db.session.commit()  # the batch is "heruntergeladen" now
+    response = send_file(
+        io.BytesIO(content), mimetype=mimetype, download_name=name, as_attachment=True
+    )
+    if response.mimetype == "text/csv":
+        # EXTF files are Windows-1252 (DATEV's encoding), not the UTF-8 Flask would announce.
+        response.content_type = "text/csv; charset=windows-1252"
+    return response

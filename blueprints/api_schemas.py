@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_dump, validates
+from marshmallow import RAISE, Schema, ValidationError, fields, validates
 from werkzeug.datastructures import MultiDict
 
 from forms.clients import ClientForm
@@ -151,11 +151,6 @@ class ReportSchema(Schema):
     transactions = fields.Integer(attribute="transaction_count")
     reconciled = fields.Boolean()
     batch = fields.Nested(BatchSchema, attribute="current_batch", allow_none=True)
-
-    @post_dump
-    def _no_batch_yet(self, data, **kwargs):
-        data.setdefault("batch", None)
-        return data
 
 
 class ReportFilterSchema(Schema):

@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from extensions import db
-from models import ApiToken
-from tests.factories import make_client, make_user
-
-
-def issue_token(user, name: str = "Skript") -> str:
-    row, token = ApiToken.issue(user, name)
-    db.session.add(row)
-    db.session.commit()
-    return token
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.api.helpers import bearer, client_with_rules, issue_token
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -34,4 +22,4 @@ def headers(anna):
 def stranger(app):
     """Another organisation, with a client of its own."""
     user = make_user("fremd@example.org")
-    return user, make_client(user.organisation_id, name="Fremde GmbH", mandant_nr=7)
+    return user, client_with_rules(user.organisation_id, name="Fremde GmbH", mandant_nr=7)

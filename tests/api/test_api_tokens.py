@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from models import ApiToken
 from models.base import utcnow
-from tests.api.conftest import bearer, issue_token
+from tests.api.helpers import bearer, issue_token
 from tests.helpers import csrf_token_of
 
 
