@@ -121,7 +121,7 @@ class JobSchema(Schema):
     id = fields.Integer()
     state = fields.String()
     progress = fields.Integer()
-    error = fields.String()
+    error = fields.Function(lambda job: job.error or None)  # the German message once failed
     report_id = fields.Integer(allow_none=True)
 
 

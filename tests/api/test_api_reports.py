@@ -33,7 +33,7 @@ def test_an_upload_answers_202_with_the_queued_job_and_no_report(client, headers
         "id": job["id"],
         "state": "queued",
         "progress": 0,
-        "error": "",
+        "error": None,
         "report_id": None,
     }
 
@@ -44,7 +44,7 @@ def test_the_job_imports_the_settlement_and_the_report_shows_it(
     job = imported(client, headers, muster, SETTLEMENT.read_bytes(), "24288684721.txt")
     assert job["state"] == "done", job
     assert job["progress"] == 100
-    assert job["error"] == ""
+    assert job["error"] is None
     report = client.get(f"/api/v1/reports/{job['report_id']}", headers=headers)
     assert report.status_code == 200
     body = report.json
