@@ -8,6 +8,7 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
+from extensions import db
 from models import Batch, BatchFile, ImportLogEntry, JobRun, Report, StoredFile
 from tests.api.helpers import SETTLEMENT, VAT_REPORT, client_with_rules, imported, upload
 
@@ -22,6 +23,17 @@ def muster(anna) -> int:
 
 def count(db_session, model) -> int:
     return db_session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def table_state(db_session) -> dict[str, tuple[int, int | None]]:
+    """Row count and last id of every table."""
+    state = {}
+    for table in db.metadata.sorted_tables:
+        last = sa.func.max(table.c.id) if "id" in table.c else sa.null()
+        state[table.name] = tuple(
+            db_session.execute(sa.select(sa.func.count(), last).select_from(table)).one()
+        )
+    return state
 
 
 def test_an_upload_answers_202_with_the_queued_job_and_no_report(client, headers, muster):
@@ -102,6 +114,7 @@ def test_another_file_for_an_imported_settlement_answers_409(client, headers, mu
     assert "24288684721" in response.json["error"]
     assert response.json["report"]["id"] == job["report_id"]
     assert count(db_session, Report) == 1
+    assert count(db_session, StoredFile) == 1
 
 
 def test_a_file_that_is_no_amazon_report_answers_422_and_is_logged(
@@ -204,3 +217,36 @@ def test_a_split_batch_downloads_as_a_zip_of_its_parts(client, headers, muster, 
     assert response.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
     assert sorted(names) == sorted([part.name, "EXTF_zweiter_Teil.csv"])
+
+
+def assert_grew_by_one_row(before, after, table: str) -> None:
+    (rows, last_id), (rows_now, last_id_now) = before.pop(table), after.pop(table)
+    assert rows_now == rows + 1
+    assert last_id_now > (last_id or 0)
+
+
+def test_a_refused_file_leaves_every_table_but_the_import_log_as_it_was(
+    client, headers, muster, db_session
+):
+    imported(client, headers, muster, SETTLEMENT.read_bytes())
+    before = table_state(db_session)
+    response = upload(client, headers, muster, NOT_AMAZON, "kontoauszug.txt")
+    assert response.status_code == 422
+    after = table_state(db_session)
+    assert_grew_by_one_row(before, after, "import_log")
+    assert after == before
+
+
+def test_a_file_refused_by_the_job_leaves_only_the_failed_job_and_the_log(
+    client, headers, muster, db_session
+):
+    imported(client, headers, muster, VAT_REPORT.read_bytes())
+    before = table_state(db_session)
+    lines = SETTLEMENT.read_bytes().split(b"\n")
+    lines[40] = lines[40].replace(b"2025-08-17T11:22:13+00:00", b"gestern")
+    job = imported(client, headers, muster, b"\n".join(lines), "kaputt.txt")
+    assert job["state"] == "failed"
+    after = table_state(db_session)
+    assert_grew_by_one_row(before, after, "import_log")
+    assert_grew_by_one_row(before, after, "job_runs")
+    assert after == before
