@@ -114,13 +114,11 @@ def order_total(parsed: OrderReport) -> Decimal | None:
 def store_lines(
     report_id: int, lines: Iterable[SettlementLine], progress: Progress | None = None
 ) -> int:
-    fields = SettlementLine._fields
-    return _insert(
-        SettlementLineRow.__table__,
-        (
-            {"report_id": report_id, "position": position, **dict(zip(fields, line, strict=True))}
-            for position, line in enumerate(lines, 1)
-        ),
+    table = SettlementLineRow.__table__
+    return _bulk_insert(
+        table,
+        ("report_id", "position", *SettlementLine._fields),
+        ((report_id, position, *line) for position, line in enumerate(lines, 1)),
         progress,
     )
 
@@ -128,36 +126,79 @@ def store_lines(
 def store_vat_rows(
     report_id: int, rows: Iterable[VatTransaction], progress: Progress | None = None
 ) -> int:
-    fields = VatTransaction._fields
-    return _insert(
-        VatTransactionRow.__table__,
+    table = VatTransactionRow.__table__
+    assert VatTransaction._fields[-1] == "rate_parts"  # stored as JSON text
+    return _bulk_insert(
+        table,
+        ("report_id", "position", *VatTransaction._fields),
         (
-            {
-                "report_id": report_id,
-                "position": position,
-                **dict(zip(fields, row, strict=True)),
-                "rate_parts": dump_rate_parts(row.rate_parts),
-            }
+            (report_id, position, *row[:-1], dump_rate_parts(row.rate_parts))
             for position, row in enumerate(rows, 1)
         ),
         progress,
     )
 
 
-def _insert(table: sa.Table, rows: Iterable[dict], progress: Progress | None) -> int:
+def _bulk_insert(
+    table: sa.Table,
+    columns: tuple[str, ...],
+    rows: Iterable[tuple],
+    progress: Progress | None,
+) -> int:
+    """Insert `rows` (values in the order of `columns`) on the session's connection, inside
+    its transaction: COPY on PostgreSQL, executemany in large chunks elsewhere.
+
+    The values go through each column type's own bind processor (UTCDateTime to UTC, Decimal
+    as SQLite stores it), so the rows are exactly what an ORM insert would store; only the
+    per-row overhead of SQLAlchemy's parameter handling is skipped.
+    """
+    connection = db.session.connection()
+    dialect = connection.dialect
+    processors = [
+        (index, processor)
+        for index, name in enumerate(columns)
+        if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
+    ]
+
+    def processed(row: tuple) -> tuple:
+        if not processors:
+            return row
+        values = list(row)
+        for index, processor in processors:
+            values[index] = processor(values[index])
+        return tuple(values)
+
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    names = ", ".join(columns)
     count = 0
-    chunk: list[dict] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= CHUNK_ROWS:
-            db.session.execute(sa.insert(table), chunk)
+    cursor = raw.cursor()
+    try:
+        if dialect.name == "postgresql":
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(processed(row))
+                    count += 1
+                    if progress is not None and not count % CHUNK_ROWS:
+                        progress(count)
+            return count
+        marks = ", ".join(["?"] * len(columns))
+        # Names from the table's metadata, values as parameters: nothing from the file.
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+        chunk: list[tuple] = []
+        for row in rows:
+            chunk.append(processed(row))
+            if len(chunk) >= CHUNK_ROWS:
+                cursor.executemany(statement, chunk)
+                count += len(chunk)
+                chunk = []
+                if progress is not None:
+                    progress(count)
+        if chunk:
+            cursor.executemany(statement, chunk)
             count += len(chunk)
-            chunk = []
-            if progress is not None:
-                progress(count)
-    if chunk:
-        db.session.execute(sa.insert(table), chunk)
-        count += len(chunk)
+    finally:
+        cursor.close()
     return count
 
 
