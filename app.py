@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config_from_os
@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from blueprints import (
+        api,
         auth,
         client_master_data,
         clients,
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
         integrations,
         reports,
         rules,
+        tokens,
     )
 
     app.register_blueprint(auth.bp)
@@ -83,14 +85,21 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(rules.bp)
     app.register_blueprint(integration_settings.bp)
+    app.register_blueprint(tokens.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # token auth only, never cookies: see blueprints/api.py
     app.add_url_rule("/", endpoint="index", view_func=clients.index)
 
 
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
+    from blueprints.api import error as api_error
+
     def render_error(error):
         code = getattr(error, "code", 500)
+        if request.path.startswith("/api/"):  # also URLs that match no API route
+            return api_error(code)
         return render_template(f"errors/{code}.html", error=error), code
 
     def render_csrf_error(error):
@@ -99,6 +108,8 @@ def register_errorhandlers(app: Flask) -> None:
     def render_server_error(error):
         # Whatever the failed request wrote must not leak into the next one.
         db.session.rollback()
+        if request.path.startswith("/api/"):
+            return api_error(500)
         return render_template("errors/500.html", error=error), 500
 
     for code in (403, 404, 405, 413):

@@ -10,6 +10,7 @@ def register_all(app: Flask) -> None:
     from commands.mailsink import mailsink_cli
     from commands.reports import reports_cli
     from commands.sandbox import sandbox_cli
+    from commands.tokens import tokens_cli
     from commands.users import users_cli
 
     for command in (
@@ -20,5 +21,6 @@ def register_all(app: Flask) -> None:
         reports_cli,
         datev_cli,
         sandbox_cli,
+        tokens_cli,
     ):
         app.cli.add_command(command)
