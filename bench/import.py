@@ -47,8 +47,8 @@ def _csv_pass(path: str) -> dict:
 
 
 def _app(database_url: str):
-    from app import create_app  # noqa: PLC0415 - in the child only
-    from config import database_url as normalised  # noqa: PLC0415
+    from app import create_app
+    from config import database_url as normalised
 
     return create_app(
         {
@@ -64,11 +64,11 @@ def _app(database_url: str):
 def _prepare(path: Path, kind: str) -> tuple[int, int]:
     """A fresh schema, a client with its default rules, the file stored as the upload does;
     returns (client id, job run id)."""
-    from extensions import db  # noqa: PLC0415
-    from importing.archive import store_file  # noqa: PLC0415
-    from models import Client, JobRun, Organisation, User  # noqa: PLC0415
-    from models.booking_rules import seed_client_rules  # noqa: PLC0415
-    from models.integration import ensure_integrations  # noqa: PLC0415
+    from extensions import db
+    from importing.archive import store_file
+    from models import Client, JobRun, Organisation, User
+    from models.booking_rules import seed_client_rules
+    from models.integration import ensure_integrations
 
     db.drop_all()
     db.create_all()
@@ -98,13 +98,13 @@ def child(path: str, kind: str, database_url: str) -> None:
     bare = _csv_pass(path)
     app = _app(database_url)
     with app.app_context():
-        from datev.export import export_report  # noqa: PLC0415
-        from extensions import db  # noqa: PLC0415
-        from importing.batches import build_batch, ecb_rates  # noqa: PLC0415
-        from jobs.imports import run_import  # noqa: PLC0415
-        from models import Client, JobRun, Report  # noqa: PLC0415
-        from models.booking_rules import Integration, load_rule_book  # noqa: PLC0415
-        from parsers import read_report  # noqa: PLC0415
+        from datev.export import export_report
+        from extensions import db
+        from importing.batches import build_batch, ecb_rates
+        from jobs.imports import run_import
+        from models import Client, JobRun, Report
+        from models.booking_rules import Integration, load_rule_book
+        from parsers import read_report
 
         client_id, run_id = _prepare(file, kind)
         ecb_rates()  # loaded once per process in the worker too

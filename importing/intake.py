@@ -104,9 +104,10 @@ def import_file(
         except (IntegrityError, OperationalError) as exc:
             # Another import of the same report committed first (or holds SQLite's lock).
             db.session.rollback()
-            result = _race_result(client.id, kind, stored, exc, attempt)
-            if result is None:
+            raced = _race_result(client.id, kind, stored, exc, attempt)
+            if raced is None:
                 continue
+            result = raced
         except BaseException:
             db.session.rollback()
             raise

@@ -45,7 +45,7 @@ def test_two_concurrent_imports_of_one_settlement_store_it_once(app, monkeypatch
                 result = import_file(shop, Integration.PAYOUT, file, source="upload", user_id=None)
                 outcomes[file_id] = result.outcome
                 db.session.remove()
-        except BaseException as exc:  # noqa: BLE001 - reported below, in the test's thread
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(file_id,)) for file_id in file_ids]
