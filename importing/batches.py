@@ -46,14 +46,15 @@ ZIP_MIMETYPE = "application/zip"
 CSV_MIMETYPE = "text/csv"
 
 
-def rules_fingerprint(rule_book: RuleBook) -> str:
-    """A hash of everything in the rule book that can change a booking (the pure rule objects
-    carry no ids or timestamps, so equal rules give equal fingerprints)."""
-    return hashlib.sha256(repr(rule_book).encode()).hexdigest()
+def rules_fingerprint(rule_book: RuleBook, granularity: Granularity) -> str:
+    """A hash of everything that can change a booking: the rule book (the pure rule objects
+    carry no ids or timestamps, so equal rules give equal fingerprints) and the granularity."""
+    return hashlib.sha256(f"{granularity.value}|{rule_book!r}".encode()).hexdigest()
 
 
 def current_fingerprint(client_id: int, integration: Integration) -> str:
-    return rules_fingerprint(load_rule_book(client_id, integration))
+    granularity = Granularity(_integration(client_id, integration).granularity)
+    return rules_fingerprint(load_rule_book(client_id, integration), granularity)
 
 
 def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
@@ -127,7 +128,7 @@ def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
             bookings=summary["bookings"],
             unmatched=result.totals.unmatched,
             summary=json.dumps(summary, ensure_ascii=False, sort_keys=True),
-            rules_fingerprint=rules_fingerprint(rule_book),
+            rules_fingerprint=rules_fingerprint(rule_book, granularity),
             created_by_id=user_id,
             files=[_batch_file(written) for written in files],
         )
@@ -162,7 +163,9 @@ def _integration(client_id: int, integration: Integration) -> ClientIntegration:
         sa.select(ClientIntegration).filter_by(client_id=client_id, kind=integration.value)
     )
     if row is None:  # a client created before the integrations existed
-        return ClientIntegration(client_id=client_id, kind=integration.value)
+        return ClientIntegration(
+            client_id=client_id, kind=integration.value, granularity=Granularity.PER_ORDER.value
+        )
     return row
 
 
@@ -371,9 +374,10 @@ class BookingRow:
     rule: str  # Beleginfo 1
 
     @property
-    def identity(self) -> tuple[str, str, str, str]:
-        """What stays when a rule changes: where the booking came from."""
-        return (self.source, self.document_no, self.text, self.day)
+    def identity(self) -> tuple[str, str, str]:
+        """What stays when a rule changes: where the booking came from (not the Buchungstext,
+        which names the rule's label)."""
+        return (self.source, self.document_no, self.day)
 
     @property
     def signed(self) -> Decimal:
@@ -421,7 +425,7 @@ def booking_rows(batch: Batch) -> list[BookingRow]:
 
 def diff_batches(old: Batch, new: Batch) -> BatchDiff:
     """What a rebuild changed: bookings added and removed, and bookings of the same source line
-    (same Beleginfo 2, Belegfeld 1, Buchungstext and date) now on another account or tax key."""
+    (same Beleginfo 2, Belegfeld 1 and date) now on another account or tax key."""
     old_rows, new_rows = booking_rows(old), booking_rows(new)
     diff = BatchDiff(totals={"bookings": (len(old_rows), len(new_rows))})
     unmatched_new = Counter(new_rows)

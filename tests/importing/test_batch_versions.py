@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from datev.granularity import Granularity
 from extensions import db
 from importing.batches import (
     batch_download,
@@ -21,7 +22,7 @@ from importing.batches import (
     month_download,
 )
 from importing.intake import check_upload, import_file
-from models import BookingRule, BookingRuleSet
+from models import BookingRule, BookingRuleSet, ClientIntegration
 from models.batch import BatchState
 from models.booking_rules import Integration
 from parsers import read_report
@@ -143,3 +144,49 @@ def test_all_batches_of_a_month_come_in_one_zip(app):
     assert january.current_batch.downloaded_at is None
     _, empty = month_download(client, Integration.PAYOUT, 2020, 2)
     assert zipfile.ZipFile(io.BytesIO(empty)).namelist() == []
+
+
+def test_a_rule_for_an_amount_on_the_klaerungskonto_shows_as_a_changed_booking(app):
+    client, _ = make_shop()
+    report = _imported(client, SETTLEMENT_CA, Integration.PAYOUT)
+    first = report.current_batch
+    suspense = [row for row in booking_rows(first) if row.contra_account == "1590"]
+    assert suspense  # the real file has amounts no default rule books
+    keys = [key.split(" / ") for key in json.loads(first.summary)["unmatched_keys"]]
+    for rule_set in db.session.scalars(
+        sa.select(BookingRuleSet).filter_by(client_id=client.id, integration="payout")
+    ):
+        for transaction_type, amount_type, description in keys:
+            rule_set.rules.append(
+                BookingRule(
+                    transaction_type=transaction_type or "*",
+                    amount_type=amount_type or "*",
+                    amount_description=description or "*",
+                    account="1361",
+                    kind="other",
+                    label="Geklärt",
+                    position=-1,
+                )
+            )
+    db.session.flush()
+    second = build_batch(report)
+    db.session.commit()
+    diff = diff_batches(first, second)
+    # The Buchungstext names the rule's label, so it changes; the source line does not.
+    assert {(old.contra_account, new.contra_account) for old, new in diff.changed} == {
+        ("1590", "1361")
+    }
+    assert len(diff.changed) == len(suspense) and not diff.added and not diff.removed
+
+
+def test_changing_the_granularity_marks_the_batch_outdated(app):
+    client, _ = make_shop()
+    report = _imported(client, SETTLEMENT_CA, Integration.PAYOUT)
+    assert mark_outdated(client.id, Integration.PAYOUT) == 0
+    setup = db.session.scalar(
+        sa.select(ClientIntegration).filter_by(client_id=client.id, kind="payout")
+    )
+    setup.granularity = Granularity.FEES_PER_DAY.value
+    db.session.flush()
+    assert mark_outdated(client.id, Integration.PAYOUT) == 1
+    assert report.current_batch.state == BatchState.OUTDATED
