@@ -206,6 +206,17 @@ def _unquote(raw: str) -> str:
     return raw
 
 
+_TEXT_CHARS = r'[^"\x00-\x1f\x7f]'
+
+
+def _free_text(limit: int) -> str:
+    """Free text in quotes: at most `limit` characters other than quotes and control
+    characters, "" standing for one quote. The first alternative, a text without quotes, is a
+    single bounded character run (a tight loop in the regex engine); only a text with a quote
+    takes the second, one group iteration per character."""
+    return f'"{_TEXT_CHARS}{{0,{limit}}}"|"(?:{_TEXT_CHARS}|""){{0,{limit}}}"'
+
+
 def _row_pattern() -> re.Pattern[str]:
     """One pattern for a whole booking line: every field's quoting, pattern and length at once.
 
@@ -217,32 +228,49 @@ def _row_pattern() -> re.Pattern[str]:
         source = column.pattern.pattern if column.pattern is not None else '[^;"]*'
         if column.kind == fmt.TEXT:
             if column.free_text_limit is not None:
-                inner = r'(?:[^"\x00-\x1f\x7f]|""){0,' + str(column.free_text_limit) + "}"
+                body = f"{_free_text(column.free_text_limit)}|"
             else:
-                inner = f"(?:{source})?"
-            body = f'"{inner}"|'
+                body = f'"(?:{source})?"|'
         else:
             body = f'{source}|""|'
+        # Atomic, and only where the field ends: a field has one possible end (a quoted one at
+        # its closing quote, any other at the next ";"), so nothing is lost by never trying a
+        # field again, and a line that fails late cannot make the engine retry the two ways a
+        # plain text matches in every field before (2^n attempts).
+        field = f"(?>(?:{body})(?=;|$))"
         if column.number in _SEMANTIC:
-            parts.append(f"(?P<c{column.number}>{body})")
+            parts.append(f"(?P<c{column.number}>{field})")
         else:
-            parts.append(f"(?:{body})")
+            parts.append(field)
     return re.compile(";".join(parts))
 
 
 _ROW = _row_pattern()
+# The captured fields in the order the pattern holds them (the order of the columns), and the
+# one among them that is free text, whose quotes inside are doubled.
+_CAPTURED = tuple(sorted(_SEMANTIC))
+_GROUP_NUMBERS = tuple(_ROW.groupindex[f"c{col}"] for col in _CAPTURED)  # faster than names
+_FREE_TEXT_CAPTURED = tuple(
+    i for i, col in enumerate(_CAPTURED) if fmt.COLUMNS[col - 1].free_text_limit is not None
+)
 
 
 def _check_row(number: int, line: str, header: _Header | None, result: ValidationResult) -> None:
     match = _ROW.fullmatch(line)
     if match is not None:
-        values = {col: _unquote(match.group(f"c{col}")) for col in _SEMANTIC}
+        # The hot path: the pattern has checked every field's quoting, so a captured value is
+        # quoted exactly when it starts with a quote; only free text may hold doubled quotes.
+        captured = [v[1:-1] if v[:1] == '"' else v for v in match.group(*_GROUP_NUMBERS)]
+        for i in _FREE_TEXT_CAPTURED:
+            if '""' in captured[i]:
+                captured[i] = captured[i].replace('""', '"')
+        values = dict(zip(_CAPTURED, captured, strict=True))
     else:
         fields = split_fields(line)
         if not _check_fields(number, fields, result):
             return
         values = {col: fields[col - 1][0] for col in _SEMANTIC}
-    _check_semantics(number, values.__getitem__, header, result)
+    _check_semantics(number, values, header, result)
 
 
 def _check_fields(number: int, fields: list[tuple[str, bool]], result: ValidationResult) -> bool:
@@ -262,44 +290,54 @@ def _check_fields(number: int, fields: list[tuple[str, bool]], result: Validatio
     return True
 
 
-def _check_semantics(number: int, value, header: _Header | None, result: ValidationResult) -> None:
-    for required in (Col.UMSATZ, Col.SOLL_HABEN, Col.KONTO, Col.GEGENKONTO, Col.BELEGDATUM):
-        if not value(required):
-            result.add(number, required, f"{fmt.COLUMNS[required - 1].name} fehlt.")
-    if value(Col.FESTSCHREIBUNG) not in ("", "0"):
+_REQUIRED = (Col.UMSATZ, Col.SOLL_HABEN, Col.KONTO, Col.GEGENKONTO, Col.BELEGDATUM)
+
+
+def _check_semantics(
+    number: int, v: dict[int, str], header: _Header | None, result: ValidationResult
+) -> None:
+    """The checks across fields of one booking; `v` maps column numbers to unquoted values
+    (subscripts rather than calls: this runs for every booking)."""
+    konto, gegenkonto = v[Col.KONTO], v[Col.GEGENKONTO]
+    if not (v[Col.UMSATZ] and v[Col.SOLL_HABEN] and konto and gegenkonto and v[Col.BELEGDATUM]):
+        for required in _REQUIRED:
+            if not v[required]:
+                result.add(number, required, f"{fmt.COLUMNS[required - 1].name} fehlt.")
+    if v[Col.FESTSCHREIBUNG] not in ("", "0"):
         result.add(number, Col.FESTSCHREIBUNG, "Festschreibung muss 0 sein.")
-    if value(Col.KONTO) and value(Col.KONTO) == value(Col.GEGENKONTO):
+    if konto and konto == gegenkonto:
         result.add(number, Col.GEGENKONTO, "Konto und Gegenkonto sind gleich.")
-    link = value(Col.BELEGLINK)
+    link = v[Col.BELEGLINK]
     if link and not _BELEGLINK.fullmatch(link):
         result.add(
             number, Col.BELEGLINK, 'Beleglink muss ein DATEV-Beleglink sein (z. B. BEDI "<ID>").'
         )
-    if value(Col.EU_STEUERSATZ) and not value(Col.EU_LAND_USTID):
+    if v[Col.EU_STEUERSATZ] and not v[Col.EU_LAND_USTID]:
         result.add(number, Col.EU_STEUERSATZ, "EU-Steuersatz ohne EU-Land u. UStID (Bestimmung).")
-    sachverhalt = value(Col.SACHVERHALT_LL)
-    if sachverhalt and not value(Col.BU_SCHLUESSEL):
+    sachverhalt = v[Col.SACHVERHALT_LL]
+    if sachverhalt and not v[Col.BU_SCHLUESSEL]:
         # The Sachverhalt says which § 13b case the key books; without a key it means nothing.
         result.add(number, Col.SACHVERHALT_LL, "Sachverhalt L+L ohne BU-Schlüssel.")
-    elif sachverhalt and int(sachverhalt) == 0:
+    elif sachverhalt.isdigit() and int(sachverhalt) == 0:  # else the pattern check reported it
         result.add(number, Col.SACHVERHALT_LL, "Sachverhalt L+L 0 gibt es nicht.")
     if header is None:
         return
-    for col in (Col.KONTO, Col.GEGENKONTO):
-        if len(value(col)) > header.account_length + 1:
-            result.add(
-                number,
-                col,
-                f"Konto {value(col)} ist länger als Sachkontenlänge "
-                f"{header.account_length} + 1 Stelle.",
-            )
-    ddmm = value(Col.BELEGDATUM)
-    problem = header.date_problem(ddmm)
+    longest = header.account_length + 1
+    if len(konto) > longest or len(gegenkonto) > longest:
+        for col in (Col.KONTO, Col.GEGENKONTO):
+            if len(v[col]) > longest:
+                result.add(
+                    number,
+                    col,
+                    f"Konto {v[col]} ist länger als Sachkontenlänge "
+                    f"{header.account_length} + 1 Stelle.",
+                )
+    problem = header.date_problem(v[Col.BELEGDATUM])
     if problem:
         result.add(number, Col.BELEGDATUM, problem)
-    if value(Col.WKZ_UMSATZ) not in ("", header.currency) or value(Col.KURS):
-        _check_currency(number, value, header, result)
-    elif value(Col.BASIS_UMSATZ) or value(Col.WKZ_BASIS_UMSATZ):
+    if v[Col.WKZ_UMSATZ] not in ("", header.currency) or v[Col.KURS]:
+        _check_currency(number, v.__getitem__, header, result)
+    elif v[Col.BASIS_UMSATZ] or v[Col.WKZ_BASIS_UMSATZ]:
         result.add(number, Col.KURS, "Kurs/Basis-Umsatz ohne Fremdwährung in WKZ Umsatz.")
 
 

@@ -152,3 +152,29 @@ def test_a_batch_of_the_older_format_version_9_is_refused_clearly():
     messages = [str(issue) for issue in result.issues]
     assert messages[0] == "Zeile 1, Feld 5: erwartet '13', gefunden '9'."
     assert "Zeile 3: Buchungszeile hat 120 statt 125 Felder." in messages
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("A" * 60, True),
+        ("A" * 61, False),
+        ('Ein ""Zitat"" mit ' + "A" * 44, True),  # 60 characters, each "" counts as one
+        ('Ein ""Zitat"" mit ' + "A" * 45, False),
+        ('""' * 60, True),
+        ('""' * 61, False),
+        ('Ein "Zitat', False),  # a single quote inside a text
+        ("Tab\tim Text", False),
+    ],
+)
+def test_the_length_of_a_free_text_counts_a_doubled_quote_as_one_character(tmp_path, text, valid):
+    """Buchungstext holds 60 characters; the fast and the field-by-field check agree on it."""
+    lines = _sample_lines()
+    lines[2] = _set_field(lines[2], 14, f'"{text}"')
+    assert validate_file(_write(tmp_path, lines)).ok == valid
+
+
+def test_a_sachverhalt_l_l_that_is_no_number_is_reported_not_a_crash(tmp_path):
+    lines = _sample_lines()
+    lines[2] = _set_field(_set_field(lines[2], 9, '"9"'), 43, "a")
+    assert "Sachverhalt L+L: ungültiger Wert 'a'" in _messages(_write(tmp_path, lines))
