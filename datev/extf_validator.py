@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -412,11 +412,3 @@ def validate_file(path: Path | str) -> ValidationResult:
         streamed = validate_stream(stream)
     streamed.issues[:0] = result.issues
     return streamed
-
-
-def ensure_valid(paths: Iterable[Path | str]) -> None:
-    """Raise ExtfValidationError for the first file that does not pass."""
-    for path in paths:
-        result = validate_file(path)
-        if not result.ok:
-            raise ExtfValidationError(Path(path), result)
