@@ -30,6 +30,8 @@ class Granularity(StrEnum):
 
 
 def _with_amount(booking: Booking, signed: Decimal, count: int, **changes) -> Booking:
+    if count == 1 and not changes and len(booking.source) <= 210:
+        return booking  # nothing merged: `signed` is its own amount (and a copy costs)
     source = booking.source if count == 1 else f"{booking.source} ff. ({count} Beträge)"
     return replace(
         booking, amount=abs(signed), side=side_for(signed), source=source[:210], **changes
