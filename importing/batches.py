@@ -14,6 +14,7 @@ import json
 import tempfile
 import zipfile
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -40,21 +41,50 @@ from models.client_master_data import own_vat_ids_of, sku_costs_of
 from models.integration import ClientIntegration
 from models.report import Report
 from models.transaction import VatTransactionRow
-from parsers.records import SettlementSummary
+from parsers.records import SettlementSummary, VatTransaction
 
 ZIP_MIMETYPE = "application/zip"
 CSV_MIMETYPE = "text/csv"
 
 
-def rules_fingerprint(rule_book: RuleBook, granularity: Granularity) -> str:
+def rules_fingerprint(
+    rule_book: RuleBook, granularity: Granularity, excluded: Iterable[str] = ()
+) -> str:
     """A hash of everything that can change a booking: the rule book (the pure rule objects
-    carry no ids or timestamps, so equal rules give equal fingerprints) and the granularity."""
-    return hashlib.sha256(f"{granularity.value}|{rule_book!r}".encode()).hexdigest()
+    carry no ids or timestamps, so equal rules give equal fingerprints), the granularity and the
+    marketplaces an Amazon Order integration excludes."""
+    options = f"{granularity.value}|{sorted(m.casefold() for m in excluded)}"
+    return hashlib.sha256(f"{options}|{rule_book!r}".encode()).hexdigest()
 
 
 def current_fingerprint(client_id: int, integration: Integration) -> str:
-    granularity = Granularity(_integration(client_id, integration).granularity)
-    return rules_fingerprint(load_rule_book(client_id, integration), granularity)
+    setup = _integration(client_id, integration)
+    return rules_fingerprint(
+        load_rule_book(client_id, integration),
+        Granularity(setup.granularity),
+        excluded_marketplaces(setup),
+    )
+
+
+def excluded_marketplaces(setup: ClientIntegration) -> list[str]:
+    """The marketplaces whose revenue an Amazon Order integration leaves out ("Erweiterte
+    Einstellungen"); Amazon Payout lists the marketplaces it uses instead."""
+    if setup.integration != Integration.ORDER:
+        return []
+    return [m.marketplace for m in setup.marketplaces if m.excluded]
+
+
+def _without_excluded(
+    rows: Iterable[VatTransaction], excluded: list[str], left_out: Counter
+) -> Iterator[VatTransaction]:
+    """The rows of the marketplaces the integration imports; stock movements (marketplace N/A)
+    are never left out. Counts what it leaves out per marketplace."""
+    names = {m.casefold() for m in excluded}
+    for tx in rows:
+        if names and tx.marketplace.casefold() in names:
+            left_out[tx.marketplace] += 1
+            continue
+        yield tx
 
 
 def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
@@ -67,6 +97,7 @@ def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
     rule_book = load_rule_book(client.id, integration)
     settings = client.batch_settings()
     granularity = Granularity(setup.granularity)
+    excluded = excluded_marketplaces(setup)
     rates = ecb_rates()
     summary: dict
     with tempfile.TemporaryDirectory(prefix="kontor-batch-") as folder:
@@ -87,8 +118,9 @@ def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
             summary = _summary(result, unmatched_sums(report, rule_book, result))
         else:
             name = vat_report_name(report)
+            left_out: Counter = Counter()
             result = export_vat_report(
-                stored_vat_rows(report.id),
+                _without_excluded(stored_vat_rows(report.id), excluded, left_out),
                 rule_book,
                 settings,
                 out_dir,
@@ -98,6 +130,8 @@ def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
             )
             files = list(result.files)
             summary = _summary(result, {})
+            if left_out:
+                summary["excluded_marketplaces"] = dict(sorted(left_out.items()))
             if _has_transfers(report.id):
                 transfers = export_transfers(
                     stored_vat_rows(report.id),
@@ -128,7 +162,7 @@ def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
             bookings=summary["bookings"],
             unmatched=result.totals.unmatched,
             summary=json.dumps(summary, ensure_ascii=False, sort_keys=True),
-            rules_fingerprint=rules_fingerprint(rule_book, granularity),
+            rules_fingerprint=rules_fingerprint(rule_book, granularity, excluded),
             created_by_id=user_id,
             files=[_batch_file(written) for written in files],
         )

@@ -22,7 +22,7 @@ from importing.batches import (
     month_download,
 )
 from importing.intake import check_upload, import_file
-from models import BookingRule, BookingRuleSet, ClientIntegration
+from models import BookingRule, BookingRuleSet, ClientIntegration, IntegrationMarketplace
 from models.batch import BatchState
 from models.booking_rules import Integration
 from parsers import read_report
@@ -190,3 +190,33 @@ def test_changing_the_granularity_marks_the_batch_outdated(app):
     db.session.flush()
     assert mark_outdated(client.id, Integration.PAYOUT) == 1
     assert report.current_batch.state == BatchState.OUTDATED
+
+
+def test_an_excluded_marketplace_books_no_revenue_and_changing_it_outdates_the_batch(app):
+    client, _ = make_shop()
+    setup = db.session.scalar(
+        sa.select(ClientIntegration).filter_by(client_id=client.id, kind="order")
+    )
+    setup.marketplaces.append(IntegrationMarketplace(marketplace="amazon.fr", excluded=True))
+    db.session.commit()
+    report = _imported(client, VAT_FEB, Integration.ORDER)
+    batch = report.current_batch
+    french = [
+        tx
+        for tx in read_report(VAT_FEB).rows()
+        if tx.marketplace == "amazon.fr" and tx.transaction_type in ("SALE", "REFUND")
+    ]
+    assert french
+    booked = {row.document_no.strip('"') for row in booking_rows(batch)}
+    assert not booked & {tx.transaction_event_id for tx in french}
+    assert json.loads(batch.summary)["excluded_marketplaces"]["amazon.fr"] >= len(french)
+    # The stored transactions keep every row: the exclusion is a setting of the batch.
+    assert report.transaction_count == read_report(VAT_FEB).row_count
+
+    setup.marketplaces.clear()
+    db.session.flush()
+    assert mark_outdated(client.id, Integration.ORDER) == 1
+    rebuilt = build_batch(report)
+    assert {tx.transaction_event_id for tx in french} <= {
+        row.document_no.strip('"') for row in booking_rows(rebuilt)
+    }
