@@ -16,6 +16,7 @@ Nothing here commits: the view or job that owns the unit of work does.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -154,62 +155,25 @@ class BookingRule(db.Model):
 
     rule_set: Mapped[BookingRuleSet] = relationship(back_populates="rules")
 
+    # The pure rules' fields are columns of the same name (a payout rule leaves the Order
+    # columns at their defaults and vice versa).
     @classmethod
     def from_payout_rule(cls, rule: PayoutRule) -> BookingRule:
-        return cls(
-            transaction_type=rule.transaction_type,
-            amount_type=rule.amount_type,
-            amount_description=rule.amount_description,
-            account=rule.account,
-            tax_key=rule.tax_key,
-            kind=rule.kind,
-            valid_from=rule.valid_from,
-            valid_to=rule.valid_to,
-            label=rule.label,
-            sachverhalt=rule.sachverhalt,
-            fulfillment=rule.fulfillment,
-        )
+        return cls(**{name: getattr(rule, name) for name in _PAYOUT_FIELDS})
 
     @classmethod
     def from_order_rule(cls, rule: OrderRule) -> BookingRule:
-        return cls(
-            treatment=rule.treatment,
-            country=rule.country,
-            account=rule.account,
-            tax_key=rule.tax_key,
-            kind="revenue",
-            net=rule.net,
-            valid_from=rule.valid_from,
-            valid_to=rule.valid_to,
-            label=rule.label,
-        )
+        return cls(kind="revenue", **{name: getattr(rule, name) for name in _ORDER_FIELDS})
 
     def to_payout_rule(self) -> PayoutRule:
-        return PayoutRule(
-            transaction_type=self.transaction_type,
-            amount_type=self.amount_type,
-            amount_description=self.amount_description,
-            account=self.account,
-            tax_key=self.tax_key,
-            kind=self.kind,
-            valid_from=self.valid_from,
-            valid_to=self.valid_to,
-            label=self.label,
-            sachverhalt=self.sachverhalt,
-            fulfillment=self.fulfillment,
-        )
+        return PayoutRule(**{name: getattr(self, name) for name in _PAYOUT_FIELDS})
 
     def to_order_rule(self) -> OrderRule:
-        return OrderRule(
-            treatment=self.treatment,
-            account=self.account,
-            country=self.country,
-            tax_key=self.tax_key,
-            net=self.net,
-            valid_from=self.valid_from,
-            valid_to=self.valid_to,
-            label=self.label,
-        )
+        return OrderRule(**{name: getattr(self, name) for name in _ORDER_FIELDS})
+
+
+_PAYOUT_FIELDS = tuple(field.name for field in fields(PayoutRule))
+_ORDER_FIELDS = tuple(field.name for field in fields(OrderRule))
 
 
 def seed_rule_set(
