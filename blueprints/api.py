@@ -27,17 +27,17 @@ from blueprints.api_schemas import (
 )
 from blueprints.clients import DUPLICATE_MANDANT
 from extensions import db
-from importing.archive import opened, store_file
+from importing.archive import store_file
 from importing.batches import batch_download
 from importing.errors import FileTooLarge
-from importing.intake import check_upload
+from importing.intake import check_upload, peek_stored
 from jobs.imports import enqueue_import
 from models import ApiToken, Client, JobRun, Report
 from models.base import utcnow
 from models.booking_rules import Integration, seed_client_rules
 from models.integration import ensure_integrations
-from models.report import ImportOutcome, StoredFile
-from parsers import ReportError, peek_report
+from models.report import ImportOutcome
+from parsers import ReportError, ReportPeek
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -166,8 +166,15 @@ def upload_report(client_id: int):
         )
     except FileTooLarge as too_large:
         return error(413, str(too_large))
-    integration = integration_of(stored)
-    checked = check_upload(client, integration, stored)
+    # One upload URL for both integrations: the file's header says which it belongs to. A file
+    # the header does not reveal goes to Payout, whose check refuses it with the parser's
+    # message (and logs it).
+    try:
+        peek: ReportPeek | None = peek_stored(stored)
+    except ReportError:
+        peek = None
+    integration = Integration(peek.kind) if peek else Integration.PAYOUT
+    checked = check_upload(client, integration, stored, peek=peek)
     if checked is None:
         job = enqueue_import(client, integration, stored, user_id=g.api_user.id)
         return jsonify({"job": JobSchema().dump(job), "report": None}), 202
@@ -177,17 +184,6 @@ def upload_report(client_id: int):
     if checked.outcome == ImportOutcome.CONFLICT:
         return error(409, checked.message, report=report)
     return error(422, checked.message)
-
-
-def integration_of(stored: StoredFile) -> Integration:
-    """The integration the file belongs to, from its header: the API has one upload URL for
-    both. A file the header does not reveal goes to Payout, whose check refuses it with the
-    parser's message (and logs it)."""
-    try:
-        with opened(stored) as path:
-            return Integration(peek_report(path, filename=stored.file_name).kind)
-    except ReportError:
-        return Integration.PAYOUT
 
 
 @bp.get("/clients/<int:client_id>/reports")

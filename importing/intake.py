@@ -48,10 +48,22 @@ class IntakeResult:
     message: str
 
 
+def peek_stored(stored: StoredFile) -> ReportPeek:
+    """The kind and identity of a stored file from its header and first data row (raises
+    ReportError for a file that is no Amazon report)."""
+    with opened(stored) as path:
+        return peek_report(path, filename=stored.file_name)
+
+
 def check_upload(
-    client: Client, integration: Integration | ClientIntegration | str, stored: StoredFile
+    client: Client,
+    integration: Integration | ClientIntegration | str,
+    stored: StoredFile,
+    *,
+    peek: ReportPeek | None = None,
 ) -> IntakeResult | None:
-    """The request's quick checks, from the header and the first data row.
+    """The request's quick checks, from the header and the first data row (`peek`, if the
+    caller has read it already).
 
     None: go on and enqueue the import (nothing is committed; `stored` stays in the session).
     Otherwise refused, duplicate or conflict: the attempt is logged, the stored file dropped,
@@ -61,8 +73,7 @@ def check_upload(
     result = _duplicate_of_file(client.id, stored)
     if result is None:
         try:
-            with opened(stored) as path:
-                peek = peek_report(path, filename=stored.file_name)
+            peek = peek or peek_stored(stored)
             result = _wrong_kind(kind, peek.kind, stored) or _existing(
                 client.id, kind, _identity_of_peek(peek), stored
             )
@@ -170,10 +181,8 @@ def _race_result(
     """After a failed insert: the report that won, or None to try again."""
     if isinstance(exc, OperationalError) and not _is_lock_error(exc):
         raise exc
-    with opened(stored) as path:
-        peek = peek_report(path, filename=stored.file_name)
     result = _duplicate_of_file(client_id, stored) or _existing(
-        client_id, kind, _identity_of_peek(peek), stored
+        client_id, kind, _identity_of_peek(peek_stored(stored)), stored
     )
     if result is None and attempt == ATTEMPTS:
         raise exc
