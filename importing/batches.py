@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from datev.accounts import default_accounts
+from datev.bookings import BASE_CURRENCY
 from datev.currency import EcbRates
 from datev.export import ExportResult, export_settlement, export_vat_report
 from datev.extf_format import ENCODING, Col
@@ -40,7 +41,7 @@ from models.client import Client
 from models.client_master_data import own_vat_ids_of, sku_costs_of
 from models.integration import ClientIntegration
 from models.report import Report
-from models.transaction import VatTransactionRow
+from models.transaction import SettlementLineRow, VatTransactionRow
 from parsers.records import SettlementSummary, VatTransaction
 
 ZIP_MIMETYPE = "application/zip"
@@ -112,7 +113,7 @@ def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
                 marketplace=report.marketplace_list[0] if report.marketplace_list else None,
                 granularity=granularity,
                 rates=rates,
-                order_days=order_days_of_client(client.id),
+                order_days=order_days_of_settlement(report),
             )
             files = list(result.files)
             summary = _summary(result, unmatched_sums(report, rule_book, result))
@@ -223,14 +224,23 @@ def vat_report_name(report: Report) -> str:
     return "_".join([*periods, report.sha256[:8]])
 
 
-def order_days_of_client(client_id: int) -> dict[str, date]:
-    """As `datev.export.order_days_of`, over every VAT report the client imported: the day each
-    order's Order booking used, so a foreign-currency settlement clears at that rate."""
+def order_days_of_settlement(report: Report) -> dict[str, date] | None:
+    """As `datev.export.order_days_of`, over every VAT report the client imported, for the
+    orders of this settlement: the day each order's Order booking used, so a foreign-currency
+    settlement clears at that rate. None for a EUR settlement, where no rate differs."""
+    if report.currency == BASE_CURRENCY:
+        return None
     t = VatTransactionRow.__table__
+    lines = SettlementLineRow.__table__
     query = (
         sa.select(t.c.transaction_event_id, t.c.transaction_complete_date, t.c.tax_calculation_date)
         .join(Report.__table__, Report.__table__.c.id == t.c.report_id)
-        .where(Report.__table__.c.client_id == client_id)
+        .where(Report.__table__.c.client_id == report.client_id)
+        .where(
+            t.c.transaction_event_id.in_(
+                sa.select(lines.c.order_id).where(lines.c.report_id == report.id).distinct()
+            )
+        )
         .where(sa.func.upper(t.c.transaction_type) == "SALE")
         .where(t.c.transaction_event_id != "")
         .order_by(Report.__table__.c.period_start, t.c.report_id, t.c.position)
