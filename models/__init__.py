@@ -4,6 +4,7 @@ Importing this package registers every model with the metadata, which Alembic
 and `db.create_all()` need.
 """
 
+from models.amazon_connection import AmazonConnection, ConnectionMarketplace
 from models.api_token import ApiToken
 from models.base import db
 from models.batch import Batch, BatchFile
@@ -17,6 +18,7 @@ from models.transaction import SettlementLineRow, VatTransactionRow
 from models.user import Organisation, User
 
 __all__ = [
+    "AmazonConnection",
     "ApiToken",
     "Batch",
     "BatchFile",
@@ -25,6 +27,7 @@ __all__ = [
     "Client",
     "ClientIntegration",
     "ClientVatId",
+    "ConnectionMarketplace",
     "ImportLogEntry",
     "IntegrationMarketplace",
     "JobRun",
