@@ -11,7 +11,7 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -19,6 +19,7 @@ from typing import TextIO
 from datev import extf_format as fmt
 from datev.bookings import Booking
 from datev.extf_format import Col
+from datev.extf_validator import LineChecker, ValidationResult
 from datev.periods import Period, PeriodCache
 from datev.settings import BatchSettings
 
@@ -77,6 +78,11 @@ _EMPTY_ROW: tuple[str, ...] = tuple('""' if c.kind == fmt.TEXT else "" for c in 
 
 def format_booking(b: Booking) -> str:
     """One booking as a line of the file (without the line end)."""
+    return ";".join(booking_cells(b))
+
+
+def booking_cells(b: Booking) -> list[str]:
+    """The 125 fields of one booking's line, as the file holds them (text in quotes)."""
     if b.amount <= 0:
         raise ValueError(f"Umsatz muss positiv sein, nicht {b.amount}")
     row = list(_EMPTY_ROW)
@@ -119,7 +125,12 @@ def format_booking(b: Booking) -> str:
         row[Col.ABRECHNUNGSREFERENZ - 1] = _repeated_text(b.settlement_ref, 50)
     if b.origin_vat_id:
         row[Col.EU_LAND_USTID_URSPRUNG - 1] = _repeated_text(b.origin_vat_id, 15)
-    return ";".join(row)
+    return row
+
+
+def _encodable(cell: str) -> str:
+    """The cell as the file holds it: what Windows-1252 lacks, transliterated."""
+    return cell.encode(fmt.ENCODING, "datev_transliterate").decode(fmt.ENCODING)
 
 
 def header_line(
@@ -170,6 +181,8 @@ class WrittenFile:
     period: Period
     part: int
     bookings: int = 0
+    # The findings of validating the file while it was written (extf_validator.LineChecker).
+    validation: ValidationResult | None = field(default=None, repr=False, compare=False)
 
 
 def file_name(name: str, period: Period, part: int) -> str:
@@ -190,17 +203,20 @@ def write_batch(
 ) -> list[WrittenFile]:
     """Write `bookings` into EXTF files in `out_dir`, one or more per period, sorted by period.
 
-    If generating or writing fails, every file begun is removed and the error propagates.
+    Each file is validated as it is written (`WrittenFile.validation`, the findings of
+    `extf_validator.validate_file` without reading the file back). If generating or writing
+    fails, every file begun is removed and the error propagates.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     created_at = created_at or datetime.now(UTC)
     period_of = PeriodCache(settings)
-    current: dict[Period, tuple[WrittenFile, TextIO]] = {}
+    current: dict[Period, tuple[WrittenFile, TextIO, LineChecker]] = {}
     written: list[WrittenFile] = []
     handles: list[TextIO] = []
+    checkers: list[tuple[WrittenFile, LineChecker]] = []
 
-    def open_file(period: Period, part: int) -> tuple[WrittenFile, TextIO]:
+    def open_file(period: Period, part: int) -> tuple[WrittenFile, TextIO, LineChecker]:
         path = out_dir / file_name(name, period, part)
         handle = open(  # noqa: SIM115 - closed below, also on failure
             path,
@@ -211,12 +227,17 @@ def write_batch(
             buffering=1 << 20,
         )
         handles.append(handle)
-        handle.write(header_line(settings, period, title, created_at) + fmt.LINE_END)
+        header = _encodable(header_line(settings, period, title, created_at))
+        checker = LineChecker(path.name, header)
+        checker.column_header(fmt.COLUMN_HEADER_LINE)
+        handle.write(header + fmt.LINE_END)
         handle.write(fmt.COLUMN_HEADER_LINE + fmt.LINE_END)
         out = WrittenFile(path, period, part)
         written.append(out)
-        return out, handle
+        checkers.append((out, checker))
+        return out, handle, checker
 
+    line_end = fmt.LINE_END
     try:
         for booking in bookings:
             period = period_of(booking.date)
@@ -226,8 +247,17 @@ def write_batch(
             elif entry[0].bookings >= max_per_file:
                 entry[1].close()
                 entry = current[period] = open_file(period, entry[0].part + 1)
-            target, handle = entry
-            handle.write(format_booking(booking) + fmt.LINE_END)
+            target, handle, checker = entry
+            cells = booking_cells(booking)
+            line = ";".join(cells)
+            if not line.isascii():
+                try:
+                    line.encode(fmt.ENCODING)
+                except UnicodeEncodeError:
+                    cells = [_encodable(cell) for cell in cells]
+                    line = ";".join(cells)
+            checker.check(cells)
+            handle.write(line + line_end)
             target.bookings += 1
     except BaseException:
         for handle in handles:
@@ -237,4 +267,6 @@ def write_batch(
         raise
     for handle in handles:
         handle.close()
+    for out, checker in checkers:
+        out.validation = checker.finish()
     return sorted(written, key=lambda w: (w.period, w.part))
