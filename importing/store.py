@@ -7,6 +7,7 @@ report of any size; the caller commits (or rolls back on the first error, leavin
 from __future__ import annotations
 
 import calendar
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -216,19 +217,60 @@ def stored_vat_rows(report_id: int) -> Iterator[VatTransaction]:
     make = VatTransaction._make
     last = len(fields) - 1  # rate_parts, stored as JSON text
     assert fields[last] == "rate_parts"
-    for row in _stream(table, fields, report_id):
-        values = list(row)
+    for values in _stream(table, fields, report_id):
         values[last] = parse_rate_parts(values[last])
         yield make(values)
 
 
-def _stream(table: sa.Table, fields: tuple[str, ...], report_id: int) -> Iterator[sa.Row]:
-    # Core rows, not ORM objects: a rebuild of 200,000 lines would spend most of its time in
-    # the identity map otherwise.
-    query = (
-        sa.select(*(table.c[name] for name in fields))
-        .where(table.c.report_id == report_id)
-        .order_by(table.c.position)
-        .execution_options(yield_per=CHUNK_ROWS)
+def _stream(table: sa.Table, fields: tuple[str, ...], report_id: int) -> Iterator[list]:
+    """The stored rows of a report in their order, as lists of the fields' values.
+
+    Read on the session's DBAPI connection (inside its transaction), not through SQLAlchemy's
+    rows: each value goes through its column type's own result processor (UTCDateTime to an
+    aware datetime, SQLite's numbers to Decimal), so the values are what an ORM query returns,
+    but each distinct stored value is converted once (the posting instants and amounts of a
+    settlement repeat on many lines). PostgreSQL streams through a server-side cursor, SQLite
+    steps through its result: memory stays flat.
+    """
+    connection = db.session.connection()
+    dialect = connection.dialect
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    # Names from the table's metadata, the id as a parameter: nothing from a file.
+    statement = (
+        f"SELECT {', '.join(fields)} FROM {table.name} "  # noqa: S608
+        f"WHERE report_id = {mark} ORDER BY position"
     )
-    yield from db.session.execute(query)
+    if dialect.name == "postgresql":
+        cursor = raw.cursor(name=f"kontor_rows_{next(_CURSOR_NUMBERS)}")
+        cursor.itersize = CHUNK_ROWS
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(statement, (report_id,))
+        processors = [
+            (index, processor, {})
+            for index, (name, described) in enumerate(zip(fields, cursor.description, strict=True))
+            if (processor := table.c[name].type._cached_result_processor(dialect, described[1]))
+            is not None
+        ]
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            for row in chunk:
+                values = list(row)
+                for index, processor, seen in processors:
+                    stored = values[index]
+                    value = seen.get(stored, _MISSING)
+                    if value is _MISSING:
+                        if len(seen) > _MAX_SEEN:
+                            seen.clear()
+                        value = seen[stored] = processor(stored)
+                    values[index] = value
+                yield values
+    finally:
+        cursor.close()
+
+
+_MISSING = object()
+_CURSOR_NUMBERS = itertools.count(1)
+_MAX_SEEN = 4096
