@@ -156,17 +156,25 @@ def _bulk_insert(
     connection = db.session.connection()
     dialect = connection.dialect
     processors = [
-        (index, processor)
+        (index, processor, {})
         for index, name in enumerate(columns)
         if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
     ]
 
     def processed(row: tuple) -> tuple:
+        # Each distinct value is converted once: a settlement's posting instants and amounts
+        # repeat on many lines.
         if not processors:
             return row
         values = list(row)
-        for index, processor in processors:
-            values[index] = processor(values[index])
+        for index, processor, seen in processors:
+            value = values[index]
+            stored = seen.get(value, _MISSING)
+            if stored is _MISSING:
+                if len(seen) > _MAX_SEEN:
+                    seen.clear()
+                stored = seen[value] = processor(value)
+            values[index] = stored
         return tuple(values)
 
     raw = connection.connection.dbapi_connection
