@@ -33,7 +33,7 @@ from datev.extf_writer import WrittenFile
 from datev.granularity import Granularity
 from datev.rules import RuleBook
 from datev.transfers import export_transfers
-from importing.store import stored_lines, stored_vat_rows
+from importing.store import StoringStream, stored_lines, stored_vat_rows
 from models import db
 from models.batch import Batch, BatchFile
 from models.booking_rules import Integration, load_rule_book
@@ -91,6 +91,25 @@ def _without_excluded(
 def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
     """A new batch version of `report` from its stored transactions, with the client's current
     rules, settings and ECB rates; added and flushed, not committed."""
+    return _build(report, None, user_id)
+
+
+def streams_into_batch(report: Report) -> bool:
+    """Whether the import can book the records while it stores them: every report but a
+    foreign-currency settlement, whose bookings need the order days of its stored orders."""
+    return report.integration != Integration.PAYOUT.value or report.currency == BASE_CURRENCY
+
+
+def build_batch_while_storing(
+    report: Report, records: StoringStream, *, user_id: int | None = None
+) -> Batch:
+    """The first batch of an import, from the records on their way into the database: what
+    `build_batch` builds from the stored rows (the same records), without reading them back."""
+    assert streams_into_batch(report)
+    return _build(report, records, user_id)
+
+
+def _build(report: Report, records: StoringStream | None, user_id: int | None) -> Batch:
     client = db.session.get(Client, report.client_id)
     assert client is not None  # the report's foreign key
     integration = Integration(report.integration)
@@ -106,7 +125,7 @@ def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
         if integration == Integration.PAYOUT:
             result = export_settlement(
                 settlement_summary(report),
-                stored_lines(report.id),
+                records if records is not None else stored_lines(report.id),
                 rule_book,
                 settings,
                 out_dir,
@@ -121,7 +140,11 @@ def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
             name = vat_report_name(report)
             left_out: Counter = Counter()
             result = export_vat_report(
-                _without_excluded(stored_vat_rows(report.id), excluded, left_out),
+                _without_excluded(
+                    records if records is not None else stored_vat_rows(report.id),
+                    excluded,
+                    left_out,
+                ),
                 rule_book,
                 settings,
                 out_dir,

@@ -115,100 +115,138 @@ def order_total(parsed: OrderReport) -> Decimal | None:
 def store_lines(
     report_id: int, lines: Iterable[SettlementLine], progress: Progress | None = None
 ) -> int:
-    table = SettlementLineRow.__table__
-    return _bulk_insert(
-        table,
-        ("report_id", "position", *SettlementLine._fields),
-        ((report_id, position, *line) for position, line in enumerate(lines, 1)),
-        progress,
-    )
+    return storing_lines(report_id, lines, progress).finish()
 
 
 def store_vat_rows(
     report_id: int, rows: Iterable[VatTransaction], progress: Progress | None = None
 ) -> int:
-    table = VatTransactionRow.__table__
-    assert VatTransaction._fields[-1] == "rate_parts"  # stored as JSON text
-    return _bulk_insert(
-        table,
-        ("report_id", "position", *VatTransaction._fields),
-        (
-            (report_id, position, *row[:-1], dump_rate_parts(row.rate_parts))
-            for position, row in enumerate(rows, 1)
-        ),
-        progress,
+    return storing_vat_rows(report_id, rows, progress).finish()
+
+
+def storing_lines(
+    report_id: int, lines: Iterable[SettlementLine], progress: Progress | None = None
+) -> StoringStream:
+    """The settlement's lines, stored while they pass (see StoringStream)."""
+    table = SettlementLineRow.__table__
+    return StoringStream(
+        _Inserter(table, ("report_id", "position", *SettlementLine._fields), progress),
+        lines,
+        lambda position, line: (report_id, position, *line),
     )
 
 
-def _bulk_insert(
-    table: sa.Table,
-    columns: tuple[str, ...],
-    rows: Iterable[tuple],
-    progress: Progress | None,
-) -> int:
-    """Insert `rows` (values in the order of `columns`) on the session's connection, inside
-    its transaction: COPY on PostgreSQL, executemany in large chunks elsewhere.
+def storing_vat_rows(
+    report_id: int, rows: Iterable[VatTransaction], progress: Progress | None = None
+) -> StoringStream:
+    table = VatTransactionRow.__table__
+    assert VatTransaction._fields[-1] == "rate_parts"  # stored as JSON text
+    return StoringStream(
+        _Inserter(table, ("report_id", "position", *VatTransaction._fields), progress),
+        rows,
+        lambda position, row: (report_id, position, *row[:-1], dump_rate_parts(row.rate_parts)),
+    )
+
+
+class StoringStream:
+    """Records passed on as they are stored: the import stores a report's transactions and
+    books them in one pass over the file.
+
+        stream = storing_lines(report.id, parsed.lines())
+        for line in stream: ...     # each line is inserted as it passes
+        count = stream.finish()     # every record stored; how many
+
+    Every record is inserted by the time the stream ends, so queries after the last record
+    see them all. `finish` stores whatever the consumer left (all of it when nobody read).
+    """
+
+    def __init__(self, inserter: _Inserter, records: Iterable, to_row: Callable) -> None:
+        self._inserter = inserter
+        self._stream = self._passing(records, to_row)
+        self.left_unread = 0  # records `finish` had to store itself
+
+    def __iter__(self) -> Iterator:
+        return self._stream
+
+    def _passing(self, records: Iterable, to_row: Callable) -> Iterator:
+        add = self._inserter.add
+        for position, record in enumerate(records, 1):
+            add(to_row(position, record))
+            yield record
+        self._inserter.flush()
+
+    def finish(self) -> int:
+        for _record in self._stream:
+            self.left_unread += 1
+        return self._inserter.count
+
+
+class _Inserter:
+    """Inserts rows (values in the order of `columns`) on the session's connection, inside its
+    transaction, a chunk at a time: COPY on PostgreSQL, executemany elsewhere. Between chunks
+    the connection is free for other statements.
 
     The values go through each column type's own bind processor (UTCDateTime to UTC, Decimal
     as SQLite stores it), so the rows are exactly what an ORM insert would store; only the
     per-row overhead of SQLAlchemy's parameter handling is skipped.
     """
-    connection = db.session.connection()
-    dialect = connection.dialect
-    processors = [
-        (index, processor, {})
-        for index, name in enumerate(columns)
-        if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
-    ]
 
-    def processed(row: tuple) -> tuple:
-        # Each distinct value is converted once: a settlement's posting instants and amounts
-        # repeat on many lines.
-        if not processors:
-            return row
-        values = list(row)
-        for index, processor, seen in processors:
-            value = values[index]
-            stored = seen.get(value, _MISSING)
-            if stored is _MISSING:
-                if len(seen) > _MAX_SEEN:
-                    seen.clear()
-                stored = seen[value] = processor(value)
-            values[index] = stored
-        return tuple(values)
-
-    raw = connection.connection.dbapi_connection
-    assert raw is not None
-    names = ", ".join(columns)
-    count = 0
-    cursor = raw.cursor()
-    try:
-        if dialect.name == "postgresql":
-            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(processed(row))
-                    count += 1
-                    if progress is not None and not count % CHUNK_ROWS:
-                        progress(count)
-            return count
+    def __init__(self, table: sa.Table, columns: tuple[str, ...], progress: Progress | None):
+        self._connection = db.session.connection()
+        dialect = self._connection.dialect
+        self._postgresql = dialect.name == "postgresql"
+        self._processors = [
+            (index, processor, {})
+            for index, name in enumerate(columns)
+            if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
+        ]
+        names = ", ".join(columns)
         marks = ", ".join(["?"] * len(columns))
         # Names from the table's metadata, values as parameters: nothing from the file.
-        statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
-        chunk: list[tuple] = []
-        for row in rows:
-            chunk.append(processed(row))
-            if len(chunk) >= CHUNK_ROWS:
-                cursor.executemany(statement, chunk)
-                count += len(chunk)
-                chunk = []
-                if progress is not None:
-                    progress(count)
-        if chunk:
-            cursor.executemany(statement, chunk)
-            count += len(chunk)
-    finally:
-        cursor.close()
-    return count
+        self._copy = f"COPY {table.name} ({names}) FROM STDIN"
+        self._insert = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+        self._progress = progress
+        self._chunk: list[tuple] = []
+        self.count = 0
+
+    def add(self, row: tuple) -> None:
+        # Each distinct value is converted once: a settlement's posting instants and amounts
+        # repeat on many lines.
+        if self._processors:
+            values = list(row)
+            for index, processor, seen in self._processors:
+                value = values[index]
+                stored = seen.get(value, _MISSING)
+                if stored is _MISSING:
+                    if len(seen) > _MAX_SEEN:
+                        seen.clear()
+                    stored = seen[value] = processor(value)
+                values[index] = stored
+            row = tuple(values)
+        self._chunk.append(row)
+        if len(self._chunk) >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        chunk = self._chunk
+        if not chunk:
+            return
+        raw = self._connection.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            if self._postgresql:
+                with cursor.copy(self._copy) as copy:
+                    for row in chunk:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(self._insert, chunk)
+        finally:
+            cursor.close()
+        self.count += len(chunk)
+        self._chunk = []
+        if self._progress is not None:
+            self._progress(self.count)
 
 
 def stored_lines(report_id: int) -> Iterator[SettlementLine]:
