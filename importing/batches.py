@@ -45,6 +45,7 @@ from models.transaction import SettlementLineRow, VatTransactionRow
 from parsers.records import SettlementSummary, VatTransaction
 
 ZIP_MIMETYPE = "application/zip"
+CONTENT_CHUNK = 4 << 20
 CSV_MIMETYPE = "text/csv"
 
 
@@ -190,21 +191,58 @@ def _build(report: Report, records: StoringStream | None, user_id: int | None) -
             created_by_id=user_id,
             files=[_batch_file(written) for written in files],
         )
-    db.session.add(batch)
-    db.session.flush()
+        db.session.add(batch)
+        db.session.flush()
+        for row, written in zip(batch.files, files, strict=True):
+            _store_content(row, written.path)
     return batch
 
 
 def _batch_file(written: WrittenFile) -> BatchFile:
-    content = written.path.read_bytes()
+    """The row of a written file; its content follows in `_store_content`."""
+    digest = hashlib.sha256()
+    with written.path.open("rb") as stream:
+        while chunk := stream.read(CONTENT_CHUNK):
+            digest.update(chunk)
     return BatchFile(
         name=written.path.name,
         period_start=written.period.start,
         period_end=written.period.end,
         bookings=written.bookings,
-        content=content,
-        sha256=hashlib.sha256(content).hexdigest(),
+        content=b"",
+        sha256=digest.hexdigest(),
     )
+
+
+def _store_content(row: BatchFile, path: Path) -> None:
+    """The file's bytes into the flushed row, a chunk at a time, on the session's connection.
+
+    A batch of 200,000 bookings is 80 MB and more; through the ORM it would be held several
+    times over (the bytes, the driver's copy of the parameter, SQLite's record). SQLite writes
+    into a blob of the file's size in place (content is the row's last column, or SQLite would
+    build the value in memory anyway); PostgreSQL appends the chunks.
+    """
+    connection = db.session.connection()
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    with path.open("rb") as stream:
+        if connection.dialect.name == "sqlite":
+            size = path.stat().st_size
+            raw.execute("UPDATE batch_files SET content = zeroblob(?) WHERE id = ?", (size, row.id))
+            with raw.blobopen("batch_files", "content", row.id) as blob:
+                while chunk := stream.read(CONTENT_CHUNK):
+                    blob.write(chunk)
+        else:
+            cursor = raw.cursor()
+            try:
+                while chunk := stream.read(CONTENT_CHUNK):
+                    cursor.execute(
+                        "UPDATE batch_files SET content = content || %s WHERE id = %s",
+                        (chunk, row.id),
+                    )
+            finally:
+                cursor.close()
+    db.session.expire(row, ["content"])  # read from the database when asked for
 
 
 def _summary(result: ExportResult, sums: dict[str, str]) -> dict:
