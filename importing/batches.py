@@ -45,7 +45,7 @@ from models.transaction import SettlementLineRow, VatTransactionRow
 from parsers.records import SettlementSummary, VatTransaction
 
 ZIP_MIMETYPE = "application/zip"
-CONTENT_CHUNK = 4 << 20
+CONTENT_CHUNK = 1 << 20
 CSV_MIMETYPE = "text/csv"
 
 
@@ -220,7 +220,7 @@ def _store_content(row: BatchFile, path: Path) -> None:
     A batch of 200,000 bookings is 80 MB and more; through the ORM it would be held several
     times over (the bytes, the driver's copy of the parameter, SQLite's record). SQLite writes
     into a blob of the file's size in place (content is the row's last column, or SQLite would
-    build the value in memory anyway); PostgreSQL appends the chunks.
+    build the value in memory anyway); PostgreSQL takes it through COPY.
     """
     connection = db.session.connection()
     raw = connection.connection.dbapi_connection
@@ -235,11 +235,24 @@ def _store_content(row: BatchFile, path: Path) -> None:
         else:
             cursor = raw.cursor()
             try:
-                while chunk := stream.read(CONTENT_CHUNK):
-                    cursor.execute(
-                        "UPDATE batch_files SET content = content || %s WHERE id = %s",
-                        (chunk, row.id),
-                    )
+                # COPY streams the value (hex text, `\\x` escaped for COPY's text format)
+                # into a scratch row; one UPDATE then stores (and TOAST compresses) it once.
+                # Appending chunks to the row itself would rewrite the growing value each time.
+                cursor.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS kontor_batch_content (content bytea) "
+                    "ON COMMIT DROP"
+                )
+                with cursor.copy("COPY kontor_batch_content (content) FROM STDIN") as copy:
+                    copy.write("\\\\x")
+                    while chunk := stream.read(CONTENT_CHUNK):
+                        copy.write(chunk.hex())
+                    copy.write("\n")
+                cursor.execute(
+                    "UPDATE batch_files SET content = (SELECT content FROM kontor_batch_content) "
+                    "WHERE id = %s",
+                    (row.id,),
+                )
+                cursor.execute("DELETE FROM kontor_batch_content")
             finally:
                 cursor.close()
     db.session.expire(row, ["content"])  # read from the database when asked for
