@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import struct
 import tempfile
 import zipfile
 from collections import Counter
@@ -46,6 +47,8 @@ from parsers.records import SettlementSummary, VatTransaction
 
 ZIP_MIMETYPE = "application/zip"
 CONTENT_CHUNK = 1 << 20
+# PostgreSQL's binary COPY: signature, flags, header extension length.
+_PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 CSV_MIMETYPE = "text/csv"
 
 
@@ -235,18 +238,21 @@ def _store_content(row: BatchFile, path: Path) -> None:
         else:
             cursor = raw.cursor()
             try:
-                # COPY streams the value (hex text, `\\x` escaped for COPY's text format)
-                # into a scratch row; one UPDATE then stores (and TOAST compresses) it once.
-                # Appending chunks to the row itself would rewrite the growing value each time.
+                # COPY streams the value into a scratch row (binary format: a header, one row
+                # of one field of the file's size, the bytes as they are, the trailer); one
+                # UPDATE then stores (and TOAST compresses) it once. Appending chunks to the
+                # row itself would rewrite the growing value each time.
                 cursor.execute(
                     "CREATE TEMP TABLE IF NOT EXISTS kontor_batch_content (content bytea) "
                     "ON COMMIT DROP"
                 )
-                with cursor.copy("COPY kontor_batch_content (content) FROM STDIN") as copy:
-                    copy.write("\\\\x")
+                copy_in = "COPY kontor_batch_content (content) FROM STDIN (FORMAT BINARY)"
+                with cursor.copy(copy_in) as copy:
+                    size = path.stat().st_size
+                    copy.write(_PGCOPY_HEADER + struct.pack("!hi", 1, size))
                     while chunk := stream.read(CONTENT_CHUNK):
-                        copy.write(chunk.hex())
-                    copy.write("\n")
+                        copy.write(chunk)
+                    copy.write(struct.pack("!h", -1))
                 cursor.execute(
                     "UPDATE batch_files SET content = (SELECT content FROM kontor_batch_content) "
                     "WHERE id = %s",
