@@ -1,8 +1,10 @@
 """Validator of DATEV EXTF Buchungsstapel files (format version 13) with the rules of DESIGN.md §3.
 
-Every file Kontor generates passes through `validate_file` before it is offered for download, and
-DATEV's own sample batch passes it without a finding. The file is read line by line, so memory
-does not grow with its size. Messages are German: they are shown to users.
+Every file Kontor generates is validated before it is offered for download: while it is written,
+by `LineChecker` (the writer hands over each line's fields, nothing is read back), with the
+findings `validate_file` gives for the finished file. DATEV's own sample batch passes
+`validate_file` without a finding. The file is read line by line, so memory does not grow with
+its size. Messages are German: they are shown to users.
 """
 
 from __future__ import annotations
