@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -137,5 +136,5 @@ def with_base_amounts(bookings: Iterable[Booking], rates: EcbRates) -> Iterator[
     for booking in bookings:
         if booking.currency != BASE_CURRENCY and booking.rate is None:
             rate = rates.rate(booking.currency, booking.date)
-            booking = replace(booking, rate=rate, base_amount=to_base(booking.amount, rate))
+            booking = booking.replaced(rate=rate, base_amount=to_base(booking.amount, rate))
         yield booking

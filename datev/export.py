@@ -21,7 +21,7 @@ from pathlib import Path
 
 from datev.bookings import BatchTotals, Booking
 from datev.currency import EcbRates
-from datev.extf_validator import ExtfValidationError, validate_file
+from datev.extf_validator import ExtfValidationError
 from datev.extf_writer import WrittenFile, write_batch
 from datev.granularity import Granularity
 from datev.order_bookings import vat_report_bookings
@@ -75,7 +75,8 @@ def write_validated(
 ) -> list[WrittenFile]:
     files = write_batch(bookings, settings, out_dir, name=name, title=title, created_at=created_at)
     for written in files:
-        result = validate_file(written.path)
+        result = written.validation  # checked while it was written
+        assert result is not None
         if not result.ok:
             for other in files:
                 other.path.unlink(missing_ok=True)

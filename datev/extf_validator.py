@@ -1,8 +1,10 @@
 """Validator of DATEV EXTF Buchungsstapel files (format version 13) with the rules of DESIGN.md §3.
 
-Every file Kontor generates passes through `validate_file` before it is offered for download, and
-DATEV's own sample batch passes it without a finding. The file is read line by line, so memory
-does not grow with its size. Messages are German: they are shown to users.
+Every file Kontor generates is validated before it is offered for download: while it is written,
+by `LineChecker` (the writer hands over each line's fields, nothing is read back), with the
+findings `validate_file` gives for the finished file. DATEV's own sample batch passes
+`validate_file` without a finding. The file is read line by line, so memory does not grow with
+its size. Messages are German: they are shown to users.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -217,6 +220,16 @@ def _free_text(limit: int) -> str:
     return f'"{_TEXT_CHARS}{{0,{limit}}}"|"(?:{_TEXT_CHARS}|""){{0,{limit}}}"'
 
 
+def _field_body(column: fmt.Column) -> str:
+    """The alternatives one field of `column` may be, quotes included (the last one: empty)."""
+    source = column.pattern.pattern if column.pattern is not None else '[^;"]*'
+    if column.kind == fmt.TEXT:
+        if column.free_text_limit is not None:
+            return f"{_free_text(column.free_text_limit)}|"
+        return f'"(?:{source})?"|'
+    return f'{source}|""|'
+
+
 def _row_pattern() -> re.Pattern[str]:
     """One pattern for a whole booking line: every field's quoting, pattern and length at once.
 
@@ -225,14 +238,7 @@ def _row_pattern() -> re.Pattern[str]:
     """
     parts = []
     for column in fmt.COLUMNS:
-        source = column.pattern.pattern if column.pattern is not None else '[^;"]*'
-        if column.kind == fmt.TEXT:
-            if column.free_text_limit is not None:
-                body = f"{_free_text(column.free_text_limit)}|"
-            else:
-                body = f'"(?:{source})?"|'
-        else:
-            body = f'{source}|""|'
+        body = _field_body(column)
         # Atomic, and only where the field ends: a field has one possible end (a quoted one at
         # its closing quote, any other at the next ";"), so nothing is lost by never trying a
         # field again, and a line that fails late cannot make the engine retry the two ways a
@@ -271,6 +277,117 @@ def _check_row(number: int, line: str, header: _Header | None, result: Validatio
             return
         values = {col: fields[col - 1][0] for col in _SEMANTIC}
     _check_semantics(number, values, header, result)
+
+
+# --- checking a file while it is written ------------------------------------------------
+
+# The same per-field patterns as the whole-row pattern, for one field each (its whole cell,
+# quotes included), by 0-based column index.
+_FIELD_MATCH = tuple(re.compile(f"(?:{_field_body(column)})").fullmatch for column in fmt.COLUMNS)
+# Fields that differ from booking to booking; every other field of a generated booking takes one
+# of a few values (accounts, keys, dates, rule texts), so their combination recurs.
+_VARYING = (
+    Col.UMSATZ, Col.KURS, Col.BASIS_UMSATZ, Col.BELEGFELD_1, Col.BELEGFELD_2, Col.BUCHUNGSTEXT,
+    Col.BELEGINFO_INHALT_2, Col.BELEGINFO_INHALT_3,
+)  # fmt: skip
+_VARYING_MATCH = tuple((col - 1, _FIELD_MATCH[col - 1]) for col in _VARYING)
+_REST = tuple(c.number - 1 for c in fmt.COLUMNS if c.number not in _VARYING)
+_REST_MATCH = tuple(_FIELD_MATCH[i] for i in _REST)
+_rest_of = itemgetter(*_REST)
+_SEMANTIC_INDEXES = tuple((col, col - 1) for col in _SEMANTIC)
+# Enough for every distinct combination of a large batch; emptied when full (memory stays flat).
+_MAX_REMEMBERED = 1 << 16
+
+
+class LineChecker:
+    """Validates an EXTF file while it is written: the rules of `validate_file`, applied to the
+    lines' fields before they are joined, so the file is never read back and parsed again.
+
+        checker = LineChecker(path.name, header_text)
+        checker.check(cells)      # per booking: its 125 fields as the file holds them
+        result = checker.finish()
+
+    A booking's varying fields are matched one by one with the field patterns of the row
+    pattern; the rest, nearly always a combination seen before, is looked up among those that
+    passed the field and cross-field checks. Whatever is not proven valid that way goes through
+    `validate_file`'s own line check, so the findings and messages are the same.
+
+    The fields are the file's text: quoted where the file quotes them, and Windows-1252 (the
+    writer transliterates before it checks), so what is checked is what DATEV reads.
+    """
+
+    def __init__(self, file_name: str, header_text: str) -> None:
+        self.result = ValidationResult()
+        if not (file_name.startswith("EXTF_") and file_name.endswith(".csv")):
+            self.result.add(0, None, f"Dateiname {file_name} entspricht nicht EXTF_<Name>.csv.")
+        self._line_checks(1, header_text)
+        self._header = _check_header(split_fields(header_text), self.result)
+        self._number = 1
+        self._fields_ok: set[tuple[str, ...]] = set()  # rests whose fields match
+        self._rows_ok: set[tuple[str, ...]] = set()  # rests of EUR rows that passed everything
+
+    def _line_checks(self, number: int, text: str) -> None:
+        """What `validate_stream` checks on the raw line: no CR inside it, Windows-1252."""
+        if "\r" in text:
+            self.result.add(number, None, "Steuerzeichen CR innerhalb der Zeile.")
+        try:
+            text.encode(fmt.ENCODING)
+        except UnicodeEncodeError:
+            self.result.add(number, None, "Zeile ist nicht Windows-1252-kodiert.")
+
+    def column_header(self, text: str) -> None:
+        self._number = 2
+        if text != fmt.COLUMN_HEADER_LINE:
+            self.result.add(2, None, "Zeile 2 ist nicht die Spaltenüberschrift des Formats 13.")
+
+    def check(self, cells: list[str]) -> None:
+        self._number += 1
+        self.result.bookings += 1
+        if len(cells) != fmt.COLUMN_COUNT or self._header is None or not self._valid(cells):
+            line = ";".join(cells)
+            self._line_checks(self._number, line)
+            _check_row(self._number, line, self._header, self.result)
+
+    def _valid(self, cells: list[str]) -> bool:
+        """True when every check passes; False sends the line through the full check."""
+        for index, match in _VARYING_MATCH:
+            cell = cells[index]
+            if cell and match(cell) is None:
+                return False
+        rest = _rest_of(cells)
+        # Without Kurs and Basis-Umsatz (and with an Umsatz), the cross-field checks read only
+        # fields of the rest: a rest that passed once passes again.
+        euro = bool(cells[0]) and not cells[3] and not cells[4]
+        if euro and rest in self._rows_ok:
+            return True
+        if rest not in self._fields_ok:
+            for cell, match in zip(rest, _REST_MATCH, strict=True):
+                if cell and match(cell) is None:
+                    return False
+            _remember(self._fields_ok, rest)
+        scratch = ValidationResult()
+        values = {col: _unquote(cells[index]) for col, index in _SEMANTIC_INDEXES}
+        _check_semantics(self._number, values, self._header, scratch)
+        if scratch.issues:
+            return False
+        if euro:
+            _remember(self._rows_ok, rest)
+        return True
+
+    def finish(self) -> ValidationResult:
+        """The findings of the whole file, as `validate_file` gives them."""
+        result = self.result
+        if result.bookings == 0:
+            result.add(1, None, "Der Stapel enthält keine Buchungen.")
+        if result.bookings > fmt.MAX_BOOKINGS_PER_FILE:
+            result.add(1, None, f"Mehr als {fmt.MAX_BOOKINGS_PER_FILE} Buchungen in einer Datei.")
+        return result
+
+
+def _remember(known: set, value: tuple[str, ...]) -> None:
+    if len(known) >= _MAX_REMEMBERED:
+        known.clear()
+    known.add(value)
 
 
 def _check_fields(number: int, fields: list[tuple[str, bool]], result: ValidationResult) -> bool:

@@ -11,7 +11,7 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -19,6 +19,7 @@ from typing import TextIO
 from datev import extf_format as fmt
 from datev.bookings import Booking
 from datev.extf_format import Col
+from datev.extf_validator import LineChecker, ValidationResult
 from datev.periods import Period, PeriodCache
 from datev.settings import BatchSettings
 
@@ -54,18 +55,21 @@ def quote(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-_REPEATED: dict[tuple[str, int], str] = {}
+class _Repeated(dict):
+    """quote(clean_text()) of the values of a field that repeat on many rows (currency, rule,
+    settlement), each computed once; emptied when full, so memory stays bounded."""
 
+    __slots__ = ("limit",)
 
-def _repeated_text(value: str, limit: int) -> str:
-    """quote(clean_text()) for values that repeat on many rows (currency, rule, settlement)."""
-    key = (value, limit)
-    quoted = _REPEATED.get(key)
-    if quoted is None:
-        if len(_REPEATED) > 4096:
-            _REPEATED.clear()
-        quoted = _REPEATED[key] = quote(clean_text(value, limit))
-    return quoted
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __missing__(self, value: str) -> str:
+        if len(self) > 4096:
+            self.clear()
+        quoted = self[value] = quote(clean_text(value, self.limit))
+        return quoted
 
 
 def _amount(value) -> str:
@@ -73,53 +77,96 @@ def _amount(value) -> str:
 
 
 _EMPTY_ROW: tuple[str, ...] = tuple('""' if c.kind == fmt.TEXT else "" for c in fmt.COLUMNS)
+# Every booking has these: Festschreibung 0 (DATEV's default would lock the batch) and no
+# Generalumkehr.
+_TEMPLATE = list(_EMPTY_ROW)
+_TEMPLATE[Col.FESTSCHREIBUNG - 1] = "0"
+_TEMPLATE[Col.GENERALUMKEHR - 1] = '"0"'
+# 0-based indexes of the fields a booking fills (an attribute lookup per field costs).
+_UMSATZ, _SOLL_HABEN, _WKZ_UMSATZ, _KURS, _BASIS_UMSATZ, _WKZ_BASIS_UMSATZ = range(6)
+_KONTO, _GEGENKONTO, _BU, _BELEGDATUM = (
+    Col.KONTO - 1, Col.GEGENKONTO - 1, Col.BU_SCHLUESSEL - 1, Col.BELEGDATUM - 1,
+)  # fmt: skip
+_BELEGFELD_1, _BELEGFELD_2, _BUCHUNGSTEXT = (
+    Col.BELEGFELD_1 - 1, Col.BELEGFELD_2 - 1, Col.BUCHUNGSTEXT - 1,
+)  # fmt: skip
+_ART_1, _INHALT_1, _ART_2, _INHALT_2, _ART_3, _INHALT_3 = range(
+    Col.BELEGINFO_ART_1 - 1, Col.BELEGINFO_INHALT_3
+)
+_EU_LAND, _EU_STEUERSATZ, _SACHVERHALT = (
+    Col.EU_LAND_USTID - 1, Col.EU_STEUERSATZ - 1, Col.SACHVERHALT_LL - 1,
+)  # fmt: skip
+_ABRECHNUNGSREFERENZ, _URSPRUNG = Col.ABRECHNUNGSREFERENZ - 1, Col.EU_LAND_USTID_URSPRUNG - 1
+_CURRENCIES, _TAX_KEYS, _RULES = _Repeated(3), _Repeated(4), _Repeated(210)
+_SETTLEMENT_REFS, _ORIGIN_VAT_IDS = _Repeated(50), _Repeated(15)
+_DAYS: dict = {}  # Belegdatum TTMM per date
 
 
 def format_booking(b: Booking) -> str:
     """One booking as a line of the file (without the line end)."""
+    return ";".join(booking_cells(b))
+
+
+def booking_cells(b: Booking) -> list[str]:
+    """The 125 fields of one booking's line, as the file holds them: text in quotes, and only
+    characters of Windows-1252 (the rest transliterated)."""
     if b.amount <= 0:
         raise ValueError(f"Umsatz muss positiv sein, nicht {b.amount}")
-    row = list(_EMPTY_ROW)
-    row[Col.UMSATZ - 1] = _amount(b.amount)
-    row[Col.SOLL_HABEN - 1] = '"S"' if b.side == "S" else '"H"'
-    row[Col.WKZ_UMSATZ - 1] = _repeated_text(b.currency, 3)
+    row = _TEMPLATE.copy()
+    row[_UMSATZ] = _amount(b.amount)
+    row[_SOLL_HABEN] = '"S"' if b.side == "S" else '"H"'
+    row[_WKZ_UMSATZ] = _CURRENCIES[b.currency]
     if b.rate is not None:
-        row[Col.KURS - 1] = f"{b.rate:.6f}".replace(".", ",")
-        row[Col.BASIS_UMSATZ - 1] = _amount(b.base_amount)
-        row[Col.WKZ_BASIS_UMSATZ - 1] = '"EUR"'
-    row[Col.KONTO - 1] = b.account
-    row[Col.GEGENKONTO - 1] = b.contra_account
+        row[_KURS] = f"{b.rate:.6f}".replace(".", ",")
+        row[_BASIS_UMSATZ] = _amount(b.base_amount)
+        row[_WKZ_BASIS_UMSATZ] = '"EUR"'
+    row[_KONTO] = b.account
+    row[_GEGENKONTO] = b.contra_account
     if b.tax_key:
-        row[Col.BU_SCHLUESSEL - 1] = _repeated_text(b.tax_key, 4)
-    row[Col.BELEGDATUM - 1] = f"{b.date.day:02d}{b.date.month:02d}"
+        row[_BU] = _TAX_KEYS[b.tax_key]
+    day = _DAYS.get(b.date)
+    if day is None:
+        if len(_DAYS) > 4096:
+            _DAYS.clear()
+        day = _DAYS[b.date] = f"{b.date.day:02d}{b.date.month:02d}"
+    row[_BELEGDATUM] = day
     if b.document_no:
-        row[Col.BELEGFELD_1 - 1] = quote(b.document_no)
+        row[_BELEGFELD_1] = quote(_in_cp1252(b.document_no))
     if b.document_no_2:
-        row[Col.BELEGFELD_2 - 1] = quote(b.document_no_2)
+        row[_BELEGFELD_2] = quote(_in_cp1252(b.document_no_2))
     if b.text:
-        row[Col.BUCHUNGSTEXT - 1] = quote(clean_text(b.text, 60))
+        row[_BUCHUNGSTEXT] = quote(clean_text(b.text, 60))
     if b.rule:
-        row[Col.BELEGINFO_ART_1 - 1] = '"Buchungsregel"'
-        row[Col.BELEGINFO_INHALT_1 - 1] = _repeated_text(b.rule, 210)
+        row[_ART_1] = '"Buchungsregel"'
+        row[_INHALT_1] = _RULES[b.rule]
     if b.source:
-        row[Col.BELEGINFO_ART_2 - 1] = '"Quelle"'
-        row[Col.BELEGINFO_INHALT_2 - 1] = quote(clean_text(b.source, 210))
+        row[_ART_2] = '"Quelle"'
+        row[_INHALT_2] = quote(clean_text(b.source, 210))
     if b.invoice_url:
-        row[Col.BELEGINFO_ART_3 - 1] = '"Rechnung"'
-        row[Col.BELEGINFO_INHALT_3 - 1] = quote(clean_text(b.invoice_url, 210))
+        row[_ART_3] = '"Rechnung"'
+        row[_INHALT_3] = quote(clean_text(b.invoice_url, 210))
     if b.eu_country_vat_id:
-        row[Col.EU_LAND_USTID - 1] = quote(b.eu_country_vat_id)
+        row[_EU_LAND] = quote(_in_cp1252(b.eu_country_vat_id))
     if b.eu_tax_rate is not None:
-        row[Col.EU_STEUERSATZ - 1] = _amount(b.eu_tax_rate)
+        row[_EU_STEUERSATZ] = _amount(b.eu_tax_rate)
     if b.sachverhalt:
-        row[Col.SACHVERHALT_LL - 1] = b.sachverhalt  # a number: bare, as in DATEV's sample
-    row[Col.FESTSCHREIBUNG - 1] = "0"
-    row[Col.GENERALUMKEHR - 1] = '"0"'
+        row[_SACHVERHALT] = b.sachverhalt  # a number: bare, as in DATEV's sample
     if b.settlement_ref:
-        row[Col.ABRECHNUNGSREFERENZ - 1] = _repeated_text(b.settlement_ref, 50)
+        row[_ABRECHNUNGSREFERENZ] = _SETTLEMENT_REFS[b.settlement_ref]
     if b.origin_vat_id:
-        row[Col.EU_LAND_USTID_URSPRUNG - 1] = _repeated_text(b.origin_vat_id, 15)
-    return ";".join(row)
+        row[_URSPRUNG] = _ORIGIN_VAT_IDS[b.origin_vat_id]
+    return row
+
+
+def _in_cp1252(value: str) -> str:
+    """A field the engine does not clean (its pattern allows ASCII only), as the file holds
+    it: the validator then sees what DATEV would."""
+    return value if value.isascii() else _encodable(value)
+
+
+def _encodable(cell: str) -> str:
+    """The cell as the file holds it: what Windows-1252 lacks, transliterated."""
+    return cell.encode(fmt.ENCODING, "datev_transliterate").decode(fmt.ENCODING)
 
 
 def header_line(
@@ -170,12 +217,26 @@ class WrittenFile:
     period: Period
     part: int
     bookings: int = 0
+    # The findings of validating the file while it was written (extf_validator.LineChecker).
+    validation: ValidationResult | None = field(default=None, repr=False, compare=False)
 
 
 def file_name(name: str, period: Period, part: int) -> str:
     safe = _FILE_NAME_FORBIDDEN.sub("-", name).strip("-") or "Buchungsstapel"
     suffix = f"_{part}" if part > 1 else ""
     return f"EXTF_{safe}_{period.start:%Y%m%d}-{period.end:%Y%m%d}{suffix}.csv"
+
+
+# Lines are encoded and written in groups: one write per line costs an encoder call each.
+_LINES_PER_WRITE = 1000
+
+
+def _flush(entry: tuple[WrittenFile, TextIO, LineChecker, list[str]]) -> None:
+    pending = entry[3]
+    if pending:
+        pending.append("")  # the last line's end
+        entry[1].write(fmt.LINE_END.join(pending))
+        pending.clear()
 
 
 def write_batch(
@@ -190,17 +251,20 @@ def write_batch(
 ) -> list[WrittenFile]:
     """Write `bookings` into EXTF files in `out_dir`, one or more per period, sorted by period.
 
-    If generating or writing fails, every file begun is removed and the error propagates.
+    Each file is validated as it is written (`WrittenFile.validation`, the findings of
+    `extf_validator.validate_file` without reading the file back). If generating or writing
+    fails, every file begun is removed and the error propagates.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     created_at = created_at or datetime.now(UTC)
     period_of = PeriodCache(settings)
-    current: dict[Period, tuple[WrittenFile, TextIO]] = {}
+    current: dict[Period, tuple[WrittenFile, TextIO, LineChecker, list[str]]] = {}
     written: list[WrittenFile] = []
     handles: list[TextIO] = []
+    checkers: list[tuple[WrittenFile, LineChecker]] = []
 
-    def open_file(period: Period, part: int) -> tuple[WrittenFile, TextIO]:
+    def open_file(period: Period, part: int) -> tuple[WrittenFile, TextIO, LineChecker, list[str]]:
         path = out_dir / file_name(name, period, part)
         handle = open(  # noqa: SIM115 - closed below, also on failure
             path,
@@ -211,11 +275,15 @@ def write_batch(
             buffering=1 << 20,
         )
         handles.append(handle)
-        handle.write(header_line(settings, period, title, created_at) + fmt.LINE_END)
+        header = _encodable(header_line(settings, period, title, created_at))
+        checker = LineChecker(path.name, header)
+        checker.column_header(fmt.COLUMN_HEADER_LINE)
+        handle.write(header + fmt.LINE_END)
         handle.write(fmt.COLUMN_HEADER_LINE + fmt.LINE_END)
         out = WrittenFile(path, period, part)
         written.append(out)
-        return out, handle
+        checkers.append((out, checker))
+        return out, handle, checker, []
 
     try:
         for booking in bookings:
@@ -224,11 +292,18 @@ def write_batch(
             if entry is None:
                 entry = current[period] = open_file(period, 1)
             elif entry[0].bookings >= max_per_file:
+                _flush(entry)
                 entry[1].close()
                 entry = current[period] = open_file(period, entry[0].part + 1)
-            target, handle = entry
-            handle.write(format_booking(booking) + fmt.LINE_END)
+            target, _handle, checker, pending = entry
+            cells = booking_cells(booking)  # Windows-1252 already: checked as the file holds it
+            checker.check(cells)
+            pending.append(";".join(cells))
             target.bookings += 1
+            if len(pending) >= _LINES_PER_WRITE:
+                _flush(entry)
+        for entry in current.values():
+            _flush(entry)
     except BaseException:
         for handle in handles:
             handle.close()
@@ -237,4 +312,6 @@ def write_batch(
         raise
     for handle in handles:
         handle.close()
+    for out, checker in checkers:
+        out.validation = checker.finish()
     return sorted(written, key=lambda w: (w.period, w.part))

@@ -15,7 +15,6 @@ Memory: `PER_ORDER` holds one booking, the summing modes one sum per day and key
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -33,8 +32,8 @@ def _with_amount(booking: Booking, signed: Decimal, count: int, **changes) -> Bo
     if count == 1 and not changes and len(booking.source) <= 210:
         return booking  # nothing merged: `signed` is its own amount (and a copy costs)
     source = booking.source if count == 1 else f"{booking.source} ff. ({count} Beträge)"
-    return replace(
-        booking, amount=abs(signed), side=side_for(signed), source=source[:210], **changes
+    return booking.replaced(
+        amount=abs(signed), side=side_for(signed), source=source[:210], **changes
     )
 
 

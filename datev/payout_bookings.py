@@ -16,7 +16,6 @@ and the whole rate difference is the clearing account's Kursdifferenz.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -184,7 +183,7 @@ def _order_base_amounts(bookings: Iterable[Booking]) -> Iterator[Booking]:
             step = to_base(booking.amount, booking.rate)  # a cent-sized remainder: its own
             step = step if booking.side == "S" else -step
         eur += step
-        yield replace(booking, base_amount=abs(step))
+        yield booking.replaced(base_amount=abs(step))
 
 
 def _fx_difference(

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import struct
 import tempfile
 import zipfile
 from collections import Counter
@@ -33,7 +34,7 @@ from datev.extf_writer import WrittenFile
 from datev.granularity import Granularity
 from datev.rules import RuleBook
 from datev.transfers import export_transfers
-from importing.store import stored_lines, stored_vat_rows
+from importing.store import StoringStream, stored_lines, stored_vat_rows
 from models import db
 from models.batch import Batch, BatchFile
 from models.booking_rules import Integration, load_rule_book
@@ -45,6 +46,9 @@ from models.transaction import SettlementLineRow, VatTransactionRow
 from parsers.records import SettlementSummary, VatTransaction
 
 ZIP_MIMETYPE = "application/zip"
+CONTENT_CHUNK = 1 << 20
+# PostgreSQL's binary COPY: signature, flags, header extension length.
+_PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 CSV_MIMETYPE = "text/csv"
 
 
@@ -91,6 +95,25 @@ def _without_excluded(
 def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
     """A new batch version of `report` from its stored transactions, with the client's current
     rules, settings and ECB rates; added and flushed, not committed."""
+    return _build(report, None, user_id)
+
+
+def streams_into_batch(report: Report) -> bool:
+    """Whether the import can book the records while it stores them: every report but a
+    foreign-currency settlement, whose bookings need the order days of its stored orders."""
+    return report.integration != Integration.PAYOUT.value or report.currency == BASE_CURRENCY
+
+
+def build_batch_while_storing(
+    report: Report, records: StoringStream, *, user_id: int | None = None
+) -> Batch:
+    """The first batch of an import, from the records on their way into the database: what
+    `build_batch` builds from the stored rows (the same records), without reading them back."""
+    assert streams_into_batch(report)
+    return _build(report, records, user_id)
+
+
+def _build(report: Report, records: StoringStream | None, user_id: int | None) -> Batch:
     client = db.session.get(Client, report.client_id)
     assert client is not None  # the report's foreign key
     integration = Integration(report.integration)
@@ -106,7 +129,7 @@ def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
         if integration == Integration.PAYOUT:
             result = export_settlement(
                 settlement_summary(report),
-                stored_lines(report.id),
+                records if records is not None else stored_lines(report.id),
                 rule_book,
                 settings,
                 out_dir,
@@ -121,7 +144,11 @@ def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
             name = vat_report_name(report)
             left_out: Counter = Counter()
             result = export_vat_report(
-                _without_excluded(stored_vat_rows(report.id), excluded, left_out),
+                _without_excluded(
+                    records if records is not None else stored_vat_rows(report.id),
+                    excluded,
+                    left_out,
+                ),
                 rule_book,
                 settings,
                 out_dir,
@@ -167,21 +194,74 @@ def build_batch(report: Report, *, user_id: int | None = None) -> Batch:
             created_by_id=user_id,
             files=[_batch_file(written) for written in files],
         )
-    db.session.add(batch)
-    db.session.flush()
+        db.session.add(batch)
+        db.session.flush()
+        for row, written in zip(batch.files, files, strict=True):
+            _store_content(row, written.path)
     return batch
 
 
 def _batch_file(written: WrittenFile) -> BatchFile:
-    content = written.path.read_bytes()
+    """The row of a written file; its content follows in `_store_content`."""
+    digest = hashlib.sha256()
+    with written.path.open("rb") as stream:
+        while chunk := stream.read(CONTENT_CHUNK):
+            digest.update(chunk)
     return BatchFile(
         name=written.path.name,
         period_start=written.period.start,
         period_end=written.period.end,
         bookings=written.bookings,
-        content=content,
-        sha256=hashlib.sha256(content).hexdigest(),
+        content=b"",
+        sha256=digest.hexdigest(),
     )
+
+
+def _store_content(row: BatchFile, path: Path) -> None:
+    """The file's bytes into the flushed row, a chunk at a time, on the session's connection.
+
+    A batch of 200,000 bookings is 80 MB and more; through the ORM it would be held several
+    times over (the bytes, the driver's copy of the parameter, SQLite's record). SQLite writes
+    into a blob of the file's size in place (content is the row's last column, or SQLite would
+    build the value in memory anyway); PostgreSQL takes it through COPY.
+    """
+    connection = db.session.connection()
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    with path.open("rb") as stream:
+        if connection.dialect.name == "sqlite":
+            size = path.stat().st_size
+            raw.execute("UPDATE batch_files SET content = zeroblob(?) WHERE id = ?", (size, row.id))
+            with raw.blobopen("batch_files", "content", row.id) as blob:
+                while chunk := stream.read(CONTENT_CHUNK):
+                    blob.write(chunk)
+        else:
+            cursor = raw.cursor()
+            try:
+                # COPY streams the value into a scratch row (binary format: a header, one row
+                # of one field of the file's size, the bytes as they are, the trailer); one
+                # UPDATE then stores (and TOAST compresses) it once. Appending chunks to the
+                # row itself would rewrite the growing value each time.
+                cursor.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS kontor_batch_content (content bytea) "
+                    "ON COMMIT DROP"
+                )
+                copy_in = "COPY kontor_batch_content (content) FROM STDIN (FORMAT BINARY)"
+                with cursor.copy(copy_in) as copy:
+                    size = path.stat().st_size
+                    copy.write(_PGCOPY_HEADER + struct.pack("!hi", 1, size))
+                    while chunk := stream.read(CONTENT_CHUNK):
+                        copy.write(chunk)
+                    copy.write(struct.pack("!h", -1))
+                cursor.execute(
+                    "UPDATE batch_files SET content = (SELECT content FROM kontor_batch_content) "
+                    "WHERE id = %s",
+                    (row.id,),
+                )
+                cursor.execute("DELETE FROM kontor_batch_content")
+            finally:
+                cursor.close()
+    db.session.expire(row, ["content"])  # read from the database when asked for
 
 
 def _summary(result: ExportResult, sums: dict[str, str]) -> dict:

@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from datev.errors import DatevError
 from formatting import datetime_de
 from importing.archive import opened
-from importing.batches import build_batch
-from importing.store import activity_period_of, new_report, store_lines, store_vat_rows
+from importing.batches import build_batch, build_batch_while_storing, streams_into_batch
+from importing.store import activity_period_of, new_report, storing_lines, storing_vat_rows
 from models import db
 from models.booking_rules import Integration
 from models.client import Client
@@ -154,11 +154,19 @@ def _import(
             progress(20 + 50 * done // max(count, 1), "Transaktionen werden gespeichert")
 
         if isinstance(parsed, PayoutReport):
-            store_lines(report.id, parsed.lines(), stored_so_far)
+            stream = storing_lines(report.id, parsed.lines(), stored_so_far)
         else:
-            store_vat_rows(report.id, parsed.rows(), stored_so_far)
-    progress(70, "Buchungsstapel wird erstellt")
-    build_batch(report, user_id=user_id)
+            stream = storing_vat_rows(report.id, parsed.rows(), stored_so_far)
+        if streams_into_batch(report):
+            # One pass: each record is stored and booked as it is read.
+            build_batch_while_storing(report, stream, user_id=user_id)
+            stream.finish()
+            if stream.left_unread:  # the batch would lack bookings: never commit that
+                raise AssertionError(f"batch built from {count - stream.left_unread} of {count}")
+        else:
+            stream.finish()
+            progress(70, "Buchungsstapel wird erstellt")
+            build_batch(report, user_id=user_id)
     _log(client.id, kind, source, stored, ImportOutcome.IMPORTED, "", report.id, user_id)
     progress(95, "Import wird abgeschlossen")
     return IntakeResult(ImportOutcome.IMPORTED, report, _imported_message(report))

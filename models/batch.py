@@ -91,7 +91,9 @@ class BatchFile(db.Model):
     period_start: Mapped[date]
     period_end: Mapped[date]
     bookings: Mapped[int]
-    content: Mapped[bytes] = mapped_column(sa.LargeBinary)  # Windows-1252, CRLF, as validated
     sha256: Mapped[str] = mapped_column(sa.String(64))
+    # Windows-1252, CRLF, as validated. The last column: SQLite writes a blob there in place,
+    # without building it in memory (importing.batches streams the file in).
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
     batch: Mapped[Batch] = relationship(back_populates="files")
