@@ -25,6 +25,7 @@ DEFAULTS = {
     "SANDBOX_CLOCK": None,  # ISO date-time to start from (default: real time)
     "SANDBOX_CLOCK_FROZEN": None,  # True: time stands still until /_sandbox/clock moves it
     "SANDBOX_FAULTS": (),
+    "SANDBOX_SELLERS": None,  # how many sellers; unset: the four hand-made ones
 }
 
 
@@ -36,6 +37,8 @@ def _from_environment(key: str, default):
         return value.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(default, float):
         return float(value)
+    if key == "SANDBOX_SELLERS":
+        return int(value) if value.strip() else None
     return value
 
 
@@ -74,7 +77,17 @@ def build_state(config) -> SandboxState:
         time_scale=time_scale,
         limiter=RateLimiter(clock, time_scale, enabled=bool(config["SANDBOX_RATE_LIMITS"])),
         faults=Faults(config["SANDBOX_FAULTS"]),
+        seller_count=seller_count(config["SANDBOX_SELLERS"]),
     )
+
+
+def seller_count(value) -> int | None:
+    if value is None:
+        return None
+    count = int(value)
+    if count < 1:
+        raise ValueError(f"SANDBOX_SELLERS must be at least 1, not {count}")
+    return count
 
 
 def register_errorhandlers(app: Flask) -> None:
