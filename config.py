@@ -103,7 +103,11 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
         "ECB_RATES_FILE": environ.get(
             "ECB_RATES_FILE", str(Path(instance_path) / "ecb" / "eurofxref-hist.zip")
         ),
+        # The daily API sync of every connection starts in this UTC hour (jobs.schedule).
         "SYNC_HOUR_UTC": sync_hour(environ),
+        # How many times faster than Amazon's the API's rate limits refill: the sandbox's
+        # SANDBOX_TIME_SCALE in tests and benchmarks; Amazon itself is 1.
+        "SPAPI_TIME_SCALE": 1.0 if production else float(environ.get("SPAPI_TIME_SCALE", "1")),
         "SELF_REGISTRATION": environ.get("SELF_REGISTRATION", "0") == "1",
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)),
         "SESSION_COOKIE_HTTPONLY": True,
