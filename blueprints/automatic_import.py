@@ -2,7 +2,7 @@
 fetch, the settings that decide whether there is one, and the job history with "Erneut
 versuchen" for a failed job.
 
-The next fetch is the daily sync hour (SYNC_HOUR_UTC): the clock enqueues every active
+The next fetch is in the daily sync hour (SYNC_HOUR_UTC): the clock enqueues every active
 connection within that hour, so while the hour runs and the connection has not been fetched
 yet, the fetch is still today's.
 """
@@ -10,30 +10,33 @@ yet, the fetch is still today's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from extensions import db
+from jobs.amazon_sync import enqueue_retroactive_import, enqueue_sync, enqueue_vat_request
 from jobs.imports import JOB_TIMEOUT, QUEUE, RETRY, run_import, run_rebuild
 from jobs.queues import get_queue
-from mail.notifications import imported_reports
 from models import Client
 from models.amazon_connection import AmazonConnection
 from models.integration import ClientIntegration
 from models.job_run import JobKind, JobRun, JobState
+from models.report import Report
 
 HISTORY_LENGTH = 20
 KIND_LABELS = {
-    "import": "Import",
-    "rebuild": "Aktualisieren",
-    "sync": "Automatischer Abruf",
-    "retroactive": "Nachträglicher Import",
-    "vat_request": "Umsatzsteuerbericht anfordern",
+    JobKind.IMPORT: "Import",
+    JobKind.REBUILD: "Aktualisieren",
+    JobKind.SYNC: "Automatischer Abruf",
+    JobKind.RETROACTIVE: "Nachträglicher Import",
+    JobKind.VAT_REQUEST: "Umsatzsteuerbericht anfordern",
 }
-# Jobs that import what the API lists: their reports are the ones that arrived while they ran.
-FETCHING_KINDS = {"sync", "retroactive", "vat_request"}
+# Jobs that fetch through the API: a retry is a new run of the same (jobs.amazon_sync keeps
+# one per connection and subject), which needs the connection working.
+FETCHING_KINDS = {JobKind.SYNC, JobKind.RETROACTIVE, JobKind.VAT_REQUEST}
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def automatic_import(client: Client, row: ClientIntegration, now: datetime) -> A
         connection=connection,
         next_fetch=upcoming,
         why_no_next_fetch="" if upcoming else why_no_fetch(connection, row),
-        history=history(client, row),
+        history=history(client, row, connection),
     )
 
 
@@ -88,12 +91,15 @@ def why_no_fetch(connection: AmazonConnection | None, row: ClientIntegration) ->
     return ""
 
 
-def history(client: Client, row: ClientIntegration) -> list[HistoryEntry]:
+def history(
+    client: Client, row: ClientIntegration, connection: AmazonConnection | None
+) -> list[HistoryEntry]:
     """The newest jobs of the integration, and the client's jobs of no one integration (a sync
     fetches for both)."""
     runs = db.session.scalars(
         sa.select(JobRun)
         .filter(JobRun.client_id == client.id, JobRun.integration.in_((row.kind, "")))
+        .options(selectinload(JobRun.reports))
         .order_by(JobRun.created_at.desc(), JobRun.id.desc())
         .limit(HISTORY_LENGTH)
     )
@@ -102,17 +108,19 @@ def history(client: Client, row: ClientIntegration) -> list[HistoryEntry]:
             run=run,
             label=KIND_LABELS.get(run.kind, run.kind),
             duration=duration(run),
-            reports=[r for r in _reports_of(run) if r.integration == row.kind],
-            retryable=retryable(run),
+            reports=[r for r in reports_of(run) if r.integration == row.kind],
+            retryable=retryable(run, connection),
         )
         for run in runs
     ]
 
 
-def _reports_of(run: JobRun) -> list:
-    if run.report_id is not None or run.kind in FETCHING_KINDS:
-        return imported_reports(run)
-    return []
+def reports_of(run: JobRun) -> list[Report]:
+    """What the run imported (a sync records several), else the one report it worked on."""
+    if run.reports:
+        return list(run.reports)
+    report = db.session.get(Report, run.report_id) if run.report_id is not None else None
+    return [report] if report is not None else []
 
 
 def duration(run: JobRun) -> str:
@@ -128,20 +136,42 @@ def duration(run: JobRun) -> str:
     return f"{seconds} s"
 
 
-def retryable(run: JobRun) -> bool:
+def retryable(run: JobRun, connection: AmazonConnection | None) -> bool:
     """A failed job that can run again: an import whose file is still stored (a refused file is
-    deleted), a rebuild whose report still exists."""
+    deleted), a rebuild whose report still exists, a fetch of a working connection that no
+    later run of the same has taken over."""
     if run.state != JobState.FAILED.value:
         return False
     if run.kind == JobKind.IMPORT:
         return run.file_id is not None
     if run.kind == JobKind.REBUILD:
         return run.report_id is not None
+    if run.kind in FETCHING_KINDS:
+        return connection is not None and connection.active and not _superseded(run)
     return False
 
 
-def retry(run: JobRun) -> JobRun:
-    """Enqueue a failed job again, as the same run (its functions are idempotent)."""
+def _superseded(run: JobRun) -> bool:
+    later = sa.select(JobRun.id).filter(
+        JobRun.client_id == run.client_id,
+        JobRun.kind == run.kind,
+        JobRun.integration == run.integration,
+        JobRun.subject == run.subject,
+        JobRun.id > run.id,
+    )
+    return db.session.scalar(later.limit(1)) is not None
+
+
+def retry(run: JobRun, connection: AmazonConnection | None, *, user_id: int) -> JobRun:
+    """Enqueue a failed job again: an import or rebuild as the same run (its functions are
+    idempotent), a fetch as a new run of the same (the failed one stays in the history)."""
+    if run.kind == JobKind.SYNC:
+        return enqueue_sync(connection, user_id=user_id)
+    if run.kind == JobKind.RETROACTIVE:
+        return enqueue_retroactive_import(connection, run.integration, run.subject, user_id=user_id)
+    if run.kind == JobKind.VAT_REQUEST:
+        month = date.fromisoformat(f"{run.subject}-01")
+        return enqueue_vat_request(connection, month, user_id=user_id)
     function = run_import if run.kind == JobKind.IMPORT else run_rebuild
     run.state, run.error, run.progress = JobState.QUEUED.value, "", 0
     run.message, run.finished_at = "Wartet erneut auf einen freien Platz", None

@@ -38,6 +38,7 @@ from importing.errors import FileTooLarge
 from importing.intake import check_upload
 from jobs.imports import enqueue_import
 from models import Client
+from models.amazon_connection import AmazonConnection
 from models.booking_rules import Integration, seed_rule_set
 from models.integration import ClientIntegration, IntegrationMarketplace, ensure_integrations
 from models.job_run import JobKind, JobRun
@@ -177,6 +178,7 @@ def job(client_id: int, job_id: int):
     if run is None:
         abort(404)
     report = db.session.get(Report, run.report_id) if run.report_id else None
+    connection = db.session.scalar(sa.select(AmazonConnection).filter_by(client_id=client.id))
     response = current_app.make_response(
         render_template(
             "integrations/job.html",
@@ -185,7 +187,7 @@ def job(client_id: int, job_id: int):
             report=report,
             is_rebuild=run.kind == JobKind.REBUILD,
             kind_label=KIND_LABELS.get(run.kind, run.kind),
-            retryable=retryable(run),
+            retryable=retryable(run, connection),
             refresh_seconds=None if run.finished else REFRESH_SECONDS,
         )
     )
@@ -201,11 +203,12 @@ def retry_job(client_id: int, job_id: int):
     run = db.session.scalar(sa.select(JobRun).filter_by(id=job_id, client_id=client.id))
     if run is None:
         abort(404)
-    if not retryable(run):
+    connection = db.session.scalar(sa.select(AmazonConnection).filter_by(client_id=client.id))
+    if not retryable(run, connection):
         flash("Dieser Auftrag lässt sich nicht erneut ausführen.", "error")
-    else:
-        retry(run)
-    return redirect(url_for(".job", client_id=client.id, job_id=run.id))
+        return redirect(url_for(".job", client_id=client.id, job_id=run.id))
+    again = retry(run, connection, user_id=current_user.id)
+    return redirect(url_for(".job", client_id=client.id, job_id=again.id))
 
 
 @bp.get(f"/<int:client_id>/integrations/{INTEGRATION}/months/<int:year>-<int:month>")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -31,7 +30,7 @@ from models.amazon_connection import AmazonConnection
 from models.client import Client
 from models.integration import ClientIntegration
 from models.job_run import JobRun
-from models.report import Report, Source
+from models.report import Report
 from models.user import User
 
 OUTBOX = "kontor.mail_outbox"
@@ -132,25 +131,18 @@ def notify_repeated_failures(connection: AmazonConnection) -> list[OutgoingMail]
 
 
 def imported_reports(job_run: JobRun) -> list[Report]:
-    """The reports a job imported: its own report, or (a sync imports many) the reports that
-    arrived through the API for its client while it ran. One sync runs per connection at a
-    time, so the window holds no other job's reports."""
+    """The reports a job imported: those it recorded (a sync imports many), or its one report."""
+    ids = {report.id for report in job_run.reports}
+    if job_run.report_id is not None:
+        ids.add(job_run.report_id)
+    if not ids:
+        return []
     query = (
         sa.select(Report)
-        .filter_by(client_id=job_run.client_id)
+        .filter(Report.id.in_(ids))
         .options(selectinload(Report.batches))
         .order_by(Report.integration.desc(), Report.period_start, Report.id)
     )
-    if job_run.report_id is not None:
-        query = query.filter_by(id=job_run.report_id)
-    else:
-        started = job_run.started_at or job_run.created_at
-        finished = job_run.finished_at or datetime.now(UTC)
-        query = query.filter(
-            Report.source == Source.API.value,
-            Report.imported_at >= started,
-            Report.imported_at <= finished,
-        )
     if job_run.integration:
         query = query.filter_by(integration=job_run.integration)
     return list(db.session.scalars(query))

@@ -74,7 +74,7 @@ def failed_run(shop, **fields) -> JobRun:
     run = JobRun(
         client_id=shop.id,
         state=JobState.FAILED.value,
-        error=UNEXPECTED,
+        error=fields.pop("error", UNEXPECTED),
         started_at=now - timedelta(seconds=75),
         finished_at=now,
         **fields,
@@ -194,7 +194,10 @@ def test_the_history_lists_state_duration_reports_and_error(client, shop):
         stored_api = store_file(
             shop.id, f"{kind}.txt", io.BytesIO(data), user_id=None, max_bytes=10**8
         )
-        import_file(shop, kind, stored_api, source=Source.API, user_id=None)
+        report = import_file(shop, kind, stored_api, source=Source.API, user_id=None).report
+        db.session.commit()
+        sync.reports.append(report)  # as the sync job records what it imported
+        db.session.commit()
     sync.state, sync.finished_at = JobState.DONE.value, sync.started_at + timedelta(seconds=4)
     db.session.commit()
 
@@ -286,3 +289,39 @@ def test_another_organisations_job_is_not_found(client, shop, auth):
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(JobRun, run.id).state == JobState.FAILED.value
+
+
+def test_erneut_versuchen_of_a_failed_fetch_starts_a_new_one(client, shop):
+    connect(shop)
+    failed = failed_run(shop, kind="sync", integration="", error="Amazon ist nicht erreichbar.")
+    retroactive = failed_run(
+        shop, kind="retroactive", integration="payout", subject="A1PA6795UKMFR9"
+    )
+    token = csrf_token_of(client.get(f"/clients/{shop.id}"))
+
+    response = client.post(f"/clients/{shop.id}/jobs/{failed.id}/retry", data={"csrf_token": token})
+    db.session.expire_all()
+    again = db.session.scalar(sa.select(JobRun).filter(JobRun.id > retroactive.id))
+    assert again.kind == "sync" and again.state == JobState.QUEUED.value
+    assert response.headers["Location"] == f"/clients/{shop.id}/jobs/{again.id}"
+    assert db.session.get(JobRun, failed.id).state == JobState.FAILED.value  # history stays
+    assert [job.args[0] for job in get_queue("default").get_jobs()] == [again.id]
+
+    client.post(f"/clients/{shop.id}/jobs/{retroactive.id}/retry", data={"csrf_token": token})
+    newest = db.session.scalar(sa.select(JobRun).order_by(JobRun.id.desc()))
+    assert (newest.kind, newest.integration, newest.subject) == (
+        "retroactive",
+        "payout",
+        "A1PA6795UKMFR9",
+    )
+
+    rows = history_rows(page(client, shop))
+    assert sum("Erneut versuchen" in row for row in rows) == 0, "taken over by the new runs"
+
+
+def test_a_failed_fetch_of_a_connection_that_needs_renewal_offers_no_retry(client, shop):
+    connect(shop, state=ConnectionState.RENEWAL_NEEDED.value)
+    failed_run(shop, kind="sync", integration="", error="Die Verbindung muss erneuert werden.")
+    [row] = history_rows(page(client, shop))
+    assert "Die Verbindung muss erneuert werden." in row
+    assert "Erneut versuchen" not in row

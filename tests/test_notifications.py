@@ -2,7 +2,7 @@
 the mail job of the "mail" queue, and their links work when followed.
 
 The reports are the local Amazon's (sandbox seller 1): imported through the API path of the
-intake, as the sync job imports them, inside the time window of a sync's JobRun.
+intake and recorded on a sync's JobRun, as the sync job does.
 """
 
 from __future__ import annotations
@@ -139,6 +139,7 @@ def sync_importing(shop, *files: tuple[str, bytes]) -> JobRun:
         )
         result = import_file(shop, kind, stored, source=Source.API, user_id=None)
         assert result.report is not None, result.message
+        run.reports.append(result.report)  # as the sync job records what it imported
         db.session.commit()
     run.state, run.finished_at = JobState.DONE.value, datetime.now(UTC)
     db.session.commit()
@@ -296,7 +297,7 @@ def test_nothing_is_sent_when_notify_is_off_or_nothing_was_imported(
     assert mail_sink.messages == []
 
 
-def test_an_upload_in_the_window_of_a_sync_is_not_in_its_summary(app, mail_sink, shop, connection):
+def test_an_upload_while_a_sync_runs_is_not_in_its_summary(app, mail_sink, shop, connection):
     notify_on(shop, "payout", "buchhaltung@example.org")
     run = JobRun(client_id=shop.id, kind="sync", started_at=datetime.now(UTC))
     db.session.add(run)
