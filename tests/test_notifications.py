@@ -362,3 +362,30 @@ def test_a_mail_that_smtp_refuses_is_retried_by_the_mail_queue(app, shop, connec
     deliver_mail()
     job.refresh()
     assert job.get_status() == "scheduled", "waits for its next attempt"
+
+
+def test_the_development_sink_shows_the_messages_at_its_local_page(app, shop, connection, tmp_path):
+    from mail.viewer import create_viewer
+
+    port = free_port()
+    controller, _ = start_mail_sink("127.0.0.1", port, tmp_path / "mail")
+    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    try:
+        notify_on(shop, "payout", "buchhaltung@example.org")
+        notify_import_summary(
+            connection, sync_importing(shop, ("payout", amazon_de_settlements()[-1]))
+        )
+        deliver_mail()
+    finally:
+        controller.stop()
+
+    viewer = create_viewer(tmp_path / "mail").test_client()
+    listing = viewer.get("/").text
+    assert "Kontor: 1 neuer Bericht für Espadrille Versand GmbH" in listing
+    [name] = re.findall(r'href="/([0-9a-f]{32}\.eml)"', listing)
+    shown = viewer.get(f"/{name}")
+    assert "buchhaltung@example.org" in shown.text and "Abrechnung" in shown.text
+    html = viewer.get(f"/{name}/html")
+    assert html.content_type.startswith("text/html") and "<table" in html.text
+    assert viewer.get("/../../etc/passwd").status_code == 404
+    assert viewer.get("/0123.eml").status_code == 404
