@@ -325,3 +325,10 @@ def test_a_failed_fetch_of_a_connection_that_needs_renewal_offers_no_retry(clien
     [row] = history_rows(page(client, shop))
     assert "Die Verbindung muss erneuert werden." in row
     assert "Erneut versuchen" not in row
+
+
+def test_a_single_failure_is_told_as_the_last_fetch(client, shop):
+    connect(shop, consecutive_failures=1, last_error="Amazon ist gerade nicht erreichbar.")
+    assert "Der letzte Abruf ist fehlgeschlagen: Amazon ist gerade nicht erreichbar." in page(
+        client, shop
+    )
