@@ -529,8 +529,8 @@ def _vat_request_settled(client_id: int, month: date, now: datetime) -> bool:
         if run.state == JobState.FAILED.value:
             if run.finished_at is not None and run.finished_at.date() == now.date():
                 return True
-        elif chain_alive(run) or not run.rq_job_id:
-            return True
+        elif chain_alive(run) or (not run.rq_job_id and run.created_at > now - timedelta(days=1)):
+            return True  # requested already (or left to `flask amazon sync --wait`)
     return False
 
 
@@ -691,8 +691,11 @@ def _advance_vat_request(
         work.report_id = partner.create_report(
             VAT_REPORT,
             data_start=datetime(month.year, month.month, 1, tzinfo=UTC),
-            data_end=datetime(following.year, following.month, 1, tzinfo=UTC)
-            - timedelta(seconds=1),
+            # Amazon refuses a data end in the future (a month not over yet: FATAL follows).
+            data_end=min(
+                datetime(following.year, following.month, 1, tzinfo=UTC) - timedelta(seconds=1),
+                datetime.now(UTC) - timedelta(minutes=1),
+            ),
             marketplace_ids=marketplace_ids,
         )
         _note(run.id, f"Umsatzsteuerbericht {label} bei Amazon angefordert", progress=10)
