@@ -23,7 +23,7 @@ from tests.factories import make_client, make_user
 PROJECT = Path(__file__).resolve().parents[2]
 # The sandbox's rate limits refill and its VAT reports finish this many times faster (and
 # Kontor waits that much shorter: SPAPI_TIME_SCALE).
-TIME_SCALE = 20
+TIME_SCALE = 100
 
 
 def connect_seller(sandbox, number: int = 1, *, email: str | None = None) -> AmazonConnection:
