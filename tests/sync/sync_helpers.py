@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -155,6 +156,18 @@ class Workers:
                 process.wait(timeout=5)
         for log in self._logs:
             log.close()
+
+    def scheduler_pid(self, timeout: float = 20.0) -> int:
+        """The pid of the RQ scheduler a worker forked, once it has started."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for log in self._logs:
+                log.flush()
+            found = re.search(r"Scheduler for .* started with PID (\d+)", self.output())
+            if found:
+                return int(found.group(1))
+            time.sleep(0.1)
+        raise AssertionError("no worker started its scheduler")
 
     def output(self) -> str:
         return "\n".join(Path(log.name).read_text(errors="replace") for log in self._logs)
