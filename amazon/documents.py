@@ -16,8 +16,8 @@ from pathlib import Path
 import requests
 import urllib3
 
+from amazon.entries import DocumentRef
 from amazon.errors import AmazonUnavailable, CorruptDocument, DocumentExpired
-from amazon.spapi import DocumentRef
 
 TIMEOUT = (10, 120)  # connect, read between two chunks (seconds)
 CHUNK = 64 * 1024

@@ -83,6 +83,15 @@ class SellerTaken(AmazonError):
     )
 
 
+class OtherSeller(AmazonError):
+    """Renewing a connection with the consent of a different seller account than connected."""
+
+    default_message = (
+        "Du hast ein anderes Amazon-Verkäuferkonto bestätigt als das verbundene. Trenne die "
+        "bestehende Verbindung, wenn du das Konto wechseln willst."
+    )
+
+
 class AmazonRequestRefused(AmazonError):
     """Amazon refused the request itself (4xx other than 429): a bug or a missing permission,
     not something that goes away by waiting."""

@@ -37,8 +37,8 @@ def token_request(application: Application, grant: dict[str, str]) -> dict:
     }
     try:
         response = requests.post(application.token_endpoint, data=data, timeout=TIMEOUT)
-    except requests.RequestException as error:
-        raise AmazonUnavailable(detail=f"token endpoint: {type(error).__name__}") from error
+    except requests.RequestException as failure:
+        raise AmazonUnavailable(detail=f"token endpoint: {type(failure).__name__}") from failure
     if response.status_code >= 500 or response.status_code == 429:
         raise AmazonUnavailable(detail=f"token endpoint answered {response.status_code}")
     try:

@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import urllib3
 
+from amazon.entries import DocumentRef, Participation, ReportEntry
 from amazon.errors import AmazonRequestRefused, AmazonUnavailable, Throttled
 from amazon.lwa import AccessTokens, Application
 
-if TYPE_CHECKING:
-    from models.amazon_connection import AmazonConnection
+__all__ = ["DocumentRef", "Participation", "ReportEntry", "SellingPartner"]
 
 # (connect, read) seconds for every SP-API call: a hanging Amazon must not hold a worker.
 TIMEOUT = (10, 60)
@@ -38,34 +37,11 @@ DOCUMENTED_RATES = {
 RATE_LIMIT_HEADER = "x-amzn-RateLimit-Limit"
 
 
-@dataclass(frozen=True)
-class Participation:
-    marketplace_id: str
-    country_code: str
-    name: str
-    domain_name: str
-    currency: str
-    store_name: str
-    participating: bool
+class StoredConnection(Protocol):
+    """What the client needs of a models.AmazonConnection."""
 
-
-@dataclass(frozen=True)
-class ReportEntry:
-    report_id: str
-    report_type: str
-    status: str  # IN_QUEUE, IN_PROGRESS, DONE, CANCELLED, FATAL
-    document_id: str | None
-    created_time: datetime
-    data_start: datetime
-    data_end: datetime
-    marketplace_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DocumentRef:
-    document_id: str
-    url: str  # pre-signed, valid 5 minutes, no token
-    compression: str | None  # "GZIP" or None
+    region: str
+    refresh_token_encrypted: str
 
 
 def import_sdk() -> Any:
@@ -106,7 +82,7 @@ class SellingPartner:
         self._rates: dict[str, float] = {}
 
     @classmethod
-    def for_connection(cls, connection: AmazonConnection) -> SellingPartner:
+    def for_connection(cls, connection: StoredConnection) -> SellingPartner:
         """The client of a stored connection, with the app's SPAPI_* settings."""
         from flask import current_app
 
