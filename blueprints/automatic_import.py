@@ -2,9 +2,9 @@
 fetch, the settings that decide whether there is one, and the job history with "Erneut
 versuchen" for a failed job.
 
-The next fetch is in the daily sync hour (SYNC_HOUR_UTC): the clock enqueues every active
-connection within that hour, so while the hour runs and the connection has not been fetched
-yet, the fetch is still today's.
+The next fetch is in the daily sync hour (SYNC_HOUR_UTC), at the connection's own second of it
+(jobs.daily_sync): while that hour runs and the connection has not been fetched yet, the fetch
+is still today's.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from jobs.amazon_sync import enqueue_retroactive_import, enqueue_sync, enqueue_vat_request
+from jobs.daily_sync import spread_offset
 from jobs.imports import JOB_TIMEOUT, QUEUE, RETRY, run_import, run_rebuild
 from jobs.queues import get_queue
 from models import Client
@@ -71,14 +72,16 @@ def automatic_import(client: Client, row: ClientIntegration, now: datetime) -> A
 def next_fetch(
     connection: AmazonConnection | None, row: ClientIntegration, now: datetime, hour: int
 ) -> datetime | None:
-    """The start of the hour in which the connection is fetched next; None if it is not."""
+    """When the connection is fetched next: its second of the sync hour (jobs.daily_sync
+    spreads the connections over it), today while that hour has not passed without it."""
     if connection is None or not connection.active or not row.auto_import:
         return None
-    slot = now.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
-    fetched = connection.last_sync_at is not None and connection.last_sync_at >= slot
-    if now >= slot + timedelta(hours=1) or fetched:
-        slot += timedelta(days=1)
-    return slot
+    hour_start = now.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    fetched = connection.last_sync_at is not None and connection.last_sync_at >= hour_start
+    if now >= hour_start + timedelta(hours=1) or fetched:
+        hour_start += timedelta(days=1)
+    # A sync whose second has come is due now (it waits in the queue behind others).
+    return max(hour_start + timedelta(seconds=spread_offset(connection.id or 0)), now)
 
 
 def why_no_fetch(connection: AmazonConnection | None, row: ClientIntegration) -> str:

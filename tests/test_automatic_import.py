@@ -17,6 +17,7 @@ from formatting import TIMEZONE
 from importing.archive import store_file
 from importing.intake import import_file
 from jobs.context import AppContextJob
+from jobs.daily_sync import spread_offset
 from jobs.imports import UNEXPECTED
 from jobs.queues import get_queue, get_redis
 from models import db
@@ -109,18 +110,25 @@ def at(hour: int, minute: int = 0, day: int = 2) -> datetime:
     return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
 
 
+CONNECTION_ID = 7
+OFFSET = timedelta(seconds=spread_offset(CONNECTION_ID))  # its second of the sync hour
+
+
 @pytest.mark.parametrize(
     ("now", "last_sync", "expected"),
     [
-        (at(3, 59), at(4, 20, day=1), at(4)),  # before today's hour
-        (at(4, 30), at(4, 20, day=1), at(4)),  # within the hour, not fetched yet: still today
-        (at(4, 30), at(4, 12), at(4, day=3)),  # within the hour, fetched already: tomorrow
-        (at(5, 0), None, at(4, day=3)),  # the hour is over
-        (at(23, 0), at(4, 5), at(4, day=3)),
+        (at(3, 59), at(4, 20, day=1), at(4) + OFFSET),  # before today's hour
+        (at(4), at(4, 20, day=1), at(4) + OFFSET),  # within the hour, not fetched yet
+        (at(4, 59), at(4, 20, day=1), at(4, 59)),  # its second has passed: due now
+        (at(4, 30), at(4, 12), at(4, day=3) + OFFSET),  # fetched already: tomorrow
+        (at(5, 0), None, at(4, day=3) + OFFSET),  # the hour is over
+        (at(23, 0), at(4, 5), at(4, day=3) + OFFSET),
     ],
 )
-def test_the_next_fetch_is_the_sync_hour_of_today_or_tomorrow(app, now, last_sync, expected):
-    connection = AmazonConnection(state=ConnectionState.ACTIVE.value, last_sync_at=last_sync)
+def test_the_next_fetch_is_the_connections_second_of_the_sync_hour(app, now, last_sync, expected):
+    connection = AmazonConnection(
+        id=CONNECTION_ID, state=ConnectionState.ACTIVE.value, last_sync_at=last_sync
+    )
     row = ClientIntegration(kind="payout", auto_import=True)
     assert next_fetch(connection, row, now, HOUR) == expected
 
@@ -149,7 +157,7 @@ def test_the_page_shows_last_and_next_fetch_in_german_time(app, client, shop):
         db.session.scalar(sa.select(AmazonConnection)), payout(shop), datetime.now(UTC), 23
     )
     shown = upcoming.astimezone(TIMEZONE)
-    assert f"{shown:%d.%m.%Y}, 00:00 Uhr" in html
+    assert f"{shown:%d.%m.%Y, %H:%M} Uhr" in html
 
 
 def test_the_page_says_why_nothing_is_fetched(client, shop):
