@@ -340,3 +340,18 @@ def test_a_single_failure_is_told_as_the_last_fetch(client, shop):
     assert "Der letzte Abruf ist fehlgeschlagen: Amazon ist gerade nicht erreichbar." in page(
         client, shop
     )
+
+
+def test_the_page_of_a_sync_lists_what_it_imported(client, shop):
+    sync = JobRun(client_id=shop.id, kind="sync", state=JobState.DONE.value)
+    db.session.add(sync)
+    stored = stored_settlement(shop)
+    report = import_file(shop, "payout", stored, source=Source.API, user_id=None).report
+    db.session.commit()
+    sync.reports.append(report)
+    db.session.commit()
+    html = client.get(f"/clients/{shop.id}/jobs/{sync.id}").text
+    assert "<h1>Automatischer Abruf</h1>" in html
+    assert f'href="/clients/{shop.id}/reports/{report.id}"' in html
+    assert f"Abrechnung {report.period_start:%d.%m.%Y} – {report.period_end:%d.%m.%Y}" in html
+    assert f"Zurück zu {shop.name}" in html
