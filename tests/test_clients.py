@@ -295,6 +295,10 @@ class TestOrganisationIsolation:
             "/clients/<int:client_id>/reports/<int:report_id>/rebuild",
             "/clients/<int:client_id>/reports/<int:report_id>/batches/<int:version>/download",
             "/clients/<int:client_id>/reports/<int:report_id>/batches/<int:version>/changes",
+            # the connect flow: tests/amazon/test_connect_flow.py
+            "/clients/<int:client_id>/connections/new",
+            "/clients/<int:client_id>/amazon/connect",
+            "/clients/<int:client_id>/amazon/disconnect",
         }
 
     @pytest.fixture
