@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         integration_settings,
         integrations,
+        notifications,
         reports,
         rules,
         tokens,
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(rules.bp)
     app.register_blueprint(integration_settings.bp)
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(amazon_connect.bp)
