@@ -5,7 +5,7 @@ is the row's last column; otherwise it builds the whole value in memory, some 80
 of 200,000 bookings. PostgreSQL does not care about the column order and is left alone.
 
 Revision ID: 5f1e0c3b7a21
-Revises: 9c2c776d7aa9
+Revises: ce9560ec3f01
 Create Date: 2026-12-02 01:15:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5f1e0c3b7a21'
-down_revision = '9c2c776d7aa9'
+down_revision = 'ce9560ec3f01'
 branch_labels = None
 depends_on = None
 
