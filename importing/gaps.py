@@ -32,8 +32,10 @@ from models.integration import ClientIntegration
 from models.report import Report
 
 # Amazon lists reports for 90 days; a request at exactly the boundary is refused, so the sync
-# asks from "now minus 89 days" (DESIGN §2.3). What ends before that day is out of reach.
-API_REACH = timedelta(days=89)
+# asks from "now minus 89 days" (DESIGN §2.3). That instant falls on the day today - 89, so the
+# first whole day the API surely reaches is today - 88. Erring this way costs an upload that
+# turns out a duplicate; erring the other way would lose a report.
+API_REACH = timedelta(days=88)
 # Amazon closes a settlement about every 14 days per marketplace (DESIGN §2.3).
 SETTLEMENT_PERIOD = timedelta(days=14)
 # A settlement ends at the instant the next one starts; stored as days they may still differ by
@@ -87,7 +89,7 @@ class GapAnalysis:
     today: date
     connection_day: date
     connected: bool
-    reach_start: date  # the first day the API still reaches
+    reach_start: date  # the first whole day the API still reaches
     payout: list[MarketplaceChain]
     order_months: list[Gap]  # one per month without an Order report, oldest first
     order_first_month: date | None  # where the Order months are counted from

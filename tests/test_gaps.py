@@ -1,5 +1,6 @@
 """The gap analysis names exactly the settlements and months a client lacks before the connection
-day, and for each whether the API still reaches it (89 days back) or it must be uploaded."""
+day, and for each whether the API still reaches it or it must be uploaded: the sync asks from
+"now minus 89 days", so the first whole day it reaches is today - 88."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from models.booking_rules import Integration
 from models.integration import IntegrationMarketplace, ensure_integrations
 from tests.factories import make_client, make_user
 
-TODAY = date(2026, 12, 2)  # 89 days back: 4 September 2026
+TODAY = date(2026, 12, 2)  # the API reaches back to 5 September 2026
 FORTNIGHT = timedelta(days=14)
 _settlement_ids = count(24288684721)
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -96,7 +97,7 @@ def test_the_hole_between_uploads_and_the_periods_up_to_today_are_named(history)
     analysis = gap_analysis(history, today=TODAY)
 
     assert not analysis.connected and analysis.connection_day == TODAY
-    assert analysis.reach_start == date(2026, 9, 4)
+    assert analysis.reach_start == date(2026, 9, 5)
     by_marketplace = {chain.marketplace: chain for chain in analysis.payout}
     assert set(by_marketplace) == {"Amazon.de", "Amazon.fr"}
     de = by_marketplace["Amazon.de"]
@@ -104,8 +105,8 @@ def test_the_hole_between_uploads_and_the_periods_up_to_today_are_named(history)
     assert spans(de.gaps) == [
         # the hole between the uploads: long gone from the API
         (date(2026, 7, 10), date(2026, 7, 24), False),
-        # from the last upload to today: ends on the API's first day, still listed
-        (date(2026, 8, 21), date(2026, 9, 4), True),
+        # from the last upload to today: the first ended the day before the API's first day
+        (date(2026, 8, 21), date(2026, 9, 4), False),
         (date(2026, 9, 4), date(2026, 9, 18), True),
         (date(2026, 9, 18), date(2026, 10, 2), True),
         (date(2026, 10, 2), date(2026, 10, 16), True),
@@ -122,7 +123,7 @@ def test_the_hole_between_uploads_and_the_periods_up_to_today_are_named(history)
     assert spans(analysis.order_months) == [
         (date(2026, 5, 1), date(2026, 5, 31), False),
         (date(2026, 7, 1), date(2026, 7, 31), False),
-        # September begins before 4 September: a report for it would lack its first days
+        # September begins before 5 September: a report for it would lack its first days
         (date(2026, 9, 1), date(2026, 9, 30), False),
         (date(2026, 10, 1), date(2026, 10, 31), True),
         (date(2026, 11, 1), date(2026, 11, 30), True),
@@ -138,11 +139,12 @@ def test_each_gap_says_what_to_do_and_where_seller_central_has_the_report(histor
     assert hole.where_to_download == (
         "Seller Central: Berichte > Zahlungen > Alle Abrechnungen / Berichts-Repository"
     )
-    assert analysis.payout[0].gaps[1].hint == REACHABLE_HINT == "wird automatisch nachgeholt"
+    assert analysis.payout[0].gaps[2].hint == REACHABLE_HINT == "wird automatisch nachgeholt"
     assert analysis.order_months[0].where_to_download == WHERE_TO_DOWNLOAD[Integration.ORDER]
     assert "Umsatzsteuer-Transaktionsbericht" in analysis.order_months[0].where_to_download
     assert [(g.marketplace, g.start) for g in analysis.to_upload] == [
         ("Amazon.de", date(2026, 7, 10)),
+        ("Amazon.de", date(2026, 8, 21)),
         ("", date(2026, 5, 1)),
         ("", date(2026, 7, 1)),
         ("", date(2026, 9, 1)),
@@ -153,11 +155,11 @@ def test_each_gap_says_what_to_do_and_where_seller_central_has_the_report(histor
 @pytest.mark.parametrize(
     ("today", "reachable"),
     [
-        (date(2026, 7, 24) + timedelta(days=89), True),  # the settlement's end is the first day
-        (date(2026, 7, 24) + timedelta(days=90), False),  # one day later Amazon has dropped it
+        (date(2026, 7, 24) + timedelta(days=88), True),  # the settlement's end is the first day
+        (date(2026, 7, 24) + timedelta(days=89), False),  # a day later the sync may miss it
     ],
 )
-def test_a_missing_settlement_is_reachable_up_to_89_days_after_its_end(history, today, reachable):
+def test_a_missing_settlement_is_reachable_up_to_88_days_after_its_end(history, today, reachable):
     hole = gap_analysis(history, today=today).payout[0].gaps[0]
 
     assert (hole.start, hole.end) == (date(2026, 7, 10), date(2026, 7, 24))
@@ -167,8 +169,8 @@ def test_a_missing_settlement_is_reachable_up_to_89_days_after_its_end(history, 
 @pytest.mark.parametrize(
     ("today", "reachable"),
     [
-        (date(2026, 9, 1) + timedelta(days=89), True),
-        (date(2026, 9, 1) + timedelta(days=90), False),
+        (date(2026, 9, 1) + timedelta(days=88), True),
+        (date(2026, 9, 1) + timedelta(days=89), False),
     ],
 )
 def test_a_missing_month_is_reachable_while_its_first_day_is(history, today, reachable):
@@ -213,7 +215,7 @@ def test_a_report_fetched_through_the_api_closes_the_gap(history, db_session):
 
 
 def test_a_hole_of_several_settlements_is_split_into_periods_judged_one_by_one(shop, db_session):
-    # The hole from 5 June to 28 August: on 1 October the API reaches back to 4 July.
+    # The hole from 5 June to 28 August: on 1 October the API reaches back to 5 July.
     db_session.add_all(chain(shop, date(2026, 5, 22), 10, skip={1, 2, 3, 4, 5, 6}))
     db_session.commit()
 
