@@ -9,6 +9,8 @@ from itertools import count
 
 import pytest
 
+from commands.demo import LEFT_OUT, history_files, seed_demo, seed_history
+from commands.demo import _marketplaces_of as marketplaces_of
 from importing.gaps import (
     REACHABLE_HINT,
     UPLOAD_HINT,
@@ -257,3 +259,18 @@ def test_a_client_without_reports_has_nothing_to_analyse(shop):
     analysis = gap_analysis(shop, today=TODAY)
 
     assert analysis.payout == [] and analysis.order_months == [] and analysis.complete
+
+
+def test_the_demo_history_has_one_settlement_to_upload_the_one_left_out(app, db_session):
+    user, demo = seed_demo()
+    files = history_files()
+    seed_history(user, demo, files)
+    hole = [f for f in files if f.integration == Integration.PAYOUT][LEFT_OUT]
+
+    analysis = gap_analysis(demo, today=date.today())
+
+    [missing] = analysis.to_upload
+    assert {missing.marketplace} == marketplaces_of(hole.text)
+    assert missing.start == hole.period_start
+    # everything newer than the uploads is still within the API's reach
+    assert analysis.to_fetch and all(g.start >= missing.end for g in analysis.to_fetch)
