@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         integration_settings,
         integrations,
+        migration,
         reports,
         rules,
         tokens,
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(rules.bp)
     app.register_blueprint(integration_settings.bp)
+    app.register_blueprint(migration.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token auth only, never cookies: see blueprints/api.py
