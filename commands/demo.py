@@ -124,7 +124,7 @@ def seed_history(user: User, client: Client, files: list[HistoryFile]) -> int:
     On the first run one settlement stays out (LEFT_OUT); afterwards only files newer than the
     newest imported report of their integration are added, so reruns never fill the hole."""
     marketplaces = {name for f in files if f.integration == Integration.PAYOUT
-                    for name in _marketplaces_of(f.text)}  # fmt: skip
+                    for name in marketplaces_of(f.text)}  # fmt: skip
     _list_marketplaces(client, marketplaces)
     newest = dict(
         db.session.execute(
@@ -165,7 +165,7 @@ def seed_history(user: User, client: Client, files: list[HistoryFile]) -> int:
     return imported
 
 
-def _marketplaces_of(text: str) -> set[str]:
+def marketplaces_of(text: str) -> set[str]:
     """The marketplace-name column of a V2 settlement (the first line has none)."""
     lines = text.splitlines()
     header = lines[0].split("\t")

@@ -9,8 +9,7 @@ from itertools import count
 
 import pytest
 
-from commands.demo import LEFT_OUT, history_files, seed_demo, seed_history
-from commands.demo import _marketplaces_of as marketplaces_of
+from commands.demo import LEFT_OUT, history_files, marketplaces_of, seed_demo, seed_history
 from importing.gaps import (
     REACHABLE_HINT,
     UPLOAD_HINT,
