@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from blueprints import (
+        amazon_connect,
         api,
         auth,
         client_master_data,
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(migration.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(amazon_connect.bp)
     csrf.exempt(api.bp)  # token auth only, never cookies: see blueprints/api.py
     app.add_url_rule("/", endpoint="index", view_func=clients.index)
 

@@ -96,6 +96,17 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
         "ECB_RATES_FILE": environ.get(
             "ECB_RATES_FILE", str(Path(instance_path) / "ecb" / "eurofxref-hist.zip")
         ),
+        # A draft SP-API application (not yet published) needs version=beta on the consent
+        # page; in development the sandbox's own draft switch says so too.
+        "SPAPI_APP_DRAFT": is_true(environ.get("SPAPI_APP_DRAFT"))
+        or (not production and is_true(environ.get("SANDBOX_APP_DRAFT"))),
+        # The redirect URI registered for the application; empty: this app's callback URL.
+        "SPAPI_REDIRECT_URI": environ.get("SPAPI_REDIRECT_URI", "").strip(),
+        # Per-region SP-API endpoints for sellers outside SPAPI_ENDPOINT's region (optional).
+        **{
+            f"SPAPI_ENDPOINT_{region}": environ.get(f"SPAPI_ENDPOINT_{region}", "").strip()
+            for region in ("EU", "NA", "FE")
+        },
         "SELF_REGISTRATION": environ.get("SELF_REGISTRATION", "0") == "1",
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -104,6 +115,10 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     }
+
+
+def is_true(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def development_defaults(environ: dict[str, str]) -> dict[str, str]:

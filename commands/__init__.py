@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def register_all(app: Flask) -> None:
+    from commands.amazon import amazon_cli
     from commands.datev import datev_cli
     from commands.demo import demo_command
     from commands.jobs import jobs_cli
@@ -22,5 +23,6 @@ def register_all(app: Flask) -> None:
         datev_cli,
         sandbox_cli,
         tokens_cli,
+        amazon_cli,
     ):
         app.cli.add_command(command)
