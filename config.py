@@ -107,6 +107,11 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
             f"SPAPI_ENDPOINT_{region}": environ.get(f"SPAPI_ENDPOINT_{region}", "").strip()
             for region in ("EU", "NA", "FE")
         },
+        # The daily API sync of every connection starts in this UTC hour (jobs.schedule).
+        "SYNC_HOUR_UTC": int(environ.get("SYNC_HOUR_UTC", "4")) % 24,
+        # How many times faster than Amazon's the API's rate limits refill: the sandbox's
+        # SANDBOX_TIME_SCALE in tests and benchmarks; Amazon itself is 1.
+        "SPAPI_TIME_SCALE": 1.0 if production else float(environ.get("SPAPI_TIME_SCALE", "1")),
         "SELF_REGISTRATION": environ.get("SELF_REGISTRATION", "0") == "1",
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)),
         "SESSION_COOKIE_HTTPONLY": True,

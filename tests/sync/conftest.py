@@ -1,0 +1,84 @@
+"""Fixtures of the sync tests: the live sandbox over real HTTP (its clock runs in real time,
+as Kontor's does, and its rate limits refill TIME_SCALE times faster), a Kontor app whose
+SPAPI_* settings point at it, connected sellers, and real `flask jobs worker` processes."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import requests
+
+from app import create_app
+from extensions import db as _db
+from tests.amazon.amazon_helpers import Sandbox
+from tests.helpers import app_config
+from tests.sandbox.sandbox_server import serve
+from tests.sync.sync_helpers import TIME_SCALE, Workers, connect_seller
+
+
+@pytest.fixture(autouse=True)
+def no_sandbox_environment(monkeypatch):
+    """A developer's SANDBOX_* variables must not change what the tests see."""
+    for key in list(os.environ):
+        if key.startswith("SANDBOX_"):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def sandbox_config():
+    """Override in a test module to configure the sandbox differently."""
+    return {}
+
+
+@pytest.fixture
+def sandbox(sandbox_config):
+    with serve({"SANDBOX_TIME_SCALE": TIME_SCALE, **sandbox_config}) as (base_url, sandbox_app):
+        yield Sandbox(base_url, sandbox_app, requests.Session())
+
+
+@pytest.fixture
+def kontor_settings(sandbox):
+    """The settings Kontor's processes (this one and the workers) share."""
+    return {
+        "SPAPI_ENDPOINT": sandbox.url,
+        "SPAPI_TOKEN_ENDPOINT": sandbox.url + "/auth/o2/token",
+        "SPAPI_CONSENT_URL": sandbox.url + "/apps/authorize/consent",
+        "SPAPI_TIME_SCALE": float(TIME_SCALE),
+    }
+
+
+@pytest.fixture
+def app(_schema, database_url, redis_url, kontor_settings):
+    app = create_app({**app_config(database_url, redis_url), **kontor_settings})
+    with app.app_context():
+        yield app
+        _db.session.rollback()
+        with _db.engine.begin() as connection:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        _db.session.remove()
+    import redis
+
+    redis.Redis.from_url(redis_url).flushall()
+
+
+@pytest.fixture
+def connect(app, sandbox):
+    """connect(seller_number) -> AmazonConnection of a new client of a new user."""
+    return lambda number=1, **kwargs: connect_seller(sandbox, number, **kwargs)
+
+
+@pytest.fixture
+def workers(app, database_url, redis_url, kontor_settings, tmp_path):
+    """workers(n) starts n real worker processes (with the scheduler); stopped afterwards."""
+    started = []
+
+    def start(count: int = 1) -> Workers:
+        group = Workers(count, database_url, redis_url, kontor_settings, tmp_path)
+        started.append(group)
+        return group
+
+    yield start
+    for group in started:
+        group.stop()
