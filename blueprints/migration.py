@@ -29,6 +29,7 @@ from formatting import LOCALE
 from forms.migration import ConnectionMarketplaceForm, OrderMarketplacesForm
 from importing.batches import mark_outdated
 from importing.gaps import gap_analysis
+from jobs.amazon_sync import enqueue_retroactive_import
 from models import AmazonConnection, Client, ConnectionMarketplace, Report
 from models.booking_rules import Integration, seed_rule_set
 from models.integration import ClientIntegration, IntegrationMarketplace
@@ -186,8 +187,6 @@ def add_payout_marketplace(client_id: int):
 @bp.post("/3/retroactive")
 @login_required
 def retroactive_import(client_id: int):
-    from jobs.amazon_sync import enqueue_retroactive_import
-
     client = get_client(client_id)
     connection = _connection_or_back(client)
     payout = integration_of(client, Integration.PAYOUT)

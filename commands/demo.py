@@ -109,7 +109,7 @@ def history_files(sandbox_config: dict | None = None) -> list[HistoryFile]:
             ),
         )
     month = vat.month_of(min((f.period_start for f in files.values()), default=reach_start))
-    while month < reach_start and vat.available_from(month) <= now:
+    while month < reach_start.replace(day=1) and vat.available_from(month) <= now:
         text = vat.render(state.seed, seller, month, state.first_index)
         if text is not None:
             key = f"vat:{month.isoformat()}"

@@ -211,8 +211,8 @@ def missing_months(
     spans: list[tuple[date, date]], first_month: date | None, connection_day: date, reach_start
 ) -> list[Gap]:
     """The months from `first_month` to the month before the connection day that no Order
-    report covers. A month counts as reachable only if all of it lies within the API's reach:
-    a report requested for it would otherwise lack its first days."""
+    report covers. The VAT report of a month is requested (createReport), not listed: the sync
+    asks for every month from the one its reach begins in (jobs.amazon_sync.due_vat_months)."""
     if first_month is None:
         return []
     covered = set()
@@ -230,7 +230,7 @@ def missing_months(
                     integration=Integration.ORDER,
                     start=month,
                     end=next_month(month) - timedelta(days=1),
-                    reachable_by_api=month >= reach_start,
+                    reachable_by_api=month >= reach_start.replace(day=1),
                 )
             )
         month = next_month(month)

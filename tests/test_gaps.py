@@ -124,8 +124,8 @@ def test_the_hole_between_uploads_and_the_periods_up_to_today_are_named(history)
     assert spans(analysis.order_months) == [
         (date(2026, 5, 1), date(2026, 5, 31), False),
         (date(2026, 7, 1), date(2026, 7, 31), False),
-        # September begins before 5 September: a report for it would lack its first days
-        (date(2026, 9, 1), date(2026, 9, 30), False),
+        # the API's reach begins in September: the sync requests September's report
+        (date(2026, 9, 1), date(2026, 9, 30), True),
         (date(2026, 10, 1), date(2026, 10, 31), True),
         (date(2026, 11, 1), date(2026, 11, 30), True),
     ]
@@ -148,7 +148,6 @@ def test_each_gap_says_what_to_do_and_where_seller_central_has_the_report(histor
         ("Amazon.de", date(2026, 8, 21)),
         ("", date(2026, 5, 1)),
         ("", date(2026, 7, 1)),
-        ("", date(2026, 9, 1)),
     ]
     assert not analysis.complete
 
@@ -170,11 +169,13 @@ def test_a_missing_settlement_is_reachable_up_to_88_days_after_its_end(history, 
 @pytest.mark.parametrize(
     ("today", "reachable"),
     [
-        (date(2026, 9, 1) + timedelta(days=88), True),
-        (date(2026, 9, 1) + timedelta(days=89), False),
+        (date(2026, 9, 30) + timedelta(days=88), True),  # the reach begins on its last day
+        (date(2026, 9, 30) + timedelta(days=89), False),  # the reach begins in October
     ],
 )
-def test_a_missing_month_is_reachable_while_its_first_day_is(history, today, reachable):
+def test_a_missing_month_is_reachable_while_the_reach_begins_in_it_or_before(
+    history, today, reachable
+):
     months = {gap.start: gap for gap in gap_analysis(history, today=today).order_months}
 
     assert months[date(2026, 9, 1)].reachable_by_api is reachable

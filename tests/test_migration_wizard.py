@@ -15,6 +15,7 @@ from models import (
     BookingRuleSet,
     ConnectionMarketplace,
     IntegrationMarketplace,
+    JobRun,
     Report,
 )
 from models.booking_rules import Integration, seed_client_rules
@@ -317,14 +318,51 @@ def test_payout_without_listed_marketplaces_imports_all_and_offers_no_plus(
     assert 'id="add-marketplace"' not in page.text
 
 
+def test_the_retroactive_import_of_a_payout_marketplace_is_a_job_with_its_progress_page(
+    client, logged_in, user, db_session
+):
+    list_payout_marketplaces(logged_in, db_session, "Amazon.de", "Amazon.it")
+    connect(logged_in, db_session)
+
+    response = post(
+        client,
+        wizard(logged_in, 3),
+        f"{wizard(logged_in, 3)}/retroactive",
+        {"marketplace_id": "APJ6JRA9NG5V4"},
+    )
+
+    run = db_session.scalar(sa.select(JobRun))
+    assert (run.kind, run.integration, run.subject) == ("retroactive", "payout", "APJ6JRA9NG5V4")
+    assert run.created_by_id == user.id and run.state == "queued"
+    assert response.headers["Location"].endswith(f"/clients/{logged_in.id}/jobs/{run.id}")
+    job_page = client.get(response.headers["Location"])
+    assert job_page.status_code == 200 and "wartet" in job_page.text
+
+
+def test_no_retroactive_import_of_a_marketplace_payout_does_not_import(
+    client, logged_in, db_session
+):
+    list_payout_marketplaces(logged_in, db_session, "Amazon.de")
+    connect(logged_in, db_session)
+
+    post(
+        client,
+        wizard(logged_in, 3),
+        f"{wizard(logged_in, 3)}/retroactive",
+        {"marketplace_id": "APJ6JRA9NG5V4"},
+    )
+
+    assert db_session.scalar(sa.select(sa.func.count(JobRun.id))) == 0
+
+
 # -- access and CSRF ----------------------------------------------------------------------------
 
 
 def test_another_organisations_client_is_not_found(client, logged_in, db_session):
     other = make_client(make_user("fremd@example.org").organisation_id, mandant_nr=2)
     connect(other, db_session)
-    for step in (1, 2, 3):
-        assert client.get(wizard(other, step)).status_code == 404
+    for page in ("", "/1", "/2", "/3"):
+        assert client.get(f"/clients/{other.id}/wechsel-zur-api{page}").status_code == 404
     token = csrf_token_of(client.get(wizard(logged_in, 1)))
     for action in ("3/order", "3/payout", "3/retroactive"):
         response = client.post(
