@@ -255,6 +255,19 @@ def test_a_marketplace_set_up_without_any_settlement_is_listed_without_gaps(shop
     assert (it.settlement_count, it.gaps, it.first_start) == (0, [], None)
 
 
+def test_a_settlement_belongs_to_its_store_not_to_rows_of_other_sales_channels(shop, db_session):
+    db_session.add_all(chain(shop, date(2026, 9, 3), 2, marketplace="Non-Amazon DE,Amazon.de"))
+    db_session.add(settlement(shop, date(2026, 9, 3), marketplace="Amazon.fr"))
+    db_session.commit()
+
+    chains = gap_analysis(shop, today=date(2026, 10, 1)).payout
+
+    assert [(c.marketplace, c.settlement_count) for c in chains] == [
+        ("Amazon.de", 2),
+        ("Amazon.fr", 1),
+    ]
+
+
 def test_a_client_without_reports_has_nothing_to_analyse(shop):
     analysis = gap_analysis(shop, today=TODAY)
 

@@ -36,6 +36,8 @@ PROJECT = Path(__file__).resolve().parents[2]
 JOB_TIMEOUT_MS = 120_000
 # The marketplace the demo-like client never set up for Amazon Payout: step 3 offers it ("+").
 NEW_MARKETPLACE = "Amazon.es"
+# The sandbox's rate limits refill this much faster, and Kontor waits that much shorter.
+TIME_SCALE = 50
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def sandbox():
     """The Amazon sandbox over real HTTP, on the real clock (the history is made from it)."""
     from sandbox import create_sandbox_app
 
-    sandbox_app = create_sandbox_app({"SANDBOX_TIME_SCALE": 50})
+    sandbox_app = create_sandbox_app({"SANDBOX_TIME_SCALE": TIME_SCALE})
     with serve_wsgi(sandbox_app) as base_url:
         yield base_url
 
@@ -54,6 +56,7 @@ def amazon_settings(app, sandbox):
         "SPAPI_ENDPOINT": sandbox,
         "SPAPI_TOKEN_ENDPOINT": sandbox + "/auth/o2/token",
         "SPAPI_CONSENT_URL": sandbox + "/apps/authorize/consent",
+        "SPAPI_TIME_SCALE": float(TIME_SCALE),
     }
     app.config.update(settings)
     return settings
@@ -69,6 +72,7 @@ def worker(app, database_url, redis_url, sandbox, tmp_path):
         "REDIS_URL": redis_url,
         "KONTOR_ENV": "test",
         "SANDBOX_URL": sandbox,
+        "SPAPI_TIME_SCALE": str(TIME_SCALE),
     }
     log = (tmp_path / "worker.log").open("wb")
     process = subprocess.Popen(
