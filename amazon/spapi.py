@@ -63,6 +63,7 @@ class SellingPartner:
     def __init__(self, *, application: Application, refresh_token: str, endpoint: str) -> None:
         spapi = import_sdk()
         self._api_exception = spapi.ApiException
+        self._rates: dict[str, float] = {}
         configuration = spapi.Configuration()
         # Every Configuration adds a StreamHandler to the "spapi" and "urllib3" loggers: one
         # more per job run, each repeating every line. The app's logging decides instead.
@@ -79,7 +80,6 @@ class SellingPartner:
         )
         self._reports = spapi.ReportsApi(api_client)
         self._sellers = spapi.SellersApi(api_client)
-        self._rates: dict[str, float] = {}
 
     @classmethod
     def for_connection(cls, connection: StoredConnection) -> SellingPartner:

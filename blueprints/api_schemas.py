@@ -48,10 +48,33 @@ class ClientSchema(Schema):
     seller_id = fields.String(attribute="amazon_seller_id", allow_none=True)
 
 
+class ConnectionMarketplaceSchema(Schema):
+    id = fields.String(attribute="marketplace_id")
+    country = fields.String(attribute="country_code")
+    name = fields.String()
+    currency = fields.String()
+    participating = fields.Boolean()
+
+
+class AmazonConnectionSchema(Schema):
+    """The client's connection: issue 10's three fields, then the connection day and the
+    marketplaces (added keys; a reader of the three sees no change)."""
+
+    state = fields.String()  # "active" or "renewal_needed"
+    selling_partner_id = fields.String()
+    connected_at = fields.DateTime()
+    connected_on = fields.Date()
+    marketplaces = fields.List(fields.Nested(ConnectionMarketplaceSchema))
+
+
 class ClientDetailSchema(ClientSchema):
-    # The Amazon connection ({"state", "selling_partner_id", "connected_at"}) arrives with the
-    # wizard issue, which adds its model; until then no client has one.
-    amazon = fields.Constant(None)
+    amazon = fields.Method("amazon_connection")  # null while the client uses uploads only
+
+    def amazon_connection(self, client):
+        from amazon.connections import connection_of
+
+        connection = connection_of(client)
+        return AmazonConnectionSchema().dump(connection) if connection else None
 
 
 class _Text(fields.String):

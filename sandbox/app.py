@@ -25,6 +25,9 @@ DEFAULTS = {
     "SANDBOX_CLOCK": None,  # ISO date-time to start from (default: real time)
     "SANDBOX_CLOCK_FROZEN": None,  # True: time stands still until /_sandbox/clock moves it
     "SANDBOX_FAULTS": (),
+    # The base URL of the pre-signed document links; empty: the address the server is bound
+    # to (right for `flask sandbox run`; behind a proxy or in a container set it).
+    "SANDBOX_PUBLIC_URL": "",
 }
 
 

@@ -4,10 +4,11 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 import json
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
 from sandbox.api import ApiError, invalid_input, operation, state
 from sandbox.sellers import derive
@@ -237,6 +238,30 @@ def cancel_report(report_id):
     return "", 200
 
 
+def public_base_url() -> str:
+    """Where clients reach this sandbox: SANDBOX_PUBLIC_URL, else the address the server is
+    bound to. Never the request's Host header: a client that sends a wrong one (e.g.
+    python-amazon-sp-api over plain http drops the host's first character) must still get a
+    document URL it can download."""
+    configured = current_app.config.get("SANDBOX_PUBLIC_URL", "")
+    if configured:
+        return configured.rstrip("/")
+    environ = request.environ
+    host = environ.get("SERVER_NAME") or "127.0.0.1"
+    if is_unspecified(host):  # bound to every interface: this machine's loopback reaches it
+        host = "127.0.0.1"
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}:{environ.get('SERVER_PORT', '80')}"
+
+
+def is_unspecified(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
 @bp.get("/documents/<document_id>")
 @operation("getReportDocument")
 def get_report_document(document_id):
@@ -247,7 +272,7 @@ def get_report_document(document_id):
     encoding = "gzip" if flag == "true" else ""
     return {
         "reportDocumentId": document_id,
-        "url": state().presign(request.host_url, document_id, encoding),
+        "url": state().presign(public_base_url(), document_id, encoding),
         "compressionAlgorithm": "GZIP",
     }
 

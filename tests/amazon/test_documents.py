@@ -135,3 +135,26 @@ def test_the_size_limit_counts_the_unpacked_bytes_of_a_gzip_bomb():
 def test_no_bytes_at_all_is_corrupt():
     with pytest.raises(CorruptDocument):
         GzipStream(MB).finish()
+
+
+def test_a_url_signed_with_content_encoding_is_unpacked_once(sandbox, settlement, tmp_path):
+    """With enableContentEncodingUrlHeader=true S3 adds Content-Encoding: gzip; the bytes are
+    the same gzip, and must not be unpacked twice (or not at all)."""
+    from amazon.entries import DocumentRef
+    from tests.sandbox.sandbox_helpers import http_access_token
+
+    ref, plain = settlement
+    token = http_access_token(sandbox.url, sandbox.seller())
+    answer = sandbox.http.get(
+        f"{sandbox.url}/reports/2021-06-30/documents/{ref.document_id}",
+        params={"enableContentEncodingUrlHeader": "true"},
+        headers={"x-amz-access-token": token},
+        timeout=10,
+    ).json()
+    assert "response-content-encoding=gzip" in answer["url"]
+
+    path = download(
+        DocumentRef(ref.document_id, answer["url"], "GZIP"), tmp_path / "s.txt", max_bytes=50 * MB
+    )
+
+    assert path.read_bytes() == plain
