@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
         integration_settings,
         integrations,
         migration,
+        notifications,
         reports,
         rules,
         tokens,
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rules.bp)
     app.register_blueprint(integration_settings.bp)
     app.register_blueprint(migration.bp)
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(amazon_connect.bp)

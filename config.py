@@ -30,14 +30,20 @@ DEV_SPAPI_APPLICATION = {
 }
 DEV_SANDBOX_URL = "http://127.0.0.1:5001"
 DEV_MAIL_URL = "smtp://127.0.0.1:8025"  # the development mail sink (flask mailsink run)
+# Where users reach Kontor: the base of the absolute links in e-mails (no request to take it from).
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"
+# The UTC hour of the daily automatic fetch (the clock enqueues it, the pages announce it).
+DEFAULT_SYNC_HOUR_UTC = 4
 
-# The services Kontor talks to: defaults to this machine outside production, none in it.
+# The services Kontor talks to, and its own public address: defaults to this machine outside
+# production, none in it.
 SERVICE_SETTINGS = (
     *DEV_SPAPI_APPLICATION,
     "SPAPI_ENDPOINT",
     "SPAPI_TOKEN_ENDPOINT",
     "SPAPI_CONSENT_URL",
     "MAIL_URL",
+    "PUBLIC_URL",
 )
 # Production starts only with each of these set, in the environment, to a real value.
 PRODUCTION_REQUIRED = ("SECRET_KEY", "TOKEN_ENCRYPTION_KEY", *SERVICE_SETTINGS)
@@ -47,6 +53,7 @@ PRODUCTION_URL_SCHEMES = {
     "SPAPI_TOKEN_ENDPOINT": ("https",),
     "SPAPI_CONSENT_URL": ("https",),
     "MAIL_URL": ("smtp", "smtps"),
+    "PUBLIC_URL": ("https",),
 }
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a year of settlements of a large seller fits easily
@@ -96,6 +103,11 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
         "ECB_RATES_FILE": environ.get(
             "ECB_RATES_FILE", str(Path(instance_path) / "ecb" / "eurofxref-hist.zip")
         ),
+        # The daily API sync of every connection starts in this UTC hour (jobs.schedule).
+        "SYNC_HOUR_UTC": sync_hour(environ),
+        # How many times faster than Amazon's the API's rate limits refill: the sandbox's
+        # SANDBOX_TIME_SCALE in tests and benchmarks; Amazon itself is 1.
+        "SPAPI_TIME_SCALE": 1.0 if production else float(environ.get("SPAPI_TIME_SCALE", "1")),
         # A draft SP-API application (not yet published) needs version=beta on the consent
         # page; in development the sandbox's own draft switch says so too.
         "SPAPI_APP_DRAFT": is_true(environ.get("SPAPI_APP_DRAFT"))
@@ -107,11 +119,6 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
             f"SPAPI_ENDPOINT_{region}": environ.get(f"SPAPI_ENDPOINT_{region}", "").strip()
             for region in ("EU", "NA", "FE")
         },
-        # The daily API sync of every connection starts in this UTC hour (jobs.schedule).
-        "SYNC_HOUR_UTC": int(environ.get("SYNC_HOUR_UTC", "4")) % 24,
-        # How many times faster than Amazon's the API's rate limits refill: the sandbox's
-        # SANDBOX_TIME_SCALE in tests and benchmarks; Amazon itself is 1.
-        "SPAPI_TIME_SCALE": 1.0 if production else float(environ.get("SPAPI_TIME_SCALE", "1")),
         "SELF_REGISTRATION": environ.get("SELF_REGISTRATION", "0") == "1",
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -127,7 +134,8 @@ def is_true(value: str | None) -> bool:
 
 
 def development_defaults(environ: dict[str, str]) -> dict[str, str]:
-    """The SP-API application and endpoints of the local sandbox, and the local mail sink."""
+    """The SP-API application and endpoints of the local sandbox, the local mail sink and the
+    development server's address."""
     sandbox = environ.get("SANDBOX_URL", DEV_SANDBOX_URL)
     return {
         **DEV_SPAPI_APPLICATION,
@@ -135,7 +143,15 @@ def development_defaults(environ: dict[str, str]) -> dict[str, str]:
         "SPAPI_TOKEN_ENDPOINT": sandbox + "/auth/o2/token",
         "SPAPI_CONSENT_URL": sandbox + "/apps/authorize/consent",
         "MAIL_URL": DEV_MAIL_URL,
+        "PUBLIC_URL": DEV_PUBLIC_URL,
     }
+
+
+def sync_hour(environ: dict[str, str]) -> int:
+    value = environ.get("SYNC_HOUR_UTC", "").strip() or str(DEFAULT_SYNC_HOUR_UTC)
+    if not value.isdigit() or not 0 <= int(value) <= 23:
+        raise ConfigError(f"SYNC_HOUR_UTC must be an hour from 0 to 23, not {value!r}")
+    return int(value)
 
 
 def check_production_environment(environ: dict[str, str]) -> None:

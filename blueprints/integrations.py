@@ -1,14 +1,15 @@
 """The integrations "Amazon Payout" and "Amazon Order" of a client: their page "Import".
 
-The page uploads a report, lists the marketplaces ("+" adds one to Payout) and the imported
-reports whatever their source. An upload only stores the file and runs the quick checks of
+The page uploads a report, lists the marketplaces ("+" adds one to Payout), shows the automatic
+import (last and next fetch, the job history, "Erneut versuchen") and the imported reports
+whatever their source. An upload only stores the file and runs the quick checks of
 `importing.intake.check_upload`; the import itself is a job whose page refreshes itself.
 Every route goes through `get_client`, so another organisation's ids answer 404.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from io import BytesIO
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from blueprints.automatic_import import KIND_LABELS, automatic_import, retry, retryable
 from blueprints.clients import get_client
 from datev.rules import CLEARING_ACCOUNT_STORES
 from extensions import db
@@ -36,6 +38,7 @@ from importing.errors import FileTooLarge
 from importing.intake import check_upload
 from jobs.imports import enqueue_import
 from models import Client
+from models.amazon_connection import AmazonConnection
 from models.booking_rules import Integration, seed_rule_set
 from models.integration import ClientIntegration, IntegrationMarketplace, ensure_integrations
 from models.job_run import JobKind, JobRun
@@ -83,6 +86,7 @@ def _import_page(client: Client, row: ClientIntegration, form: ReportUploadForm,
         marketplace_form=AddMarketplaceForm(available_marketplaces(row), formdata=None),
         reports=reports,
         months=report_months(client.id, row.kind),
+        automatic=automatic_import(client, row, datetime.now(UTC)),
         max_megabytes=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
     ), status
 
@@ -174,6 +178,7 @@ def job(client_id: int, job_id: int):
     if run is None:
         abort(404)
     report = db.session.get(Report, run.report_id) if run.report_id else None
+    connection = db.session.scalar(sa.select(AmazonConnection).filter_by(client_id=client.id))
     response = current_app.make_response(
         render_template(
             "integrations/job.html",
@@ -181,11 +186,29 @@ def job(client_id: int, job_id: int):
             run=run,
             report=report,
             is_rebuild=run.kind == JobKind.REBUILD,
+            kind_label=KIND_LABELS.get(run.kind, run.kind),
+            retryable=retryable(run, connection),
             refresh_seconds=None if run.finished else REFRESH_SECONDS,
         )
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/<int:client_id>/jobs/<int:job_id>/retry")
+@login_required
+def retry_job(client_id: int, job_id: int):
+    """ "Erneut versuchen": a failed job runs again and its page shows how it goes."""
+    client = get_client(client_id)
+    run = db.session.scalar(sa.select(JobRun).filter_by(id=job_id, client_id=client.id))
+    if run is None:
+        abort(404)
+    connection = db.session.scalar(sa.select(AmazonConnection).filter_by(client_id=client.id))
+    if not retryable(run, connection):
+        flash("Dieser Auftrag lässt sich nicht erneut ausführen.", "error")
+        return redirect(url_for(".job", client_id=client.id, job_id=run.id))
+    again = retry(run, connection, user_id=current_user.id)
+    return redirect(url_for(".job", client_id=client.id, job_id=again.id))
 
 
 @bp.get(f"/<int:client_id>/integrations/{INTEGRATION}/months/<int:year>-<int:month>")

@@ -38,3 +38,40 @@ def rotate_key() -> None:
         )
     db.session.commit()
     click.echo(f"{len(connections)} Refresh-Token(s) mit dem ersten Schlüssel neu verschlüsselt.")
+
+
+@amazon_cli.command("sync")
+@click.option("--client", "client_id", type=int, help="Nur den Shop mit dieser ID abholen.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Hier abholen und auf das Ergebnis warten, statt den Workern einen Auftrag zu geben.",
+)
+def sync_command(client_id: int | None, wait: bool) -> None:
+    """Holt die neuen Berichte der aktiven Amazon-Verbindungen ab (wie die tägliche Abholung)."""
+    from jobs.amazon_sync import enqueue_sync, run_inline, sync_run
+    from models.amazon_connection import ConnectionState
+
+    query = sa.select(AmazonConnection).order_by(AmazonConnection.id)
+    if client_id is not None:
+        query = query.where(AmazonConnection.client_id == client_id)
+    connections = db.session.scalars(query).all()
+    if client_id is not None and not connections:
+        raise click.ClickException(f"Der Shop {client_id} ist nicht mit Amazon verbunden.")
+    failed = 0
+    for connection in connections:
+        if connection.state != ConnectionState.ACTIVE.value:
+            click.echo(f"Shop {connection.client_id}: {connection.state_label}, übersprungen.")
+            failed += client_id is not None
+            continue
+        if not wait:
+            run = enqueue_sync(connection)
+            click.echo(f"Shop {connection.client_id}: Abholung {run.id} eingereiht.")
+            continue
+        run = run_inline(sync_run(connection))
+        click.echo(
+            f"Shop {connection.client_id}: {run.state_label}. {run.message} {run.error}".strip()
+        )
+        failed += run.state == "failed"
+    if failed:
+        raise click.ClickException(f"{failed} Abholung(en) fehlgeschlagen.")

@@ -9,8 +9,12 @@ from __future__ import annotations
 from flask import Flask
 
 from jobs import queues
+from jobs.mail import enqueue_mail
+from mail.notifications import OUTBOX
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its Redis connection for queues and health checks."""
+    """Give the app its Redis connection for queues and health checks, and the outbox of
+    mail.notifications: the mail job of the "mail" queue."""
     queues.init_app(app)
+    app.extensions[OUTBOX] = enqueue_mail

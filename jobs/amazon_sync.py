@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from rq import Callback, Retry
+from rq import Callback, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -123,14 +123,25 @@ def enqueue_sync(connection: AmazonConnection, *, user_id: int | None = None) ->
     running = _unfinished(connection.client_id, JobKind.SYNC)
     if running is not None:
         return running
-    run = JobRun(
+    return _enqueue(_new_sync_run(connection, user_id), run_sync)
+
+
+def sync_run(connection: AmazonConnection, *, user_id: int | None = None) -> JobRun:
+    """A new sync run for `run_inline` (the command line), not enqueued."""
+    run = _new_sync_run(connection, user_id)
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def _new_sync_run(connection: AmazonConnection, user_id: int | None) -> JobRun:
+    return JobRun(
         client_id=connection.client_id,
         kind=JobKind.SYNC.value,
         integration="",
         created_by_id=user_id,
         message="Abholung wartet auf einen freien Platz",
     )
-    return _enqueue(run, run_sync)
 
 
 def enqueue_retroactive_import(
@@ -227,6 +238,10 @@ def chain_alive(run: JobRun) -> bool:
     )
 
 
+def _job_exists(job_id: str) -> bool:
+    return bool(job_id) and Job.exists(job_id, connection=get_redis())
+
+
 def _enqueue(run: JobRun, function) -> JobRun:
     db.session.add(run)
     db.session.commit()
@@ -273,6 +288,12 @@ def run_vat_request(job_run_id: int, work: dict | None = None) -> str:
 def _run_job(function, job_run_id: int, work_data: dict | None) -> str:
     run = db.session.get(JobRun, job_run_id)
     if run is None or run.state == JobState.DONE.value:
+        return "skipped"
+    current = get_current_job()
+    if current is not None and current.id != run.rq_job_id and _job_exists(run.rq_job_id):
+        # A stray copy (enqueued twice, an old step retried late): the run's chain is the job
+        # its row names, and only that one works on it. (If that job does not exist, its step
+        # died before scheduling it: this one carries the chain on.)
         return "skipped"
     work = Work.from_dict(work_data)
     outcome = advance(run, work)

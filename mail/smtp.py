@@ -15,7 +15,15 @@ from flask import current_app
 SMTP_TIMEOUT_SECONDS = 30
 
 
-def send_mail(to: list[str], subject: str, body: str) -> None:
+def send_mail(
+    to: list[str],
+    subject: str,
+    body: str,
+    *,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send a plain text message, with an HTML alternative and extra headers where given."""
     url = urlsplit(current_app.config["MAIL_URL"])
     if url.scheme not in ("smtp", "smtps"):
         raise ValueError(f"MAIL_URL must start with smtp:// or smtps://, not {url.scheme}://")
@@ -24,7 +32,11 @@ def send_mail(to: list[str], subject: str, body: str) -> None:
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = ", ".join(to)
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
 
     smtp_class = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
     default_port = 465 if url.scheme == "smtps" else 25

@@ -28,6 +28,7 @@ DEFAULTS = {
     # The base URL of the pre-signed document links; empty: the address the server is bound
     # to (right for `flask sandbox run`; behind a proxy or in a container set it).
     "SANDBOX_PUBLIC_URL": "",
+    "SANDBOX_SELLERS": None,  # how many sellers; unset: the four hand-made ones
 }
 
 
@@ -39,6 +40,8 @@ def _from_environment(key: str, default):
         return value.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(default, float):
         return float(value)
+    if key == "SANDBOX_SELLERS":
+        return int(value) if value.strip() else None
     return value
 
 
@@ -77,7 +80,17 @@ def build_state(config) -> SandboxState:
         time_scale=time_scale,
         limiter=RateLimiter(clock, time_scale, enabled=bool(config["SANDBOX_RATE_LIMITS"])),
         faults=Faults(config["SANDBOX_FAULTS"]),
+        seller_count=seller_count(config["SANDBOX_SELLERS"]),
     )
+
+
+def seller_count(value) -> int | None:
+    if value is None:
+        return None
+    count = int(value)
+    if count < 1:
+        raise ValueError(f"SANDBOX_SELLERS must be at least 1, not {count}")
+    return count
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """The seeded sellers: who they are, where they sell and how their reports look."""
 
 import hashlib
+import random
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -267,16 +268,80 @@ class Seller:
         return [mp.id for mp in self.marketplaces]
 
 
-def seeded_sellers(seed: str) -> list[Seller]:
-    sellers = []
-    for number, profile in enumerate(PROFILES, start=1):
-        number_bytes = int.from_bytes(derive(seed, "seller", number), "big")
-        chars = []
-        for _ in range(12):
-            number_bytes, digit = divmod(number_bytes, 36)
-            chars.append(_ALPHABET[digit])
-        selling_partner_id = "A" + str(1 + number % 3) + "".join(chars)
-        vat_number = "DE" + derive_digits(seed, 9, "vat", number)
-        pl_vat_number = polish_vat_number(seed, number)
-        sellers.append(Seller(number, selling_partner_id, vat_number, profile, pl_vat_number))
-    return sellers
+def seeded_sellers(seed: str, count: int | None = None) -> list[Seller]:
+    """The four hand-made sellers; with `count` (SANDBOX_SELLERS) that many, the first four
+    unchanged and the others generated from the seed (for benchmarks of many connections)."""
+    count = len(PROFILES) if count is None else count
+    return [_seller(seed, number, profile_of(seed, number)) for number in range(1, count + 1)]
+
+
+def _seller(seed: str, number: int, profile: SellerProfile) -> Seller:
+    number_bytes = int.from_bytes(derive(seed, "seller", number), "big")
+    chars = []
+    for _ in range(12):
+        number_bytes, digit = divmod(number_bytes, 36)
+        chars.append(_ALPHABET[digit])
+    selling_partner_id = "A" + str(1 + number % 3) + "".join(chars)
+    vat_number = "DE" + derive_digits(seed, 9, "vat", number)
+    pl_vat_number = polish_vat_number(seed, number)
+    return Seller(number, selling_partner_id, vat_number, profile, pl_vat_number)
+
+
+def profile_of(seed: str, number: int) -> SellerProfile:
+    if number <= len(PROFILES):
+        return PROFILES[number - 1]
+    return generated_profile(seed, number)
+
+
+# What a generated seller sells, and the word its name takes from that.
+_TRADES = (
+    (HOUSEHOLD, ("Haushaltswaren", "Küche", "Wohnen")),
+    (HERBS, ("Tee", "Kräuter", "Gewürze")),
+    (OUTDOOR, ("Outdoor", "Camping", "Sport")),
+    (BOOKS, ("Bücher", "Buchhandel", "Verlag")),
+)
+_PLACES = (
+    "Alster", "Bergblick", "Birkenweg", "Bodensee", "Eichenhof", "Elbtal", "Feldberg",
+    "Hafenkante", "Harz", "Heideland", "Isar", "Kastanienhof", "Lahntal", "Lindenplatz",
+    "Mainufer", "Moselblick", "Nordstern", "Ostwind", "Rheinau", "Rosengarten", "Saaletal",
+    "Schwarzwald", "Spreewald", "Sternberg", "Taunus", "Uferweg", "Weserbogen", "Wiesengrund",
+    "Zugspitz", "Ammersee",
+)  # fmt: skip
+_LEGAL_FORMS = ("GmbH", "UG (haftungsbeschränkt)", "e.K.", "OHG", "GmbH & Co. KG")
+# The home marketplace comes first (settlements treat it as such); the others Amazon's
+# Pan-EU sellers add most often, and the three outside the euro.
+_FURTHER_COUNTRIES = ("FR", "IT", "ES", "NL", "BE", "IE", "PL", "SE", "GB")
+
+
+def generated_profile(seed: str, number: int) -> SellerProfile:
+    """A seller of its own: marketplaces, file formats, fulfilment and assortment drawn from the
+    seed; twelve months of history, so every one has settlements across the whole year."""
+    rng = random.Random(f"{seed}:profile:{number}")
+    products, words = _TRADES[rng.randrange(len(_TRADES))]
+    further = rng.choice((0, 0, 1, 1, 2, 3, 4))
+    countries = ("DE", *rng.sample(_FURTHER_COUNTRIES, k=further))
+    # The styles Amazon really writes (DESIGN §2.3): German dates with decimal commas, ISO or
+    # "UTC" dates with points.
+    date_style = rng.choice(("iso", "utc", "german"))
+    fulfillment = rng.choice(("AFN", "MFN"))
+    least = rng.randint(3, 10)
+    place = _PLACES[(number + int.from_bytes(derive(seed, "place"), "big")) % len(_PLACES)]
+    word = rng.choice(words)
+    legal_form = rng.choice(_LEGAL_FORMS)
+    return SellerProfile(
+        legal_name=f"{place} {word} {number} {legal_form}",
+        store_name=f"{place} {word} {number}",
+        countries=countries,
+        date_style=date_style,
+        decimal_comma=date_style == "german",
+        crlf=rng.random() < 0.3,
+        promotion_column=rng.random() < 0.7,
+        orders_per_period=(least, least + rng.randint(2, 10)),
+        months_selling=12,
+        fulfillment=fulfillment,
+        reserves=fulfillment == "AFN" and rng.random() < 0.5,
+        negative_settlement=rng.random() < 0.2,
+        unknown_amounts=rng.random() < 0.3,
+        b2b_share=rng.choice((0.0, 0.0, 0.05, 0.1)),
+        products=products,
+    )

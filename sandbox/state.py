@@ -148,7 +148,8 @@ def fatal_document(report: "RequestedReport") -> str:
     )
 
 
-@lru_cache(maxsize=16384)
+# Room for every settlement of SANDBOX_SELLERS=200 (about 200 x 3 marketplaces x 26 periods).
+@lru_cache(maxsize=65536)
 def published_settlements(seed: str, seller: Seller, mp: Marketplace, index: int):
     """(report id, report type, period, created) of the report entries of one settlement."""
     p = period(seed, seller, mp, index)
@@ -214,12 +215,17 @@ class SandboxState:
     time_scale: float
     limiter: RateLimiter
     faults: Faults
+    seller_count: int | None = None  # SANDBOX_SELLERS; None: the four hand-made sellers
     history_start: datetime = field(init=False)
     sellers: list[Seller] = field(init=False)
 
     def __post_init__(self):
         self.lock = threading.RLock()
-        self.sellers = seeded_sellers(self.seed)
+        self.sellers = seeded_sellers(self.seed, self.seller_count)
+        self._by_id = {seller.selling_partner_id: seller for seller in self.sellers}
+        # Who owns a document, learnt when its seller asked for it: the pre-signed download
+        # carries no token, and scanning every seller's reports grows with SANDBOX_SELLERS.
+        self._document_owners: dict[str, Seller] = {}
         self.history_start = self.clock.now()
         self.signer = TokenSigner(derive(self.seed, "token-key"))
         self._generations: dict[str, int] = {}
@@ -234,7 +240,7 @@ class SandboxState:
     # -- sellers and tokens -------------------------------------------------------------
 
     def seller(self, selling_partner_id: str) -> Seller | None:
-        return next((s for s in self.sellers if s.selling_partner_id == selling_partner_id), None)
+        return self._by_id.get(selling_partner_id)
 
     def seeded_refresh_token(self, seller: Seller) -> str:
         """The refresh token `flask sandbox credentials` hands out (valid until revoked)."""
@@ -446,9 +452,11 @@ class SandboxState:
                 return report.seller, partial(
                     vat.render, self.seed, report.seller, report.month, self.first_index
                 )
-        for owner in [seller] if seller else self.sellers:
+        known_owner = seller or self._document_owners.get(document_id)
+        for owner in [known_owner] if known_owner else self.sellers:
             for entry in self.settlement_entries(owner, include_expired=include_expired):
                 if entry.document_id == document_id:
+                    self._document_owners[document_id] = owner
                     return owner, partial(self.settlement_text, owner, entry)
         return None
 

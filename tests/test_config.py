@@ -47,6 +47,7 @@ def test_development_talks_to_the_local_sandbox_and_mail_sink():
     assert config["SPAPI_TOKEN_ENDPOINT"] == "http://127.0.0.1:5001/auth/o2/token"
     assert config["SPAPI_CONSENT_URL"] == "http://127.0.0.1:5001/apps/authorize/consent"
     assert config["MAIL_URL"] == "smtp://127.0.0.1:8025"
+    assert config["PUBLIC_URL"] == "http://127.0.0.1:5000"
     assert config["SPAPI_CLIENT_ID"] == "amzn1.application-oa2-client.kontorsandbox0001"
 
 
@@ -83,6 +84,7 @@ PRODUCTION = {
     "SPAPI_TOKEN_ENDPOINT": "https://api.amazon.com/auth/o2/token",
     "SPAPI_CONSENT_URL": "https://sellercentral-europe.amazon.com/apps/authorize/consent",
     "MAIL_URL": "smtp://kontor:secret@mail.example.org:587?starttls=1",
+    "PUBLIC_URL": "https://kontor.example.org",
 }
 
 
@@ -102,6 +104,7 @@ def test_production_starts_with_real_secrets_endpoints_and_mail_server():
         "SPAPI_TOKEN_ENDPOINT",
         "SPAPI_CONSENT_URL",
         "MAIL_URL",
+        "PUBLIC_URL",
     ):
         assert config[name] == PRODUCTION[name]
     assert config["SESSION_COOKIE_SECURE"] is True
@@ -120,6 +123,7 @@ def test_production_starts_with_real_secrets_endpoints_and_mail_server():
         "SPAPI_TOKEN_ENDPOINT",
         "SPAPI_CONSENT_URL",
         "MAIL_URL",
+        "PUBLIC_URL",
     ],
 )
 def test_production_refuses_to_start_without_each_required_variable(name):
@@ -145,6 +149,7 @@ def test_production_names_every_missing_variable_at_once():
         ("MAIL_URL", "smtp://127.0.0.1:8025"),
         ("MAIL_URL", "smtp://0.0.0.0:25"),
         ("MAIL_URL", "smtps://user:pw@mail.localhost:465"),
+        ("PUBLIC_URL", "https://127.0.0.1:5000"),
     ],
 )
 def test_production_refuses_a_loopback_url(name, url):
@@ -159,6 +164,7 @@ def test_production_refuses_a_loopback_url(name, url):
         ("SPAPI_TOKEN_ENDPOINT", "api.amazon.com/auth/o2/token", "must start with https://"),
         ("MAIL_URL", "mail.example.org:587", "must start with smtp:// or smtps://"),
         ("MAIL_URL", "smtp://", "names no host"),
+        ("PUBLIC_URL", "http://kontor.example.org", "must start with https://"),
     ],
 )
 def test_production_refuses_a_url_that_is_no_endpoint(name, url, reason):
@@ -229,3 +235,11 @@ def test_german_number_and_date_formats():
     # 23:30 UTC on New Year's Eve is already the next day in Berlin.
     assert date_de(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == "01.01.2026"
     assert datetime_de(datetime(2026, 7, 1, 10, 0, tzinfo=UTC)) == "01.07.2026, 12:00"
+
+
+def test_the_daily_fetch_runs_at_a_configurable_utc_hour():
+    assert load_config({}, "/x")["SYNC_HOUR_UTC"] == 4
+    assert load_config({"SYNC_HOUR_UTC": "23"}, "/x")["SYNC_HOUR_UTC"] == 23
+    for wrong in ("24", "-1", "vier"):
+        with pytest.raises(ConfigError, match="SYNC_HOUR_UTC must be an hour from 0 to 23"):
+            load_config({"SYNC_HOUR_UTC": wrong}, "/x")

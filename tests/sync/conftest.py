@@ -32,19 +32,27 @@ def sandbox_config():
 
 
 @pytest.fixture
-def sandbox(sandbox_config):
-    with serve({"SANDBOX_TIME_SCALE": TIME_SCALE, **sandbox_config}) as (base_url, sandbox_app):
+def time_scale():
+    """How many times faster the sandbox's limits refill and Kontor waits (a test may
+    parametrize it)."""
+    return TIME_SCALE
+
+
+@pytest.fixture
+def sandbox(sandbox_config, time_scale):
+    config = {"SANDBOX_TIME_SCALE": time_scale, **sandbox_config}
+    with serve(config) as (base_url, sandbox_app):
         yield Sandbox(base_url, sandbox_app, requests.Session())
 
 
 @pytest.fixture
-def kontor_settings(sandbox):
+def kontor_settings(sandbox, time_scale):
     """The settings Kontor's processes (this one and the workers) share."""
     return {
         "SPAPI_ENDPOINT": sandbox.url,
         "SPAPI_TOKEN_ENDPOINT": sandbox.url + "/auth/o2/token",
         "SPAPI_CONSENT_URL": sandbox.url + "/apps/authorize/consent",
-        "SPAPI_TIME_SCALE": float(TIME_SCALE),
+        "SPAPI_TIME_SCALE": float(time_scale),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from tests.factories import make_client, make_user
 PROJECT = Path(__file__).resolve().parents[2]
 # The sandbox's rate limits refill and its VAT reports finish this many times faster (and
 # Kontor waits that much shorter: SPAPI_TIME_SCALE).
-TIME_SCALE = 20
+TIME_SCALE = 100
 
 
 def connect_seller(sandbox, number: int = 1, *, email: str | None = None) -> AmazonConnection:
@@ -155,6 +156,18 @@ class Workers:
                 process.wait(timeout=5)
         for log in self._logs:
             log.close()
+
+    def scheduler_pid(self, timeout: float = 20.0) -> int:
+        """The pid of the RQ scheduler a worker forked, once it has started."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for log in self._logs:
+                log.flush()
+            found = re.search(r"Scheduler for .* started with PID (\d+)", self.output())
+            if found:
+                return int(found.group(1))
+            time.sleep(0.1)
+        raise AssertionError("no worker started its scheduler")
 
     def output(self) -> str:
         return "\n".join(Path(log.name).read_text(errors="replace") for log in self._logs)
