@@ -290,6 +290,7 @@ class TestOrganisationIsolation:
             "/clients/<int:client_id>/integrations/<any(payout, order):integration>/months/"
             "<int:year>-<int:month>",
             "/clients/<int:client_id>/jobs/<int:job_id>",
+            "/clients/<int:client_id>/jobs/<int:job_id>/retry",  # e12's "Erneut versuchen"
             "/clients/<int:client_id>/reports/<int:report_id>",
             "/clients/<int:client_id>/reports/<int:report_id>/rebuild",
             "/clients/<int:client_id>/reports/<int:report_id>/batches/<int:version>/download",
