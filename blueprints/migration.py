@@ -18,14 +18,24 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from babel.dates import format_date
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from blueprints.automatic_import import next_fetch, why_no_fetch
 from blueprints.clients import get_client
 from blueprints.integrations import MARKETPLACE_HINT, integration_of
 from extensions import db
-from formatting import LOCALE
+from formatting import LOCALE, datetime_de
 from forms.migration import ConnectionMarketplaceForm, OrderMarketplacesForm
 from importing.batches import mark_outdated
 from importing.gaps import gap_analysis
@@ -95,6 +105,7 @@ def step2(client_id: int):
         integrations=[integrations[Integration.ORDER], integrations[Integration.PAYOUT]],
         reports={kind: _newest_reports(client, kind) for kind in integrations},
         counts=_report_counts(client),
+        fetches={kind: _next_fetch(client, row) for kind, row in integrations.items()},
     )
 
 
@@ -206,6 +217,16 @@ def retroactive_import(client_id: int):
 def _page(template: str, client: Client, *, step: int, **context):
     context.setdefault("connection", connection_of(client))
     return render_template(template, client=client, step=step, steps=STEPS, **context)
+
+
+def _next_fetch(client: Client, row: ClientIntegration) -> str:
+    """When the integration's reports are fetched next, or why they are not."""
+    connection = connection_of(client)
+    hour = current_app.config["SYNC_HOUR_UTC"]
+    upcoming = next_fetch(connection, row, datetime.now(UTC), hour)
+    if upcoming is None:
+        return why_no_fetch(connection, row)
+    return f"{datetime_de(upcoming)} Uhr"
 
 
 def _report_counts(client: Client) -> dict[str, dict[str, int]]:

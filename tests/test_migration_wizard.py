@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -184,6 +185,14 @@ def test_step_2_explains_the_daily_import_and_lists_the_reports_of_both_integrat
     assert page.text.count("<td>erstellt</td>") == 2  # both batches, not downloaded yet
     assert "Lückenanalyse" in page.text
     assert "Der automatische Import startet am Tag der Verbindung, dem 03.11.2026" in page.text
+    assert page.text.count("Nächster automatischer Abruf: ") == 2
+    assert re.search(r"Nächster automatischer Abruf: \d\d\.\d\d\.\d{4}, 0[45]:00 Uhr", page.text)
+
+
+def test_step_2_without_connection_says_there_is_no_automatic_fetch(client, logged_in):
+    page = client.get(wizard(logged_in, 2))
+
+    assert "Nächster automatischer Abruf: keiner: keine Verbindung zur Amazon API" in page.text
 
 
 # -- step 3 ------------------------------------------------------------------------------------
