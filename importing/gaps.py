@@ -32,10 +32,12 @@ from models.integration import ClientIntegration
 from models.report import Report
 
 # Amazon lists reports for 90 days; a request at exactly the boundary is refused, so the sync
-# asks from "now minus 89 days" (DESIGN §2.3). That instant falls on the day today - 89, so the
-# first whole day the API surely reaches is today - 88. Erring this way costs an upload that
-# turns out a duplicate; erring the other way would lose a report.
-API_REACH = timedelta(days=88)
+# asks from "now minus 89 days" (DESIGN §2.3, jobs.amazon_sync). It runs once a day
+# (SYNC_HOUR_UTC): the first fetch after a look at this analysis may come up to a day later,
+# when "now minus 89 days" falls on today - 88. The first whole day it surely reaches is then
+# today - 87. Erring this way costs an upload that turns out a duplicate; erring the other way
+# would lose a report.
+API_REACH = timedelta(days=87)
 # Amazon closes a settlement about every 14 days per marketplace (DESIGN §2.3).
 SETTLEMENT_PERIOD = timedelta(days=14)
 # A settlement ends at the instant the next one starts; stored as days they may still differ by

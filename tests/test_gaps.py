@@ -1,6 +1,6 @@
 """The gap analysis names exactly the settlements and months a client lacks before the connection
-day, and for each whether the API still reaches it or it must be uploaded: the sync asks from
-"now minus 89 days", so the first whole day it reaches is today - 88."""
+day, and for each whether the API still reaches it or it must be uploaded: the daily sync asks
+from "now minus 89 days", so the first whole day it surely reaches is today - 87."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from models.booking_rules import Integration
 from models.integration import IntegrationMarketplace, ensure_integrations
 from tests.factories import make_client, make_user
 
-TODAY = date(2026, 12, 2)  # the API reaches back to 5 September 2026
+TODAY = date(2026, 12, 2)  # the API reaches back to 6 September 2026
 FORTNIGHT = timedelta(days=14)
 _settlement_ids = count(24288684721)
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -98,7 +98,7 @@ def test_the_hole_between_uploads_and_the_periods_up_to_today_are_named(history)
     analysis = gap_analysis(history, today=TODAY)
 
     assert not analysis.connected and analysis.connection_day == TODAY
-    assert analysis.reach_start == date(2026, 9, 5)
+    assert analysis.reach_start == date(2026, 9, 6)
     by_marketplace = {chain.marketplace: chain for chain in analysis.payout}
     assert set(by_marketplace) == {"Amazon.de", "Amazon.fr"}
     de = by_marketplace["Amazon.de"]
@@ -106,7 +106,7 @@ def test_the_hole_between_uploads_and_the_periods_up_to_today_are_named(history)
     assert spans(de.gaps) == [
         # the hole between the uploads: long gone from the API
         (date(2026, 7, 10), date(2026, 7, 24), False),
-        # from the last upload to today: the first ended the day before the API's first day
+        # from the last upload to today: the first ended two days before the API's first day
         (date(2026, 8, 21), date(2026, 9, 4), False),
         (date(2026, 9, 4), date(2026, 9, 18), True),
         (date(2026, 9, 18), date(2026, 10, 2), True),
@@ -155,11 +155,11 @@ def test_each_gap_says_what_to_do_and_where_seller_central_has_the_report(histor
 @pytest.mark.parametrize(
     ("today", "reachable"),
     [
-        (date(2026, 7, 24) + timedelta(days=88), True),  # the settlement's end is the first day
-        (date(2026, 7, 24) + timedelta(days=89), False),  # a day later the sync may miss it
+        (date(2026, 7, 24) + timedelta(days=87), True),  # the settlement's end is the first day
+        (date(2026, 7, 24) + timedelta(days=88), False),  # a day later the sync may miss it
     ],
 )
-def test_a_missing_settlement_is_reachable_up_to_88_days_after_its_end(history, today, reachable):
+def test_a_missing_settlement_is_reachable_up_to_87_days_after_its_end(history, today, reachable):
     hole = gap_analysis(history, today=today).payout[0].gaps[0]
 
     assert (hole.start, hole.end) == (date(2026, 7, 10), date(2026, 7, 24))
@@ -169,8 +169,8 @@ def test_a_missing_settlement_is_reachable_up_to_88_days_after_its_end(history, 
 @pytest.mark.parametrize(
     ("today", "reachable"),
     [
-        (date(2026, 9, 30) + timedelta(days=88), True),  # the reach begins on its last day
-        (date(2026, 9, 30) + timedelta(days=89), False),  # the reach begins in October
+        (date(2026, 9, 30) + timedelta(days=87), True),  # the reach begins on its last day
+        (date(2026, 9, 30) + timedelta(days=88), False),  # the reach begins in October
     ],
 )
 def test_a_missing_month_is_reachable_while_the_reach_begins_in_it_or_before(
@@ -217,7 +217,7 @@ def test_a_report_fetched_through_the_api_closes_the_gap(history, db_session):
 
 
 def test_a_hole_of_several_settlements_is_split_into_periods_judged_one_by_one(shop, db_session):
-    # The hole from 5 June to 28 August: on 1 October the API reaches back to 5 July.
+    # The hole from 5 June to 28 August: on 1 October the API reaches back to 6 July.
     db_session.add_all(chain(shop, date(2026, 5, 22), 10, skip={1, 2, 3, 4, 5, 6}))
     db_session.commit()
 
