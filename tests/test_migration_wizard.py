@@ -364,6 +364,18 @@ def test_no_retroactive_import_of_a_marketplace_payout_does_not_import(
     assert db_session.scalar(sa.select(sa.func.count(JobRun.id))) == 0
 
 
+def test_the_import_pages_of_a_connected_client_lead_to_the_api_import(
+    client, logged_in, db_session
+):
+    integrations = f"/clients/{logged_in.id}/integrations"
+    assert "API Import" not in client.get(f"{integrations}/payout").text
+    connect(logged_in, db_session)
+
+    for kind in ("payout", "order"):
+        page = client.get(f"{integrations}/{kind}").text
+        assert f'href="{wizard(logged_in, 3)}#amazon-{kind}">API Import</a>' in page
+
+
 # -- access and CSRF ----------------------------------------------------------------------------
 
 
