@@ -168,6 +168,17 @@ def check_production_environment(environ: dict[str, str]) -> None:
             problem = production_url_problem(environ[name].strip(), schemes)
             if problem:
                 problems.append(f"{name} {problem}")
+    # Optional, but where set they carry tokens and OAuth codes too.
+    for name in (
+        "SPAPI_REDIRECT_URI",
+        "SPAPI_ENDPOINT_EU",
+        "SPAPI_ENDPOINT_NA",
+        "SPAPI_ENDPOINT_FE",
+    ):
+        if environ.get(name, "").strip():
+            problem = production_url_problem(environ[name].strip(), ("https",))
+            if problem:
+                problems.append(f"{name} {problem}")
     if problems:
         raise ConfigError(
             "Kontor does not start in production (KONTOR_ENV=production): "

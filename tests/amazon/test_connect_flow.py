@@ -313,3 +313,17 @@ def test_another_organisations_client_is_not_found(app, browser, shop):
 def test_every_route_needs_a_login(client, shop):
     assert client.get(f"/clients/{shop.id}/connections/new").status_code == 302
     assert client.get("/amazon/callback?state=x").status_code == 302
+
+
+@pytest.mark.parametrize("sandbox_config", [{"SANDBOX_APP_DRAFT": True}])
+def test_a_draft_application_connects_through_the_beta_consent(app, browser, sandbox, shop):
+    app.config["SPAPI_APP_DRAFT"] = False
+    refused = sandbox.http.get(start(browser, shop), timeout=10)
+    assert refused.status_code == 400
+    assert "version=beta fehlt" in refused.text
+
+    app.config["SPAPI_APP_DRAFT"] = True
+    response = connect_through_amazon(browser, sandbox, shop)
+
+    assert response.headers["Location"] == f"/clients/{shop.id}"
+    assert connection_of(shop) is not None
