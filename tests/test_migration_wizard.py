@@ -122,6 +122,8 @@ def test_step_1_shows_the_prerequisites_the_gap_analysis_and_the_connect_button(
     hole = same[1].period_start.strftime("%d.%m.%Y")
     assert f"<td>{hole} – " in page.text
     assert "bitte hochladen" in page.text
+    summary = page.text.split('<div class="to-upload-summary">')[1].split("</div>")[0]
+    assert f"Abrechnung {hole} – " in summary
     assert "Berichte &gt; Zahlungen &gt; Alle Abrechnungen / Berichts-Repository" in page.text
     assert f'action="{url_of("amazon_connect.start", client_id=logged_in.id)}"' in page.text
     assert f'name="next" value="/clients/{logged_in.id}/wechsel-zur-api/2"' in page.text

@@ -141,6 +141,10 @@ def test_a_seller_switches_from_uploads_to_the_amazon_api(
     expect(hole_row).to_contain_text("bitte hochladen")
     expect(hole_row).to_contain_text("Alle Abrechnungen / Berichts-Repository")
     expect(page.get_by_role("heading", name=hole_marketplace)).to_be_visible()
+    expect(page.locator(".to-upload-summary li")).to_have_count(1)
+    expect(page.locator(".to-upload-summary")).to_contain_text(
+        f"Amazon Payout, {hole_marketplace}: Abrechnung {hole.period_start:%d.%m.%Y} – "
+    )
     expect(page.locator("table.gaps tr.reachable").first).to_contain_text(
         "wird automatisch nachgeholt"
     )
