@@ -195,6 +195,8 @@ def test_step_2_without_connection_says_there_is_no_automatic_fetch(client, logg
     page = client.get(wizard(logged_in, 2))
 
     assert "Nächster automatischer Abruf: keiner: keine Verbindung zur Amazon API" in page.text
+    # a cancelled consent comes back here: the way to connect is at hand
+    assert f'href="{wizard(logged_in, 1)}">Zu Schritt 1: Verbindung einrichten</a>' in page.text
 
 
 # -- step 3 ------------------------------------------------------------------------------------
