@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,8 @@ def main() -> int:
     parser.add_argument("--time-scale", type=float, default=10.0)
     parser.add_argument("--timeout", type=float, default=3600.0)
     args = parser.parse_args()
+    # A terminated benchmark still stops its workers, sandbox and redis-server (finally).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
     print(
         f"{args.sellers} sellers, time scale {args.time_scale:g}, database "
