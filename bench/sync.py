@@ -265,9 +265,9 @@ def expected_reports(sandbox_url: str, sellers: int) -> dict:
 
 
 def listed_settlements(sandbox_url: str, seller: dict, *, since: datetime) -> set:
+    from amazon.fetching import SETTLEMENT_TYPES
     from amazon.lwa import Application
     from amazon.spapi import SellingPartner
-    from importing.from_api import SETTLEMENT_TYPES
 
     # The sandbox's own listing, asked as any client would (one getReports page of its burst).
     partner = SellingPartner(

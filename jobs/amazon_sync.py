@@ -10,7 +10,7 @@ progress) the job schedules the rest of its work as a delayed job and returns, s
 goes on with other sellers instead of sleeping (workers run --with-scheduler). The rest of the
 work travels as the job's argument (`Work`); everything else is re-read from the database.
 Nothing is imported twice: the import's unique constraints see to that whatever happens, and
-the listing skips what was fetched before (importing.from_api).
+the listing skips what was fetched before (amazon.fetching).
 
 One chain per connection at a time (jobs.sync_lock), except the VAT requests, which only wait
 for Amazon and use buckets of their own.
@@ -40,8 +40,7 @@ from amazon.errors import (
     Throttled,
     TokenRevoked,
 )
-from amazon.spapi import SellingPartner
-from importing.from_api import (
+from amazon.fetching import (
     SETTLEMENT_TYPES,
     VAT_REPORT,
     fetch_and_import,
@@ -50,6 +49,7 @@ from importing.from_api import (
     vat_file_name,
     vat_month_imported,
 )
+from amazon.spapi import SellingPartner
 from jobs.queues import get_queue, get_redis
 from jobs.sync_lock import ConnectionLock
 from models import db
