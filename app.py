@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         integration_settings,
         integrations,
+        migration,
         notifications,
         reports,
         rules,
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(rules.bp)
     app.register_blueprint(integration_settings.bp)
+    app.register_blueprint(migration.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(api.bp)

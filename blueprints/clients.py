@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from forms.clients import ClientForm
-from models import Client
+from models import AmazonConnection, Client
 from models.booking_rules import reset_client_rules, seed_client_rules
 from models.integration import ensure_integrations
 
@@ -46,7 +46,15 @@ def list_clients():
         .where(Client.organisation_id == current_user.organisation_id)
         .order_by(Client.name)
     ).all()
-    return render_template("clients/list.html", clients=clients)
+    connections = {
+        connection.client_id: connection
+        for connection in db.session.scalars(
+            sa.select(AmazonConnection).where(
+                AmazonConnection.client_id.in_([c.id for c in clients])
+            )
+        )
+    }
+    return render_template("clients/list.html", clients=clients, connections=connections)
 
 
 @bp.route("/new", methods=["GET", "POST"])

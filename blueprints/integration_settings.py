@@ -30,6 +30,7 @@ def edit(client_id: int, integration: str):
     )
     if form.validate_on_submit():
         granularity_changed = form.granularity.data != row.granularity
+        excluded_before = _excluded(row)
         row.auto_import = form.auto_import.data
         row.notify = form.notify.data
         row.notify_recipients = form.notify_recipients.data
@@ -38,7 +39,8 @@ def edit(client_id: int, integration: str):
         for marketplace in added if row.integration == Integration.PAYOUT else ():
             seed_rule_set(client, Integration.PAYOUT, marketplace)
         db.session.flush()
-        if granularity_changed:
+        # Both change what an Order batch books (excluded marketplaces are left out of it).
+        if granularity_changed or _excluded(row) != excluded_before:
             mark_outdated(client.id, row.integration)
         db.session.commit()
         flash(f"Die Einstellungen von {row.label} wurden gespeichert.", "success")
@@ -60,6 +62,10 @@ def _integration(client: Client, integration: Integration) -> ClientIntegration:
     """The client's integration row. A client made before integrations existed gets it with
     the defaults; only a saving POST commits it (a GET changes nothing)."""
     return next(row for row in ensure_integrations(client) if row.kind == integration.value)
+
+
+def _excluded(row: ClientIntegration) -> set[str]:
+    return {m.marketplace.casefold() for m in row.marketplaces if m.excluded}
 
 
 def _set_marketplaces(row: ClientIntegration, chosen: list[str]) -> list[str]:

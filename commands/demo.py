@@ -1,8 +1,9 @@
 """`flask demo`: seed an idempotent demo organisation, user and client, with a history.
 
 The history is what a seller who used the file uploads so far would have: the sandbox seller 1's
-settlements and VAT reports, uploaded, except the last 90 days (the API import fetches those)
-and with one settlement left out, so the migration wizard has a hole to find. The files come
+settlements and VAT reports, uploaded, except what the API still reaches (the gap analysis's
+reach: the import after connecting fetches those) and with one settlement left out, so the
+migration wizard has a hole to find and nothing else to ask for. The files come
 from the sandbox's own generators, the same the local Amazon serves.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import click
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from flask.cli import with_appcontext
 
 from extensions import db
 from importing.archive import store_file
+from importing.gaps import API_REACH
 from importing.intake import import_file
 from models import Client, Organisation, User
 from models.booking_rules import Integration, seed_client_rules, seed_rule_set
@@ -41,8 +43,6 @@ DEMO_CLIENT = {
     "amazon_seller_id": None,
 }
 DEMO_SELLER = 1  # the sandbox seller whose reports the demo client uploaded
-# Amazon keeps reports for 90 days; the wizard's API import fetches those, the uploads the rest.
-API_WINDOW = timedelta(days=90)
 # The settlement left out of the history (counted from the oldest, on the first run): later
 # runs add only what is newer than the history, so the hole stays where it is.
 LEFT_OUT = 5
@@ -86,15 +86,16 @@ class HistoryFile:
 
 
 def history_files(sandbox_config: dict | None = None) -> list[HistoryFile]:
-    """Seller 1's settlements (V2) and VAT reports published before the last 90 days, oldest
-    first, from the sandbox's generators."""
+    """Seller 1's settlements (V2) and VAT reports that the API no longer reaches, oldest first,
+    from the sandbox's generators: what a careful seller uploads before connecting."""
     state = create_sandbox_app(sandbox_config or {}).extensions["sandbox"]
     seller = state.sellers[DEMO_SELLER - 1]
-    cutoff = state.clock.now() - API_WINDOW
+    now = state.clock.now()
+    reach_start = now.date() - API_REACH
     files: dict[str, HistoryFile] = {}
     for entry in state.settlement_entries(seller, include_expired=True):
         # Amazon lists every settlement in two layouts and some twice: one file each.
-        if entry.report_type != settlements.REPORT_TYPE or entry.created >= cutoff:
+        if entry.report_type != settlements.REPORT_TYPE or entry.data_end.date() >= reach_start:
             continue
         key = f"{entry.marketplace_ids[0]}:{entry.data_start.isoformat()}"
         files.setdefault(
@@ -107,8 +108,8 @@ def history_files(sandbox_config: dict | None = None) -> list[HistoryFile]:
                 key,
             ),
         )
-    month = vat.month_of(min((f.period_start for f in files.values()), default=cutoff.date()))
-    while vat.available_from(month) < cutoff:
+    month = vat.month_of(min((f.period_start for f in files.values()), default=reach_start))
+    while month < reach_start.replace(day=1) and vat.available_from(month) <= now:
         text = vat.render(state.seed, seller, month, state.first_index)
         if text is not None:
             key = f"vat:{month.isoformat()}"
@@ -123,7 +124,7 @@ def seed_history(user: User, client: Client, files: list[HistoryFile]) -> int:
     On the first run one settlement stays out (LEFT_OUT); afterwards only files newer than the
     newest imported report of their integration are added, so reruns never fill the hole."""
     marketplaces = {name for f in files if f.integration == Integration.PAYOUT
-                    for name in _marketplaces_of(f.text)}  # fmt: skip
+                    for name in marketplaces_of(f.text)}  # fmt: skip
     _list_marketplaces(client, marketplaces)
     newest = dict(
         db.session.execute(
@@ -164,7 +165,7 @@ def seed_history(user: User, client: Client, files: list[HistoryFile]) -> int:
     return imported
 
 
-def _marketplaces_of(text: str) -> set[str]:
+def marketplaces_of(text: str) -> set[str]:
     """The marketplace-name column of a V2 settlement (the first line has none)."""
     lines = text.splitlines()
     header = lines[0].split("\t")

@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from rq.exceptions import DuplicateJobError
 
-from jobs.amazon_sync import FAILURE_TTL, QUEUE, enqueue_sync
+from jobs.amazon_sync import FAILURE_TTL, QUEUE, enqueue_sync, schedule_new_job
 from jobs.queues import get_queue, get_redis
 from models import db
 from models.amazon_connection import AmazonConnection, ConnectionState
@@ -49,14 +50,16 @@ def enqueue_daily_syncs(now: datetime | None = None) -> int:
         if not redis.set(guard, 1, nx=True, ex=2 * 86400):
             continue  # the clock fired before today
         at = max(hour_start + timedelta(seconds=spread_offset(connection_id)), now)
-        queue.enqueue_at(
-            at,
+        job = queue.create_job(
             start_daily_sync,
-            connection_id,
-            day.isoformat(),
+            args=(connection_id, day.isoformat()),
             job_id=f"amazon-daily-sync-{connection_id}-{day.isoformat()}",
             failure_ttl=FAILURE_TTL,
         )
+        try:
+            schedule_new_job(queue, job, at)
+        except DuplicateJobError:
+            continue  # scheduled already (its guard expired early, say)
         scheduled += 1
     return scheduled
 

@@ -299,6 +299,14 @@ class TestOrganisationIsolation:
             "/clients/<int:client_id>/connections/new",
             "/clients/<int:client_id>/amazon/connect",
             "/clients/<int:client_id>/amazon/disconnect",
+            # the wizard: tests/test_migration_wizard.py
+            "/clients/<int:client_id>/wechsel-zur-api",
+            "/clients/<int:client_id>/wechsel-zur-api/1",
+            "/clients/<int:client_id>/wechsel-zur-api/2",
+            "/clients/<int:client_id>/wechsel-zur-api/3",
+            "/clients/<int:client_id>/wechsel-zur-api/3/order",
+            "/clients/<int:client_id>/wechsel-zur-api/3/payout",
+            "/clients/<int:client_id>/wechsel-zur-api/3/retroactive",
         }
 
     @pytest.fixture

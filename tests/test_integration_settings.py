@@ -174,3 +174,19 @@ def test_saving_without_the_csrf_token_is_refused(client, logged_in, db_session)
 
 def test_an_unknown_integration_answers_404(client, logged_in):
     assert client.get(f"/clients/{logged_in.id}/integrations/ebay/settings").status_code == 404
+
+
+def test_excluding_a_marketplace_marks_the_order_batches_outdated(client, logged_in, db_session):
+    """The excluded marketplaces' revenue is left out of Order batches (importing.batches): a
+    batch built before the change books it, so it is outdated ("veraltet")."""
+    from commands.demo import history_files, seed_history
+    from models import Batch, User
+
+    vat_file = next(f for f in history_files() if f.integration.value == "order")
+    seed_history(db_session.scalar(sa.select(User)), logged_in, [vat_file])
+    assert db_session.scalar(sa.select(Batch.outdated)) is False
+
+    save(client, logged_in, "order", auto_import="y", marketplaces=["Amazon.fr"])
+
+    db_session.expire_all()
+    assert db_session.scalar(sa.select(Batch.outdated)) is True

@@ -1,4 +1,5 @@
-"""Reports fetched through the SP-API into the database, by the same import as uploads.
+"""Reports fetched through the SP-API into the database, by the same import as uploads
+(amazon/ sits above importing/ in the layers: it hands what it fetched to the import).
 
     entries = settlements_to_fetch(client, partner.reports(...), marketplace_names)
     result = fetch_and_import(client, integration, partner, entry.report_id, entry.document_id,
@@ -148,19 +149,17 @@ def _imported_periods(client_id: int) -> set[tuple[date, date, str]]:
 
 def vat_month_imported(client_id: int, month: date) -> bool:
     """Whether the client has the VAT report of `month` (by upload or API)."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Report)
-            .where(
-                Report.client_id == client_id,
-                Report.integration == Integration.ORDER.value,
-                Report.period_start <= month,
-                Report.period_end >= month,
-            )
+    found = db.session.scalar(
+        sa.select(Report.id)
+        .where(
+            Report.client_id == client_id,
+            Report.integration == Integration.ORDER.value,
+            Report.period_start <= month,
+            Report.period_end >= month,
         )
-        > 0
+        .limit(1)
     )
+    return found is not None
 
 
 def fetch_and_import(
