@@ -6,7 +6,7 @@ PYTHON ?= python3
 REDIS_PORT ?= 6390
 export FLASK_APP := app:create_app
 
-.PHONY: setup run test lint format bench services test-services clean
+.PHONY: setup run test lint format bench bench-sync services test-services clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || bash scripts/ensure-packages.sh python3-venv
@@ -34,6 +34,7 @@ run: setup services
 	@echo ""
 	@echo "  Kontor läuft gleich auf http://127.0.0.1:5000"
 	@echo "  Demo-Anmeldung: demo@kontor.local / kontor-demo"
+	@echo "  Amazon-Sandbox: http://127.0.0.1:5001 · E-Mails: http://127.0.0.1:8026"
 	@echo "  (Strg+C beendet alle Prozesse)"
 	@echo ""
 	REDIS_PORT=$(REDIS_PORT) REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:$(REDIS_PORT)/0} \
@@ -55,6 +56,11 @@ bench: setup
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/jobs.py
+	$(BIN)/python bench/import.py
+
+## bench-sync: 200 sandbox sellers' first sync with 1, 2 and 4 workers (DATABASE_URL=postgresql://...)
+bench-sync: setup
+	$(BIN)/python bench/sync.py
 
 ## format: apply ruff's formatting and safe fixes
 format: setup

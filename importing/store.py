@@ -195,7 +195,7 @@ class _Inserter:
         self._connection = db.session.connection()
         dialect = self._connection.dialect
         self._postgresql = dialect.name == "postgresql"
-        self._processors = [
+        self._processors: list[tuple[int, Callable[[object], object], dict[object, object]]] = [
             (index, processor, {})
             for index, name in enumerate(columns)
             if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
@@ -290,12 +290,12 @@ def _stream(table: sa.Table, fields: tuple[str, ...], report_id: int) -> Iterato
     )
     if dialect.name == "postgresql":
         cursor = raw.cursor(name=f"kontor_rows_{next(_CURSOR_NUMBERS)}")
-        cursor.itersize = CHUNK_ROWS
+        cursor.itersize = CHUNK_ROWS  # type: ignore[attr-defined]  # psycopg's named cursor
     else:
         cursor = raw.cursor()
     try:
         cursor.execute(statement, (report_id,))
-        processors = [
+        processors: list[tuple[int, Callable[[object], object], dict[object, object]]] = [
             (index, processor, {})
             for index, (name, described) in enumerate(zip(fields, cursor.description, strict=True))
             if (processor := table.c[name].type._cached_result_processor(dialect, described[1]))
@@ -304,13 +304,13 @@ def _stream(table: sa.Table, fields: tuple[str, ...], report_id: int) -> Iterato
         while chunk := cursor.fetchmany(CHUNK_ROWS):
             for row in chunk:
                 values = list(row)
-                for index, processor, seen in processors:
+                for index, convert, seen in processors:
                     stored = values[index]
                     value = seen.get(stored, _MISSING)
                     if value is _MISSING:
                         if len(seen) > _MAX_SEEN:
                             seen.clear()
-                        value = seen[stored] = processor(stored)
+                        value = seen[stored] = convert(stored)
                     values[index] = value
                 yield values
     finally:

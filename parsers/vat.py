@@ -390,7 +390,7 @@ class OrderReport:
                 if not row[i_type].strip():
                     continue  # a row of empty cells (validated: nothing else lacks a type)
                 rate = cells.amount_at(row, i_rate, line) if row[i_rate].strip() else None
-                values = list(map(strip, texts(row)))
+                values: list[object] = list(map(strip, texts(row)))
                 values += (
                     line,
                     cells.day_at(row, i_complete, line),

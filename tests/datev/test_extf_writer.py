@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -41,8 +42,11 @@ def test_header_names_skr04_for_a_skr04_client():
 
 def test_column_line_is_datevs_own():
     sample = (
-        __import__("pathlib").Path(__file__).parent.parent / "fixtures" / "datev"
-    ) / "EXTF_Buchungsstapel_datev-musterdaten.csv"
+        Path(__file__).parent.parent
+        / "fixtures"
+        / "datev"
+        / "EXTF_Buchungsstapel_datev-musterdaten.csv"
+    )
     datev_columns = sample.read_bytes().decode("cp1252").split("\r\n")[1]
     assert datev_columns == fmt.COLUMN_HEADER_LINE
     assert len(fmt.COLUMNS) == 125

@@ -3,6 +3,7 @@ does not have, at most 90 days back, through the API, each once."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -84,7 +85,7 @@ def test_settlements_uploaded_before_are_not_downloaded(connect, sandbox, user):
     stored = store_file(
         connection.client_id,
         "upload.txt",
-        __import__("io").BytesIO(text.encode("cp1252")),
+        io.BytesIO(text.encode("cp1252")),
         user_id=None,
         max_bytes=10**8,
     )
