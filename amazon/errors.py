@@ -79,7 +79,7 @@ class SellerTaken(AmazonError):
 
     default_message = (
         "Dieses Amazon-Verkäuferkonto ist bereits mit einem anderen Shop verbunden. "
-        "Trenne es dort, bevor du es hier verbindest."
+        "Trennen Sie es dort, bevor Sie es hier verbinden."
     )
 
 
@@ -87,8 +87,8 @@ class OtherSeller(AmazonError):
     """Renewing a connection with the consent of a different seller account than connected."""
 
     default_message = (
-        "Du hast ein anderes Amazon-Verkäuferkonto bestätigt als das verbundene. Trenne die "
-        "bestehende Verbindung, wenn du das Konto wechseln willst."
+        "Sie haben ein anderes Amazon-Verkäuferkonto bestätigt als das verbundene. Trennen Sie "
+        "die bestehende Verbindung, wenn Sie das Konto wechseln wollen."
     )
 
 

@@ -27,7 +27,7 @@ class CodeExchangeFailed(AmazonError):
 
     default_message = (
         "Amazon hat die Anmeldung nicht bestätigt (der Bestätigungscode ist ungültig oder "
-        "abgelaufen). Bitte richte die Verbindung erneut ein."
+        "abgelaufen). Bitte richten Sie die Verbindung erneut ein."
     )
 
 

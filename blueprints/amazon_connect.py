@@ -36,10 +36,10 @@ bp = Blueprint("amazon_connect", __name__)
 NONCE_KEY = "amazon_consent_nonce"
 STATE_REFUSED = (
     "Die Rückmeldung von Amazon passt zu keiner offenen Verbindungsanfrage (abgelaufen, "
-    "schon verwendet oder nicht von dir gestartet). Es wurde nichts geändert; bitte richte "
-    "die Verbindung erneut ein."
+    "schon verwendet oder nicht von Ihnen gestartet). Es wurde nichts geändert; bitte richten "
+    "Sie die Verbindung erneut ein."
 )
-CANCELLED = "Du hast die Verbindung in Seller Central abgebrochen. Es wurde nichts geändert."
+CANCELLED = "Sie haben die Verbindung in Seller Central abgebrochen. Es wurde nichts geändert."
 INCOMPLETE = "Amazon hat keine vollständige Bestätigung geschickt. Es wurde nichts geändert."
 CONNECTED = "Die Verbindung zu Amazon ist hergestellt – wir aktualisieren dein Setup."
 RENEWED = "Die Verbindung zu Amazon ist erneuert."
