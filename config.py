@@ -133,15 +133,22 @@ def is_true(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def sandbox_endpoints(base_url: str) -> dict[str, str]:
+    """The SP-API, token and consent endpoints of a sandbox at `base_url` (development, tests
+    and benchmarks: the sandbox serves all three on Amazon's own paths)."""
+    return {
+        "SPAPI_ENDPOINT": base_url,
+        "SPAPI_TOKEN_ENDPOINT": base_url + "/auth/o2/token",
+        "SPAPI_CONSENT_URL": base_url + "/apps/authorize/consent",
+    }
+
+
 def development_defaults(environ: dict[str, str]) -> dict[str, str]:
     """The SP-API application and endpoints of the local sandbox, the local mail sink and the
     development server's address."""
-    sandbox = environ.get("SANDBOX_URL", DEV_SANDBOX_URL)
     return {
         **DEV_SPAPI_APPLICATION,
-        "SPAPI_ENDPOINT": sandbox,
-        "SPAPI_TOKEN_ENDPOINT": sandbox + "/auth/o2/token",
-        "SPAPI_CONSENT_URL": sandbox + "/apps/authorize/consent",
+        **sandbox_endpoints(environ.get("SANDBOX_URL", DEV_SANDBOX_URL)),
         "MAIL_URL": DEV_MAIL_URL,
         "PUBLIC_URL": DEV_PUBLIC_URL,
     }

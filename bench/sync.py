@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa
 
 from bench.jobs import free_port, start_redis
+from config import sandbox_endpoints
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = "postgresql://kontor:kontor@127.0.0.1:5432/kontor_h4"
@@ -98,9 +99,7 @@ def run_once(sellers: int, workers: int, scale: float, database_url: str, timeou
                 "DATABASE_URL": database_url,
                 "REDIS_URL": redis_url,
                 "KONTOR_ENV": "test",
-                "SPAPI_ENDPOINT": sandbox_url,
-                "SPAPI_TOKEN_ENDPOINT": sandbox_url + "/auth/o2/token",
-                "SPAPI_CONSENT_URL": sandbox_url + "/apps/authorize/consent",
+                **sandbox_endpoints(sandbox_url),
                 "SPAPI_TIME_SCALE": str(scale),
             }
             app = kontor_app(settings)
@@ -186,11 +185,12 @@ def fresh_schema() -> None:
 
 def connect_all(sandbox_url: str, sellers: int) -> list:
     """One client per seller, connected as the connect flow leaves it."""
+    from amazon.connections import record_participations
     from amazon.credentials import encrypt_refresh_token
     from amazon.lwa import Application
     from amazon.spapi import SellingPartner
     from extensions import db
-    from models import AmazonConnection, Client, ConnectionMarketplace, Organisation
+    from models import AmazonConnection, Client, Organisation
     from models.booking_rules import seed_client_rules
     from models.integration import ensure_integrations
 
@@ -222,18 +222,8 @@ def connect_all(sandbox_url: str, sellers: int) -> list:
             selling_partner_id=seller["selling_partner_id"],
             refresh_token_encrypted=encrypt_refresh_token(seller["refresh_token"]),
             connected_on=datetime.now(UTC).date(),
-            marketplaces=[
-                ConnectionMarketplace(
-                    marketplace_id=p.marketplace_id,
-                    country_code=p.country_code,
-                    name=p.name,
-                    domain_name=p.domain_name,
-                    currency=p.currency,
-                    store_name=p.store_name,
-                )
-                for p in partner.marketplace_participations()
-            ],
         )
+        record_participations(connection, partner.marketplace_participations())
         db.session.add(connection)
         ensure_integrations(client)
         seed_client_rules(client)

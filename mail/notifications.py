@@ -100,31 +100,23 @@ def notify_import_summary(connection: AmazonConnection, job_run: JobRun) -> list
 
 def notify_renewal_needed(connection: AmazonConnection) -> list[OutgoingMail]:
     """Amazon refused the connection's refresh token: nothing is fetched until it is renewed."""
-    client = connection.client
-    mails = [
-        _compose(
-            "renewal_needed",
-            audience,
-            f"Kontor: Amazon-Verbindung von {client.name} erneuern",
-            client=client,
-            connection=connection,
-        )
-        for audience in audiences_of(client)
-    ]
-    return _deliver(mails)
+    name = connection.client.name
+    return _notify_about(connection, "renewal_needed", f"Amazon-Verbindung von {name} erneuern")
 
 
 def notify_repeated_failures(connection: AmazonConnection) -> list[OutgoingMail]:
     """The automatic fetch failed `consecutive_failures` times in a row."""
+    name = connection.client.name
+    return _notify_about(
+        connection, "repeated_failures", f"Automatischer Abruf für {name} schlägt fehl"
+    )
+
+
+def _notify_about(connection: AmazonConnection, template: str, subject: str) -> list[OutgoingMail]:
+    """A message about the connection itself to everyone who follows the client's imports."""
     client = connection.client
     mails = [
-        _compose(
-            "repeated_failures",
-            audience,
-            f"Kontor: Automatischer Abruf für {client.name} schlägt fehl",
-            client=client,
-            connection=connection,
-        )
+        _compose(template, audience, f"Kontor: {subject}", client=client, connection=connection)
         for audience in audiences_of(client)
     ]
     return _deliver(mails)

@@ -95,9 +95,24 @@ def _drop_everything() -> None:
         connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
 
 
+@pytest.fixture(autouse=True)
+def no_sandbox_environment(monkeypatch):
+    """A developer's SANDBOX_* variables must not change what the tests see."""
+    for key in list(os.environ):
+        if key.startswith("SANDBOX_"):
+            monkeypatch.delenv(key)
+
+
 @pytest.fixture
-def app(_schema, database_url, redis_url):
-    app = create_app(app_config(database_url, redis_url))
+def kontor_settings():
+    """Settings on top of the test configuration; a folder overrides it (e.g. the SP-API
+    endpoints of its live sandbox)."""
+    return {}
+
+
+@pytest.fixture
+def app(_schema, database_url, redis_url, kontor_settings):
+    app = create_app({**app_config(database_url, redis_url), **kontor_settings})
     with app.app_context():
         yield app
         _db.session.rollback()

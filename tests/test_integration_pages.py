@@ -37,7 +37,7 @@ CLOCK = datetime(2026, 10, 25, 9, 0, tzinfo=UTC)
 
 
 @cache
-def _sandbox():
+def sandbox_state():
     return create_sandbox_app({"SANDBOX_CLOCK": CLOCK, "SANDBOX_SEED": "kontor"}).extensions[
         "sandbox"
     ]
@@ -46,7 +46,7 @@ def _sandbox():
 @cache
 def amazon_de_settlements() -> tuple[tuple[str, str], ...]:
     """(settlement id, text) of seller 1's Amazon.de settlements (V2), oldest first."""
-    state = _sandbox()
+    state = sandbox_state()
     seller = state.sellers[0]
     entries = sorted(
         (
@@ -72,7 +72,7 @@ def settlement(*, unmatched: bool = False) -> tuple[str, bytes]:
 
 
 def vat_report() -> bytes:
-    state = _sandbox()
+    state = sandbox_state()
     text = vat.render(state.seed, state.sellers[0], vat.month_of(CLOCK) .replace(month=8),
                       state.first_index)  # fmt: skip
     return text.encode("cp1252")

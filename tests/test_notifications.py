@@ -34,43 +34,23 @@ from models.booking_rules import seed_client_rules
 from models.integration import ClientIntegration, ensure_integrations
 from models.job_run import JobRun, JobState
 from models.report import Report, Source
-from sandbox import create_sandbox_app, settlements, vat
+from sandbox import vat
 from tests.factories import make_client, make_user
 from tests.helpers import csrf_token_of, free_port
+from tests.test_integration_pages import amazon_de_settlements as settlement_texts
+from tests.test_integration_pages import sandbox_state
 
 PUBLIC_URL = "https://kontor.example.org"
-CLOCK = datetime(2026, 10, 25, 9, 0, tzinfo=UTC)
-
-
-@cache
-def _sandbox():
-    return create_sandbox_app({"SANDBOX_CLOCK": CLOCK, "SANDBOX_SEED": "kontor"}).extensions[
-        "sandbox"
-    ]
 
 
 @cache
 def amazon_de_settlements() -> tuple[bytes, ...]:
     """Seller 1's Amazon.de settlements (V2) as the API delivers them, oldest first."""
-    state = _sandbox()
-    seller = state.sellers[0]
-    entries = sorted(
-        (
-            e
-            for e in state.settlement_entries(seller, include_expired=True)
-            if e.report_type == settlements.REPORT_TYPE and e.marketplace_ids == ["A1PA6795UKMFR9"]
-        ),
-        key=lambda e: e.data_start,
-    )
-    texts = {}
-    for entry in entries:
-        text = state.settlement_text(seller, entry)
-        texts.setdefault(text.splitlines()[1].split("\t")[0], text.encode("cp1252"))
-    return tuple(texts.values())
+    return tuple(text.encode("cp1252") for _, text in settlement_texts())
 
 
 def vat_report(month: int) -> bytes:
-    state = _sandbox()
+    state = sandbox_state()
     text = vat.render(state.seed, state.sellers[0], date(2026, month, 1), state.first_index)
     return text.encode("cp1252")
 
@@ -103,7 +83,7 @@ def shop(owner):
 def connection(shop):
     connection = AmazonConnection(
         client_id=shop.id,
-        selling_partner_id=_sandbox().sellers[0].selling_partner_id,
+        selling_partner_id=sandbox_state().sellers[0].selling_partner_id,
         refresh_token_encrypted="nicht-benutzt",
         connected_on=date(2026, 10, 1),
     )

@@ -3,25 +3,13 @@ settings point at it (the same code then talks to the real Amazon in production)
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import requests
 
-from app import create_app
-from extensions import db as _db
+from config import sandbox_endpoints
 from tests.amazon.amazon_helpers import Sandbox
-from tests.helpers import app_config
 from tests.sandbox.sandbox_helpers import NOW
 from tests.sandbox.sandbox_server import serve
-
-
-@pytest.fixture(autouse=True)
-def no_sandbox_environment(monkeypatch):
-    """A developer's SANDBOX_* variables must not change what the tests see."""
-    for key in list(os.environ):
-        if key.startswith("SANDBOX_"):
-            monkeypatch.delenv(key)
 
 
 @pytest.fixture
@@ -38,19 +26,5 @@ def sandbox(sandbox_config):
 
 
 @pytest.fixture
-def app(_schema, database_url, redis_url, sandbox):
-    app = create_app(
-        {
-            **app_config(database_url, redis_url),
-            "SPAPI_ENDPOINT": sandbox.url,
-            "SPAPI_TOKEN_ENDPOINT": sandbox.url + "/auth/o2/token",
-            "SPAPI_CONSENT_URL": sandbox.url + "/apps/authorize/consent",
-        }
-    )
-    with app.app_context():
-        yield app
-        _db.session.rollback()
-        with _db.engine.begin() as connection:
-            for table in reversed(_db.metadata.sorted_tables):
-                connection.execute(table.delete())
-        _db.session.remove()
+def kontor_settings(sandbox):
+    return sandbox_endpoints(sandbox.url)

@@ -5,9 +5,6 @@ as in production."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -19,42 +16,21 @@ from models.booking_rules import seed_client_rules
 from models.integration import ensure_integrations
 from tests.browser.test_journeys import log_in
 from tests.factories import make_client
+from tests.live_server import running_worker
 from tests.test_integration_pages import settlement
 
 pytestmark = pytest.mark.browser
 
-PROJECT = Path(__file__).resolve().parents[2]
 JOB_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
 def worker(app, database_url, redis_url, tmp_path):
-    """`flask jobs worker imports`, running until the test ends; its log goes to a file (a
-    pipe nobody reads would fill up and stop it)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "KONTOR_ENV": "test",
-    }
-    log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app:create_app", "jobs", "worker",
-         "--without-scheduler", "imports"],
-        cwd=PROJECT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    process.log_path = tmp_path / "worker.log"
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    """`flask jobs worker imports`, running until the test ends."""
+    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    arguments = ["--without-scheduler", "imports"]
+    with running_worker(arguments, env, tmp_path / "worker.log") as process:
+        yield process
 
 
 @pytest.fixture

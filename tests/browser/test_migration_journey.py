@@ -7,11 +7,7 @@ readable in the database."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -27,12 +23,12 @@ from commands.demo import (
     seed_demo,
     seed_history,
 )
+from config import sandbox_endpoints
 from models.booking_rules import Integration
-from tests.live_server import serve_wsgi
+from tests.live_server import running_worker, serve_wsgi
 
 pytestmark = pytest.mark.browser
 
-PROJECT = Path(__file__).resolve().parents[2]
 JOB_TIMEOUT_MS = 120_000
 # The marketplace the demo-like client never set up for Amazon Payout: step 3 offers it ("+").
 NEW_MARKETPLACE = "Amazon.es"
@@ -53,9 +49,7 @@ def sandbox():
 @pytest.fixture
 def amazon_settings(app, sandbox):
     settings = {
-        "SPAPI_ENDPOINT": sandbox,
-        "SPAPI_TOKEN_ENDPOINT": sandbox + "/auth/o2/token",
-        "SPAPI_CONSENT_URL": sandbox + "/apps/authorize/consent",
+        **sandbox_endpoints(sandbox),
         "SPAPI_TIME_SCALE": float(TIME_SCALE),
     }
     app.config.update(settings)
@@ -65,32 +59,15 @@ def amazon_settings(app, sandbox):
 @pytest.fixture
 def worker(app, database_url, redis_url, sandbox, tmp_path):
     """`flask jobs worker` on every queue, with the scheduler (delayed retries), talking to the
-    sandbox; its log goes to a file."""
+    sandbox."""
     env = {
-        **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "KONTOR_ENV": "test",
         "SANDBOX_URL": sandbox,
         "SPAPI_TIME_SCALE": str(TIME_SCALE),
     }
-    log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app:create_app", "jobs", "worker"],
-        cwd=PROJECT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    process.log_path = tmp_path / "worker.log"
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    with running_worker([], env, tmp_path / "worker.log") as process:
+        yield process
 
 
 @pytest.fixture

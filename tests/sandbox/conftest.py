@@ -4,8 +4,6 @@ Every response a test receives through `client` is checked against the official 
 so each test is also a conformance test; `sandbox_conformance.SEEN` records what answered.
 """
 
-import os
-
 import pytest
 from flask.testing import FlaskClient
 
@@ -24,14 +22,6 @@ class ConformingClient(FlaskClient):
         if request.path == "/auth/o2/token":
             check_lwa_response(response)
         return response
-
-
-@pytest.fixture(autouse=True)
-def no_sandbox_environment(monkeypatch):
-    """A developer's SANDBOX_* variables must not change what the tests see."""
-    for key in list(os.environ):
-        if key.startswith("SANDBOX_"):
-            monkeypatch.delenv(key)
 
 
 @pytest.fixture

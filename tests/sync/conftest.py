@@ -4,25 +4,13 @@ SPAPI_* settings point at it, connected sellers, and real `flask jobs worker` pr
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import requests
 
-from app import create_app
-from extensions import db as _db
+from config import sandbox_endpoints
 from tests.amazon.amazon_helpers import Sandbox
-from tests.helpers import app_config
 from tests.sandbox.sandbox_server import serve
 from tests.sync.sync_helpers import TIME_SCALE, Workers, connect_seller
-
-
-@pytest.fixture(autouse=True)
-def no_sandbox_environment(monkeypatch):
-    """A developer's SANDBOX_* variables must not change what the tests see."""
-    for key in list(os.environ):
-        if key.startswith("SANDBOX_"):
-            monkeypatch.delenv(key)
 
 
 @pytest.fixture
@@ -48,27 +36,7 @@ def sandbox(sandbox_config, time_scale):
 @pytest.fixture
 def kontor_settings(sandbox, time_scale):
     """The settings Kontor's processes (this one and the workers) share."""
-    return {
-        "SPAPI_ENDPOINT": sandbox.url,
-        "SPAPI_TOKEN_ENDPOINT": sandbox.url + "/auth/o2/token",
-        "SPAPI_CONSENT_URL": sandbox.url + "/apps/authorize/consent",
-        "SPAPI_TIME_SCALE": float(time_scale),
-    }
-
-
-@pytest.fixture
-def app(_schema, database_url, redis_url, kontor_settings):
-    app = create_app({**app_config(database_url, redis_url), **kontor_settings})
-    with app.app_context():
-        yield app
-        _db.session.rollback()
-        with _db.engine.begin() as connection:
-            for table in reversed(_db.metadata.sorted_tables):
-                connection.execute(table.delete())
-        _db.session.remove()
-    import redis
-
-    redis.Redis.from_url(redis_url).flushall()
+    return {**sandbox_endpoints(sandbox.url), "SPAPI_TIME_SCALE": float(time_scale)}
 
 
 @pytest.fixture

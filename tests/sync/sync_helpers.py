@@ -13,10 +13,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from amazon.connections import record_participations
 from amazon.credentials import encrypt_refresh_token
 from amazon.spapi import SellingPartner
 from extensions import db
-from models import AmazonConnection, ConnectionMarketplace, JobRun, Report
+from models import AmazonConnection, JobRun, Report
 from models.booking_rules import seed_client_rules
 from models.integration import ensure_integrations
 from tests.factories import make_client, make_user
@@ -43,19 +44,8 @@ def connect_seller(sandbox, number: int = 1, *, email: str | None = None) -> Ama
         refresh_token_encrypted=encrypt_refresh_token(credentials["refresh_token"]),
         connected_on=datetime.now(UTC).date(),
         connected_by_id=user.id,
-        marketplaces=[
-            ConnectionMarketplace(
-                marketplace_id=p.marketplace_id,
-                country_code=p.country_code,
-                name=p.name,
-                domain_name=p.domain_name,
-                currency=p.currency,
-                store_name=p.store_name,
-                participating=p.participating,
-            )
-            for p in partner.marketplace_participations()
-        ],
     )
+    record_participations(connection, partner.marketplace_participations())
     db.session.add(connection)
     ensure_integrations(client)
     seed_client_rules(client)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
+from config import sandbox_endpoints
 from extensions import db
 from jobs.amazon_sync import enqueue_sync
 from mail.sink import start_mail_sink
@@ -36,9 +37,7 @@ def kontor_settings(sandbox, mail_sink):
     from tests.sync.sync_helpers import TIME_SCALE
 
     return {
-        "SPAPI_ENDPOINT": sandbox.url,
-        "SPAPI_TOKEN_ENDPOINT": sandbox.url + "/auth/o2/token",
-        "SPAPI_CONSENT_URL": sandbox.url + "/apps/authorize/consent",
+        **sandbox_endpoints(sandbox.url),
         "SPAPI_TIME_SCALE": float(TIME_SCALE),
         "MAIL_URL": mail_sink.url,
         "PUBLIC_URL": PUBLIC_URL,
