@@ -33,7 +33,7 @@ from datev.extf_format import ENCODING, Col
 from datev.extf_writer import WrittenFile
 from datev.granularity import Granularity
 from datev.rules import RuleBook
-from datev.transfers import export_transfers
+from datev.transfers import TRANSFER_TYPE, export_transfers
 from importing.store import StoringStream, stored_lines, stored_vat_rows
 from models import db
 from models.batch import Batch, BatchFile
@@ -160,9 +160,11 @@ def _build(report: Report, records: StoringStream | None, user_id: int | None) -
             summary = _summary(result, {})
             if left_out:
                 summary["excluded_marketplaces"] = dict(sorted(left_out.items()))
-            if _has_transfers(report.id):
+            # Only the FC_TRANSFER rows (a few) are read back: the others book no transfer.
+            transfer_rows = list(stored_vat_rows(report.id, transaction_type=TRANSFER_TYPE))
+            if transfer_rows:
                 transfers = export_transfers(
-                    stored_vat_rows(report.id),
+                    transfer_rows,
                     default_accounts(settings.chart, settings.account_length),
                     sku_costs_of(client.id),
                     own_vat_ids_of(client.id),
@@ -331,18 +333,6 @@ def order_days_of_settlement(report: Report) -> dict[str, date] | None:
         if day:
             days.setdefault(order_id, day)
     return days
-
-
-def _has_transfers(report_id: int) -> bool:
-    t = VatTransactionRow.__table__
-    return (
-        db.session.scalar(
-            sa.select(t.c.id)
-            .where(t.c.report_id == report_id, sa.func.upper(t.c.transaction_type) == "FC_TRANSFER")
-            .limit(1)
-        )
-        is not None
-    )
 
 
 def unmatched_sums(report: Report, rule_book: RuleBook, result: ExportResult) -> dict[str, str]:

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -128,24 +129,23 @@ def storing_lines(
     report_id: int, lines: Iterable[SettlementLine], progress: Progress | None = None
 ) -> StoringStream:
     """The settlement's lines, stored while they pass (see StoringStream)."""
-    table = SettlementLineRow.__table__
     return StoringStream(
-        _Inserter(table, ("report_id", "position", *SettlementLine._fields), progress),
-        lines,
-        lambda position, line: (report_id, position, *line),
+        _Inserter(SettlementLineRow.__table__, SettlementLine._fields, report_id, progress), lines
     )
 
 
 def storing_vat_rows(
     report_id: int, rows: Iterable[VatTransaction], progress: Progress | None = None
 ) -> StoringStream:
-    table = VatTransactionRow.__table__
     assert VatTransaction._fields[-1] == "rate_parts"  # stored as JSON text
-    return StoringStream(
-        _Inserter(table, ("report_id", "position", *VatTransaction._fields), progress),
-        rows,
-        lambda position, row: (report_id, position, *row[:-1], dump_rate_parts(row.rate_parts)),
+    inserter = _Inserter(
+        VatTransactionRow.__table__,
+        VatTransaction._fields,
+        report_id,
+        progress,
+        encoders={"rate_parts": dump_rate_parts},
     )
+    return StoringStream(inserter, rows)
 
 
 class StoringStream:
@@ -160,18 +160,18 @@ class StoringStream:
     see them all. `finish` stores whatever the consumer left (all of it when nobody read).
     """
 
-    def __init__(self, inserter: _Inserter, records: Iterable, to_row: Callable) -> None:
+    def __init__(self, inserter: _Inserter, records: Iterable) -> None:
         self._inserter = inserter
-        self._stream = self._passing(records, to_row)
+        self._stream = self._passing(records)
         self.left_unread = 0  # records `finish` had to store itself
 
     def __iter__(self) -> Iterator:
         return self._stream
 
-    def _passing(self, records: Iterable, to_row: Callable) -> Iterator:
+    def _passing(self, records: Iterable) -> Iterator:
         add = self._inserter.add
-        for position, record in enumerate(records, 1):
-            add(to_row(position, record))
+        for record in records:
+            add(record)
             yield record
         self._inserter.flush()
 
@@ -181,25 +181,63 @@ class StoringStream:
         return self._inserter.count
 
 
+class _Memo(dict):
+    """A column's stored (or read) form of each distinct value, converted once: a settlement's
+    posting instants and amounts repeat on many lines. `map(memo.__getitem__, column)` then
+    converts a whole column at C speed but for the first sight of a value."""
+
+    __slots__ = ("_convert",)
+
+    def __init__(self, convert: Callable[[Any], object]) -> None:
+        super().__init__()
+        self._convert = convert
+
+    def __missing__(self, value: object) -> object:
+        if len(self) > _MAX_SEEN:  # a column of distinct values (amounts of a VAT report)
+            self.clear()
+        converted = self[value] = self._convert(value)
+        return converted
+
+
 class _Inserter:
-    """Inserts rows (values in the order of `columns`) on the session's connection, inside its
-    transaction, a chunk at a time: COPY on PostgreSQL, executemany elsewhere. Between chunks
-    the connection is free for other statements.
+    """Inserts records (tuples of `fields`) as rows of `table` on the session's connection,
+    inside its transaction, a chunk at a time: COPY on PostgreSQL, executemany elsewhere.
+    Between chunks the connection is free for other statements. Each row is the report id,
+    the record's position in the report (from 1) and the record's fields.
 
     The values go through each column type's own bind processor (UTCDateTime to UTC, Decimal
-    as SQLite stores it), so the rows are exactly what an ORM insert would store; only the
-    per-row overhead of SQLAlchemy's parameter handling is skipped.
+    as SQLite stores it) and `encoders` (a field's stored form), so the rows are exactly what
+    an ORM insert would store; only SQLAlchemy's per-row parameter handling is skipped. A
+    chunk is converted column by column (transposed and back with zip, at C speed), not row
+    by row.
     """
 
-    def __init__(self, table: sa.Table, columns: tuple[str, ...], progress: Progress | None):
+    def __init__(
+        self,
+        table: sa.Table,
+        fields: tuple[str, ...],
+        report_id: int,
+        progress: Progress | None,
+        *,
+        encoders: dict[str, Callable[[Any], object]] | None = None,
+    ):
         self._connection = db.session.connection()
         dialect = self._connection.dialect
         self._postgresql = dialect.name == "postgresql"
-        self._processors: list[tuple[int, Callable[[object], object], dict[object, object]]] = [
-            (index, processor, {})
-            for index, name in enumerate(columns)
-            if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
-        ]
+        self._report_id = report_id
+        columns = ("report_id", "position", *fields)
+        # (field index, conversion of one value); the encoders are not memoised: equal values
+        # may differ in their stored form (Decimal("0.19") == Decimal("0.190")).
+        self._converters: list[tuple[int, Callable[[Any], object]]] = []
+        for index, name in enumerate(fields):
+            encode = (encoders or {}).get(name)
+            process = table.c[name].type._cached_bind_processor(dialect)
+            if encode is not None:
+                self._converters.append(
+                    (index, _chained([encode, process] if process else [encode]))
+                )
+            elif process is not None:
+                self._converters.append((index, _Memo(process).__getitem__))
         names = ", ".join(columns)
         marks = ", ".join(["?"] * len(columns))
         # Names from the table's metadata, values as parameters: nothing from the file.
@@ -209,110 +247,126 @@ class _Inserter:
         self._chunk: list[tuple] = []
         self.count = 0
 
-    def add(self, row: tuple) -> None:
-        # Each distinct value is converted once: a settlement's posting instants and amounts
-        # repeat on many lines.
-        if self._processors:
-            values = list(row)
-            for index, processor, seen in self._processors:
-                value = values[index]
-                stored = seen.get(value, _MISSING)
-                if stored is _MISSING:
-                    if len(seen) > _MAX_SEEN:
-                        seen.clear()
-                    stored = seen[value] = processor(value)
-                values[index] = stored
-            row = tuple(values)
-        self._chunk.append(row)
-        if len(self._chunk) >= CHUNK_ROWS:
+    def add(self, record: tuple) -> None:
+        chunk = self._chunk
+        chunk.append(record)
+        if len(chunk) >= CHUNK_ROWS:
             self.flush()
 
     def flush(self) -> None:
         chunk = self._chunk
         if not chunk:
             return
+        size = len(chunk)
+        fields: list[Iterable] = list(zip(*chunk, strict=True))
+        for index, convert in self._converters:
+            fields[index] = map(convert, fields[index])
+        positions = range(self.count + 1, self.count + size + 1)
+        rows = zip(itertools.repeat(self._report_id, size), positions, *fields, strict=True)
         raw = self._connection.connection.dbapi_connection
         assert raw is not None
         cursor = raw.cursor()
         try:
             if self._postgresql:
                 with cursor.copy(self._copy) as copy:
-                    for row in chunk:
-                        copy.write_row(row)
+                    write_row = copy.write_row
+                    for row in rows:
+                        write_row(row)
             else:
-                cursor.executemany(self._insert, chunk)
+                cursor.executemany(self._insert, rows)
         finally:
             cursor.close()
-        self.count += len(chunk)
+        self.count += size
         self._chunk = []
         if self._progress is not None:
             self._progress(self.count)
 
 
+def _chained(steps: list[Callable[[Any], object]]) -> Callable[[Any], object]:
+    if len(steps) == 1:
+        return steps[0]
+    first, second = steps
+
+    def both(value: object) -> object:
+        return second(first(value))
+
+    return both
+
+
 def stored_lines(report_id: int) -> Iterator[SettlementLine]:
     """The settlement's records in their order, streamed from the database."""
-    table = SettlementLineRow.__table__
-    make = SettlementLine._make
-    for row in _stream(table, SettlementLine._fields, report_id):
-        yield make(row)
+    yield from _stream(SettlementLineRow.__table__, SettlementLine, report_id)
 
 
-def stored_vat_rows(report_id: int) -> Iterator[VatTransaction]:
-    table = VatTransactionRow.__table__
-    fields = VatTransaction._fields
-    make = VatTransaction._make
-    last = len(fields) - 1  # rate_parts, stored as JSON text
-    assert fields[last] == "rate_parts"
-    for values in _stream(table, fields, report_id):
-        values[last] = parse_rate_parts(values[last])
-        yield make(values)
+def stored_vat_rows(report_id: int, *, transaction_type: str = "") -> Iterator[VatTransaction]:
+    """The VAT report's records in their order; only those of `transaction_type` (in any case,
+    as the booking code compares them) if given."""
+    assert VatTransaction._fields[-1] == "rate_parts"  # stored as JSON text
+    yield from _stream(
+        VatTransactionRow.__table__,
+        VatTransaction,
+        report_id,
+        decoders={"rate_parts": parse_rate_parts},
+        transaction_type=transaction_type,
+    )
 
 
-def _stream(table: sa.Table, fields: tuple[str, ...], report_id: int) -> Iterator[list]:
-    """The stored rows of a report in their order, as lists of the fields' values.
+def _stream(
+    table: sa.Table,
+    record: type[SettlementLine] | type[VatTransaction],
+    report_id: int,
+    *,
+    decoders: dict[str, Callable[[Any], object]] | None = None,
+    transaction_type: str = "",
+) -> Iterator[Any]:
+    """The stored rows of a report in their order, as records.
 
     Read on the session's DBAPI connection (inside its transaction), not through SQLAlchemy's
     rows: each value goes through its column type's own result processor (UTCDateTime to an
-    aware datetime, SQLite's numbers to Decimal), so the values are what an ORM query returns,
-    but each distinct stored value is converted once (the posting instants and amounts of a
-    settlement repeat on many lines). PostgreSQL streams through a server-side cursor, SQLite
-    steps through its result: memory stays flat.
+    aware datetime, SQLite's numbers to Decimal) and `decoders`, so the values are what an ORM
+    query returns, but each distinct stored value is converted once (the posting instants and
+    amounts of a settlement repeat on many lines), a fetched chunk column by column.
+    PostgreSQL streams through a server-side cursor, SQLite steps through its result: memory
+    stays flat.
     """
+    fields = record._fields
     connection = db.session.connection()
     dialect = connection.dialect
     raw = connection.connection.dbapi_connection
     assert raw is not None
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    # Names from the table's metadata, the id as a parameter: nothing from a file.
+    parameters: tuple[object, ...] = (report_id,)
+    only_type = ""
+    if transaction_type:
+        only_type = f" AND upper(transaction_type) = {mark}"
+        parameters += (transaction_type.upper(),)
+    # Names from the table's metadata, the values as parameters: nothing from a file.
     statement = (
         f"SELECT {', '.join(fields)} FROM {table.name} "  # noqa: S608
-        f"WHERE report_id = {mark} ORDER BY position"
+        f"WHERE report_id = {mark}{only_type} ORDER BY position"
     )
     if dialect.name == "postgresql":
         cursor = raw.cursor(name=f"kontor_rows_{next(_CURSOR_NUMBERS)}")
         cursor.itersize = CHUNK_ROWS  # type: ignore[attr-defined]  # psycopg's named cursor
     else:
         cursor = raw.cursor()
+    make = record._make
     try:
-        cursor.execute(statement, (report_id,))
-        processors: list[tuple[int, Callable[[object], object], dict[object, object]]] = [
-            (index, processor, {})
-            for index, (name, described) in enumerate(zip(fields, cursor.description, strict=True))
-            if (processor := table.c[name].type._cached_result_processor(dialect, described[1]))
-            is not None
-        ]
+        cursor.execute(statement, parameters)
+        converters: list[tuple[int, _Memo]] = []
+        for index, (name, described) in enumerate(zip(fields, cursor.description, strict=True)):
+            steps = [
+                table.c[name].type._cached_result_processor(dialect, described[1]),
+                (decoders or {}).get(name),
+            ]
+            present = [step for step in steps if step is not None]
+            if present:  # stored values map to one value each: safe to memoise
+                converters.append((index, _Memo(_chained(present))))
         while chunk := cursor.fetchmany(CHUNK_ROWS):
-            for row in chunk:
-                values = list(row)
-                for index, convert, seen in processors:
-                    stored = values[index]
-                    value = seen.get(stored, _MISSING)
-                    if value is _MISSING:
-                        if len(seen) > _MAX_SEEN:
-                            seen.clear()
-                        value = seen[stored] = convert(stored)
-                    values[index] = value
-                yield values
+            columns: list[Iterable] = list(zip(*chunk, strict=True))
+            for index, memo in converters:
+                columns[index] = map(memo.__getitem__, columns[index])
+            yield from map(make, zip(*columns, strict=True))
     finally:
         cursor.close()
 
