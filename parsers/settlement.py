@@ -240,6 +240,7 @@ def scan(
         marketplaces=sorted(m.strip() for m in marketplaces if m.strip()),
         sha256=sha256(),
         end_line=entries.end_line,
+        cells=cells,
     )
 
 
@@ -401,8 +402,10 @@ class PayoutReport:
         marketplaces: list[str],
         sha256: str,
         end_line: int | None,
+        cells: Cells | None = None,
     ) -> None:
         self._source = source
+        self._cells = cells  # the validating pass's, with the values it parsed
         self._plan = plan
         self.format = plan.format
         self.summary = summary
@@ -441,7 +444,7 @@ class PayoutReport:
         # the field order of SettlementLine; this is the hot path of batch building.
         make_line = SettlementLine._make
         plan = self._plan
-        cells = Cells(header)
+        cells = Cells(header, parsed_by=self._cells)
         amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
         # Every row gets one empty cell appended, so an absent column reads as "".
         shared_head = (

@@ -197,8 +197,14 @@ def irregular_row(
 class Cells:
     """Parses cells through bounded caches and turns failures into ReportErrors."""
 
-    def __init__(self, header: Header) -> None:
+    def __init__(self, header: Header, *, parsed_by: Cells | None = None) -> None:
+        """`parsed_by`: the Cells of an earlier pass over the same file, whose parsed values
+        the second pass reuses instead of parsing every distinct cell again."""
         self.header = header
+        if parsed_by is not None:
+            self.amount, self.instant = parsed_by.amount, parsed_by.instant
+            self.day, self.integer = parsed_by.day, parsed_by.integer
+            return
         self.amount: Cache[Decimal] = Cache(parse_amount)
         self.instant: Cache[datetime] = Cache(parse_instant)
         self.day: Cache[date] = Cache(parse_day)

@@ -183,8 +183,12 @@ def scan(
                 add_distinct(markets, row[i_market], header, line, i_market)
             for index in (i_excl, i_vat, i_rate):
                 text = row[index]
-                if text and amount_get(text) is None and not plain(text):
-                    bad_amount(text, line, index)
+                if text and amount_get(text) is None:
+                    # Parsed and remembered for rows(), which shares these caches.
+                    if plain(text):
+                        put_amount(text, Decimal(text))
+                    else:
+                        bad_amount(text, line, index)
             text = row[i_complete]
             if text and day_get(text) is None:
                 bad_day(text, line, i_complete)
@@ -238,6 +242,7 @@ def scan(
         currencies=sorted(c for c in currencies if c),
         totals={c: totals[c] for c in sorted(totals)},
         sha256=sha256(),
+        cells=cells,
     )
 
 
@@ -326,8 +331,10 @@ class OrderReport:
         currencies: list[str],
         totals: dict[str, dict[str, Decimal]],
         sha256: str,
+        cells: Cells | None = None,
     ) -> None:
         self._source = source
+        self._cells = cells  # the validating pass's, with the values it parsed
         self.layout = layout
         self.row_count = row_count
         self.transaction_types = transaction_types
@@ -348,7 +355,7 @@ class OrderReport:
         """Stream every row as a VatTransaction (a fresh pass over the file each call)."""
         with self._source.reread(self.sha256) as (reader, header):
             plan = _Plan(header)
-            cells = Cells(header)
+            cells = Cells(header, parsed_by=self._cells)
             # The record is assembled positionally, at C speed: the row's stripped text cells
             # (in the order of `present`), then the parsed values, then "" for text columns
             # the file lacks; `arrange` puts them in the order of VatTransaction's fields.
