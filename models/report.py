@@ -39,7 +39,8 @@ class StoredFile(db.Model):
     file_name: Mapped[str] = mapped_column(sa.String(255))
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     size: Mapped[int]  # bytes before compression
-    content: Mapped[bytes] = mapped_column(sa.LargeBinary)  # gzip
+    # gzip; deferred: the import reads it from the database in chunks (importing.archive)
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
