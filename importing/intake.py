@@ -11,8 +11,10 @@ period per client): what the checks miss, a concurrent import included, the inse
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -21,13 +23,31 @@ from datev.errors import DatevError
 from formatting import datetime_de
 from importing.archive import opened
 from importing.batches import build_batch, build_batch_while_storing, streams_into_batch
-from importing.store import activity_period_of, new_report, storing_lines, storing_vat_rows
+from importing.store import (
+    activity_period_of,
+    new_report,
+    provisional_fields,
+    report_fields,
+    same_batch_inputs,
+    storing_lines,
+    storing_vat_rows,
+)
 from models import db
 from models.booking_rules import Integration
 from models.client import Client
 from models.integration import LABELS, ClientIntegration
 from models.report import ImportLogEntry, ImportOutcome, Report, Source, StoredFile
-from parsers import OrderReport, PayoutReport, ReportError, ReportPeek, peek_report, read_report
+from parsers import (
+    OrderReport,
+    PayoutReport,
+    PayoutStream,
+    ReadInTwoPasses,
+    ReportError,
+    ReportPeek,
+    peek_report,
+    read_report,
+    reading_report,
+)
 
 # percent (0-100), what happens now (German, for the job page)
 Progress = Callable[[int, str], None]
@@ -138,38 +158,118 @@ def _import(
 ) -> IntakeResult:
     progress(5, "Datei wird geprüft")
     with opened(stored) as path:
-        parsed = read_report(path, filename=stored.file_name)
-        wrong = _wrong_kind(kind, parsed.kind, stored)
-        if wrong is not None:
-            raise _NotImported(wrong)
-        existing = _existing(client.id, kind, _identity_of(parsed), stored)
-        if existing is not None:
-            raise _NotImported(existing)
-        report = new_report(client.id, parsed, stored, source=source, user_id=user_id)
-        db.session.flush()  # the unique constraints speak here
-        progress(20, "Transaktionen werden gespeichert")
-        count = parsed.line_count if isinstance(parsed, PayoutReport) else parsed.row_count
-
-        def stored_so_far(done: int) -> None:
-            progress(20 + 50 * done // max(count, 1), "Transaktionen werden gespeichert")
-
-        if isinstance(parsed, PayoutReport):
-            stream = storing_lines(report.id, parsed.lines(), stored_so_far)
-        else:
-            stream = storing_vat_rows(report.id, parsed.rows(), stored_so_far)
-        if streams_into_batch(report):
-            # One pass: each record is stored and booked as it is read.
-            build_batch_while_storing(report, stream, user_id=user_id)
-            stream.finish()
-            if stream.left_unread:  # the batch would lack bookings: never commit that
-                raise AssertionError(f"batch built from {count - stream.left_unread} of {count}")
-        else:
-            stream.finish()
-            progress(70, "Buchungsstapel wird erstellt")
-            build_batch(report, user_id=user_id)
+        try:
+            report = _import_in_one_pass(client, kind, stored, source, user_id, progress, path)
+        except (ReadInTwoPasses, _GuessedWrong):
+            # Rare: undo and read the file twice, validating it before anything is stored.
+            db.session.rollback()
+            report = _import_in_two_passes(client, kind, stored, source, user_id, progress, path)
     _log(client.id, kind, source, stored, ImportOutcome.IMPORTED, "", report.id, user_id)
     progress(95, "Import wird abgeschlossen")
     return IntakeResult(ImportOutcome.IMPORTED, report, _imported_message(report))
+
+
+class _GuessedWrong(Exception):  # an instruction, not an error
+    """What the one pass assumed from the first record did not hold (or it found none)."""
+
+
+def _import_in_one_pass(
+    client: Client,
+    kind: Integration,
+    stored: StoredFile,
+    source: Source,
+    user_id: int | None,
+    progress: Progress,
+    path: Path,
+) -> Report:
+    """Read the file once: each record is validated, stored and booked as it is read; the
+    caller rolls back on the first error. The report's row is stored with what the first
+    record tells (the settlement's summary row, a VAT report's first month) and completed
+    at the end."""
+    with reading_report(path, filename=stored.file_name) as reading:
+        wrong = _wrong_kind(kind, reading.kind, stored)
+        if wrong is not None:
+            raise _NotImported(wrong)
+        records: Iterator = reading.lines() if isinstance(reading, PayoutStream) else reading.rows()
+        first = next(records, None)
+        if first is None:  # a settlement of its summary row alone: the two passes know it
+            raise _GuessedWrong
+        fields = provisional_fields(reading, first)
+        column = "settlement_id" if kind == Integration.PAYOUT else "activity_period"
+        if _existing(client.id, kind, (column, fields[column]), stored) is not None:
+            raise _GuessedWrong  # the two passes tell the duplicate or conflict exactly
+        report = new_report(client.id, fields, stored, source=source, user_id=user_id)
+        db.session.flush()  # the unique constraints speak here
+        progress(20, "Transaktionen werden gespeichert")
+
+        def stored_so_far(done: int) -> None:
+            progress(20 + int(50 * reading.share_read()), "Transaktionen werden gespeichert")
+
+        records = itertools.chain([first], records)
+        if isinstance(reading, PayoutStream):
+            stream = storing_lines(report.id, records, stored_so_far)
+        else:
+            stream = storing_vat_rows(report.id, records, stored_so_far)
+        booked = streams_into_batch(report)
+        if booked:
+            build_batch_while_storing(report, stream, user_id=user_id)
+        count = stream.finish()
+        parsed = reading.report
+        assert parsed is not None  # the records are all read
+        if booked and stream.left_unread:  # the batch would lack bookings: never commit that
+            raise AssertionError(f"batch built from {count - stream.left_unread} of {count}")
+    final = report_fields(parsed)
+    if not same_batch_inputs(report, final):
+        raise _GuessedWrong
+    for name, value in final.items():
+        setattr(report, name, value)
+    db.session.flush()
+    if not booked:
+        progress(70, "Buchungsstapel wird erstellt")
+        build_batch(report, user_id=user_id)
+    return report
+
+
+def _import_in_two_passes(
+    client: Client,
+    kind: Integration,
+    stored: StoredFile,
+    source: Source,
+    user_id: int | None,
+    progress: Progress,
+    path: Path,
+) -> Report:
+    """Validate the whole file first (read_report), then store and book its records."""
+    parsed = read_report(path, filename=stored.file_name)
+    wrong = _wrong_kind(kind, parsed.kind, stored)
+    if wrong is not None:
+        raise _NotImported(wrong)
+    existing = _existing(client.id, kind, _identity_of(parsed), stored)
+    if existing is not None:
+        raise _NotImported(existing)
+    report = new_report(client.id, parsed, stored, source=source, user_id=user_id)
+    db.session.flush()  # the unique constraints speak here
+    progress(20, "Transaktionen werden gespeichert")
+    count = parsed.line_count if isinstance(parsed, PayoutReport) else parsed.row_count
+
+    def stored_so_far(done: int) -> None:
+        progress(20 + 50 * done // max(count, 1), "Transaktionen werden gespeichert")
+
+    if isinstance(parsed, PayoutReport):
+        stream = storing_lines(report.id, parsed.lines(), stored_so_far)
+    else:
+        stream = storing_vat_rows(report.id, parsed.rows(), stored_so_far)
+    if streams_into_batch(report):
+        # One pass: each record is stored and booked as it is read.
+        build_batch_while_storing(report, stream, user_id=user_id)
+        stream.finish()
+        if stream.left_unread:  # the batch would lack bookings: never commit that
+            raise AssertionError(f"batch built from {count - stream.left_unread} of {count}")
+    else:
+        stream.finish()
+        progress(70, "Buchungsstapel wird erstellt")
+        build_batch(report, user_id=user_id)
+    return report
 
 
 class _NotImported(Exception):

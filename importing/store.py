@@ -25,8 +25,8 @@ from models.transaction import (
     dump_rate_parts,
     parse_rate_parts,
 )
-from parsers import OrderReport, PayoutReport
-from parsers.records import SettlementLine, VatTransaction
+from parsers import OrderReport, OrderStream, PayoutReport, PayoutStream
+from parsers.records import SettlementLine, SettlementSummary, VatTransaction
 
 CHUNK_ROWS = 5000
 MONTHS = {name.upper(): number for number, name in enumerate(calendar.month_abbr) if name}
@@ -36,52 +36,106 @@ Progress = Callable[[int], None]  # called with the count of records stored so f
 
 def new_report(
     client_id: int,
-    parsed: PayoutReport | OrderReport,
+    parsed: PayoutReport | OrderReport | dict[str, Any],
     stored: StoredFile,
     *,
     source: str,
     user_id: int | None,
 ) -> Report:
-    """The Report row of a parsed report (added, not flushed); the caller stores its rows."""
-    common = {
-        "client_id": client_id,
-        "source": source,
-        "file": stored,
-        "sha256": stored.sha256,
-        "format": parsed.format,
-        "imported_by_id": user_id,
-        "marketplaces": ",".join(parsed.marketplaces)[:500],
-    }
-    if isinstance(parsed, PayoutReport):
-        s = parsed.summary
-        report = Report(
-            integration=Integration.PAYOUT.value,
-            settlement_id=s.settlement_id,
-            # The booking engine reads the end as a day (`summary.end.date()`): keep that day.
-            period_start=s.start.date(),
-            period_end=s.end.date(),
-            deposit_date=s.deposit_date,
-            currency=s.currency,
-            total=s.total_amount,
-            transaction_count=parsed.line_count,
-            reconciled=parsed.reconciled,
-            **common,
-        )
-    else:
-        start, end = month_range(parsed.activity_periods)
-        report = Report(
-            integration=Integration.ORDER.value,
-            activity_period=activity_period_of(parsed),
-            period_start=start,
-            period_end=end,
-            currency=parsed.currencies[0] if len(parsed.currencies) == 1 else "",
-            total=order_total(parsed),
-            transaction_count=parsed.row_count,
-            reconciled=True,
-            **common,
-        )
+    """The Report row of a parsed report, or of the `report_fields` given (added, not
+    flushed); the caller stores its rows."""
+    fields = parsed if isinstance(parsed, dict) else report_fields(parsed)
+    report = Report(
+        client_id=client_id,
+        source=source,
+        file=stored,
+        sha256=stored.sha256,
+        imported_by_id=user_id,
+        **fields,
+    )
     db.session.add(report)
     return report
+
+
+def report_fields(parsed: PayoutReport | OrderReport) -> dict[str, Any]:
+    """The columns of a Report row that the parsed report gives."""
+    if isinstance(parsed, PayoutReport):
+        s = parsed.summary
+        return {
+            **_settlement_fields(parsed.format, s),
+            "transaction_count": parsed.line_count,
+            "reconciled": parsed.reconciled,
+            "marketplaces": ",".join(parsed.marketplaces)[:500],
+        }
+    start, end = month_range(parsed.activity_periods)
+    return {
+        "integration": Integration.ORDER.value,
+        "format": parsed.format,
+        "activity_period": activity_period_of(parsed),
+        "period_start": start,
+        "period_end": end,
+        "currency": parsed.currencies[0] if len(parsed.currencies) == 1 else "",
+        "total": order_total(parsed),
+        "transaction_count": parsed.row_count,
+        "reconciled": True,
+        "marketplaces": ",".join(parsed.marketplaces)[:500],
+    }
+
+
+def _settlement_fields(file_format: str, s: SettlementSummary) -> dict[str, Any]:
+    return {
+        "integration": Integration.PAYOUT.value,
+        "format": file_format,
+        "settlement_id": s.settlement_id,
+        # The booking engine reads the end as a day (`summary.end.date()`): keep that day.
+        "period_start": s.start.date(),
+        "period_end": s.end.date(),
+        "deposit_date": s.deposit_date,
+        "currency": s.currency,
+        "total": s.total_amount,
+    }
+
+
+def provisional_fields(
+    reading: PayoutStream | OrderStream, first: SettlementLine | VatTransaction
+) -> dict[str, Any]:
+    """The Report columns of a report read in one pass, from what its first record tells:
+    the settlement's summary row is read by then, so only its marketplaces are a guess (the
+    first line's), and a VAT report's month is its first row's. `report_fields` replaces them
+    once the file is read; `same_batch_inputs` tells whether the batch built meanwhile
+    rests on a right guess."""
+    if isinstance(reading, PayoutStream):
+        assert isinstance(first, SettlementLine) and reading.summary is not None
+        return {
+            **_settlement_fields(reading.format, reading.summary),
+            "transaction_count": 0,
+            "reconciled": True,
+            "marketplaces": first.marketplace_name.strip()[:500],
+        }
+    assert isinstance(first, VatTransaction)
+    start, end = month_range([first.activity_period])
+    return {
+        "integration": Integration.ORDER.value,
+        "format": OrderReport.format,
+        "activity_period": first.activity_period[:30],
+        "period_start": start,
+        "period_end": end,
+        "currency": first.currency,
+        "total": None,
+        "transaction_count": 0,
+        "reconciled": True,
+        "marketplaces": "",
+    }
+
+
+def same_batch_inputs(report: Report, fields: dict[str, Any]) -> bool:
+    """Whether a batch built from `report` is the one `fields` (its final columns) give: a
+    settlement books with the rules of its first marketplace, a VAT report's file names carry
+    its months."""
+    if report.integration == Integration.PAYOUT.value:
+        final = [m for m in fields["marketplaces"].split(",") if m]
+        return report.marketplace_list[:1] == final[:1]
+    return report.activity_period == fields["activity_period"]
 
 
 def activity_period_of(parsed: OrderReport) -> str:

@@ -7,17 +7,21 @@ whose `lines()` / `rows()` stream the typed records of `parsers.records`. Bad in
 raises `ReportError` (and nothing else) with a German message.
 """
 
-from .detect import peek_report, read_report
+from .detect import ReadInTwoPasses, peek_report, read_report, reading_report
 from .errors import ReportError
 from .records import ReportPeek
-from .settlement import PayoutReport
-from .vat import OrderReport
+from .settlement import PayoutReport, PayoutStream
+from .vat import OrderReport, OrderStream
 
 __all__ = [
     "OrderReport",
+    "OrderStream",
     "PayoutReport",
+    "PayoutStream",
+    "ReadInTwoPasses",
     "ReportError",
     "ReportPeek",
     "peek_report",
     "read_report",
+    "reading_report",
 ]

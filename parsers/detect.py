@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -58,6 +59,44 @@ def read_report(
     and the column.
     """
     return with_encoding(Path(path), filename, _read)
+
+
+class ReadInTwoPasses(Exception):  # an instruction, not an error
+    """`reading_report` cannot go on in one pass (the file's encoding turned out to be another
+    one than its first bytes said): undo what was done with its records and use `read_report`,
+    which reads the file as it is and refuses it with the right message where it must."""
+
+
+@contextmanager
+def reading_report(
+    path: str | os.PathLike[str], *, filename: str | None = None
+) -> Iterator[settlement.PayoutStream | vat.OrderStream]:
+    """The report of `path` read once: its records stream while each row is validated as
+    `read_report` validates it (ReportError, with read_report's message, at the first refused
+    row or, at the end, when the whole does not add up); the validated report once the
+    records are all read. For a caller that can undo what it did with the records (an
+    import in one database transaction); it must also undo on ReadInTwoPasses.
+    """
+    source = sniff(Path(path), filename or Path(path).name)
+    with ExitStack() as stack:
+        try:
+            reader, hashing = stack.enter_context(source.rows())
+            header = read_header(reader, source.filename)
+        except UnicodeDecodeError:
+            raise ReadInTwoPasses from None
+        except OSError as exc:  # gone or unreadable since it was sniffed
+            raise ReportError(
+                source.filename, f"Die Datei kann nicht gelesen werden ({os_reason(exc)})."
+            ) from None
+        kind = _kind(header, source)
+        stream = settlement.PayoutStream if kind == "payout" else vat.OrderStream
+        try:
+            size = max(source.path.stat().st_size, 1)
+            reading = stream(source, reader, header, hashing.sha256.hexdigest)
+            reading.share_read = lambda: min(hashing.bytes_read / size, 1.0)
+            yield reading
+        except UnicodeDecodeError:
+            raise ReadInTwoPasses from None
 
 
 def peek_report(path: str | os.PathLike[str], *, filename: str | None = None) -> ReportPeek:

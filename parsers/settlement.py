@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
@@ -29,6 +29,7 @@ from .table import (
     check_blank_lines,
     irregular_row,
     is_blank,
+    numbered_rows,
 )
 from .values import PLAIN_AMOUNT, money
 
@@ -226,22 +227,89 @@ def scan(
 
     `sha256`: the hex digest of the bytes read, asked for once the rows are read.
     """
-    plan = plan_for(header)
-    cells = Cells(header)
-    entries = _Entries(plan, cells)
-    count, total, marketplaces = _check_rows(reader, plan, cells, entries)
-    summary, first = entries.finish(count, total)
-    return PayoutReport(
-        source=source,
-        plan=plan,
-        summary=summary,
-        line_count=first.count,
-        sum_of_amounts=first.total,
-        marketplaces=sorted(m.strip() for m in marketplaces if m.strip()),
-        sha256=sha256(),
-        end_line=entries.end_line,
-        cells=cells,
-    )
+    checking = _Checking(source, header, sha256)
+    for _row in checking.rows(reader):
+        pass
+    assert checking.report is not None  # set when the rows end
+    return checking.report
+
+
+class _Checking:
+    """The validating pass: `rows(reader)` checks row by row and yields the (line, row) of
+    every row of the settlement's first entry, up to where a repetition starts; once they
+    end, `report` is the PayoutReport (or ReportError is raised where it does not add up)."""
+
+    def __init__(self, source: Source, header: Header, sha256: Callable[[], str]) -> None:
+        self.source, self.header, self._sha256 = source, header, sha256
+        self.plan = plan_for(header)
+        self.cells = Cells(header)
+        self.entries = _Entries(self.plan, self.cells)
+        self.report: PayoutReport | None = None
+
+    def rows(self, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:
+        entries = self.entries
+        tally = _Tally()
+        yield from _check_rows(reader, self.plan, self.cells, entries, tally)
+        summary, first = entries.finish(tally.count, tally.total)
+        self.report = PayoutReport(
+            source=self.source,
+            plan=self.plan,
+            summary=summary,
+            line_count=first.count,
+            sum_of_amounts=first.total,
+            marketplaces=sorted(m.strip() for m in tally.marketplaces if m.strip()),
+            sha256=self._sha256(),
+            end_line=entries.end_line,
+            cells=self.cells,
+        )
+
+
+class _Tally:
+    """What the hot loop found: the count and total of its last entry, the marketplaces."""
+
+    __slots__ = ("count", "total", "marketplaces")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = Decimal(0)
+        self.marketplaces: set[str] = set()
+
+
+class PayoutStream:
+    """A settlement read once: `lines()` validates every row as `read_report` does while it
+    yields the lines (ReportError where a row or, at the end, the whole is refused); `summary`
+    is known from the first line on, `report` once the lines are all read.
+
+    For an import inside one database transaction: it stores and books the lines as they
+    come and rolls back on the first error, instead of reading the file twice.
+    """
+
+    kind = "payout"
+
+    def __init__(
+        self, source: Source, reader: CsvReader, header: Header, sha256: Callable[[], str]
+    ) -> None:
+        self._checking = _Checking(source, header, sha256)
+        self._reader = reader
+        # How much of the file is read, 0 to 1 (set by `reading_report`): for progress.
+        self.share_read: Callable[[], float] = lambda: 0.0
+
+    @property
+    def format(self) -> str:
+        return self._checking.plan.format
+
+    @property
+    def summary(self) -> SettlementSummary | None:
+        return self._checking.entries.summary
+
+    @property
+    def report(self) -> PayoutReport | None:
+        return self._checking.report
+
+    def lines(self) -> Iterator[SettlementLine]:
+        checking = self._checking
+        rows = checking.rows(self._reader)
+        yield from _lines_of(checking.plan, checking.cells, checking.header, rows, None, None)
 
 
 def peek(header: Header, first: tuple[int, list[str]] | None) -> ReportPeek:
@@ -263,11 +331,13 @@ def peek(header: Header, first: tuple[int, list[str]] | None) -> ReportPeek:
 
 
 def _check_rows(
-    reader: CsvReader, plan: SettlementPlan, cells: Cells, entries: _Entries
-) -> tuple[int, Decimal, set[str]]:
-    """The hot loop: check every cell `lines()` will read, row by row.
+    reader: CsvReader, plan: SettlementPlan, cells: Cells, entries: _Entries, tally: _Tally
+) -> Iterator[tuple[int, list[str]]]:
+    """The hot loop: check every cell `lines()` will read, row by row, and yield the checked
+    rows of the first entry (the summary row included) with their lines.
 
-    Returns the count and total of the amounts of the last entry and the marketplaces.
+    Leaves the count and total of the amounts of the last entry and the marketplaces in
+    `tally`.
     """
     header = cells.header
     filename, width = header.filename, header.width
@@ -278,8 +348,9 @@ def _check_rows(
     amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
     bad_amount, bad_instant, bad_int = cells.bad_amount, cells.bad_instant, cells.bad_int
     plain, put_amount = PLAIN_AMOUNT.fullmatch, cells.amount.put
-    marketplaces: set[str] = set()
+    marketplaces = tally.marketplaces
     currency = last_posted = last_posted2 = ""
+    repeating = False  # from where the first entry repeats on, rows are checked, not passed
     # No cell equals None: every row up to the summary row takes the cold path below,
     # so a row of empty cells before it (a spreadsheet's `;;;;`) is skipped as blank.
     sid: str | None = None
@@ -314,6 +385,7 @@ def _check_rows(
                     summary = entries.summary
                     assert summary is not None  # the row was one
                     sid, currency = summary.settlement_id, summary.currency
+                repeating = entries.end_line is not None
             if v2_amount is not None:
                 text = row[v2_amount]
                 value = amount_get(text)
@@ -369,9 +441,11 @@ def _check_rows(
                 )
             if row[i_market] not in marketplaces:
                 add_distinct(marketplaces, row[i_market], header, line, i_market)
+            if not repeating:
+                yield line, row
     except csv.Error:
         raise invalid_csv(filename, last + 1) from None
-    return count, total, marketplaces
+    tally.count, tally.total = count, total
 
 
 def _two_settlements(
@@ -436,94 +510,10 @@ class PayoutReport:
         are skipped. If the file changed on disk since `read_report`, ReportError.
         """
         with self._source.reread(self.sha256) as (reader, header):
-            yield from self._lines(reader, header)
-
-    def _lines(self, reader: CsvReader, header: Header) -> Iterator[SettlementLine]:
-        # The file is validated: every cell parses, so the only rows to skip are blank
-        # ones, repeated headers and the summary row. Lines are built positionally, in
-        # the field order of SettlementLine; this is the hot path of batch building.
-        make_line = SettlementLine._make
-        plan = self._plan
-        cells = Cells(header, parsed_by=self._cells)
-        amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
-        # Every row gets one empty cell appended, so an absent column reads as "".
-        shared_head = (
-            plan.ttype, plan.order, _or_last(plan.morder), _or_last(plan.adjustment),
-            _or_last(plan.shipment), plan.market,
-        )  # fmt: skip
-        tail = itemgetter(
-            _or_last(plan.fulfillment), _or_last(plan.order_item),
-            _or_last(plan.merchant_order_item), _or_last(plan.merchant_adjustment_item),
-            _or_last(plan.sku),
-        )  # fmt: skip
-        i_promo, i_sid, i_posted, i_posted2 = (
-            _or_last(plan.promotion), plan.sid, plan.posted, _or_last(plan.posted_date)
-        )  # fmt: skip
-        i_qty = _or_last(plan.quantity)
-        sid, width, end, strip = self.summary.settlement_id, header.width, self._end_line, str.strip
-        v2_amount = plan.amount  # None in V1, whose amounts are in its slots
-        head = itemgetter(*shared_head, *plan.amount_names)
-        slots = [(_or_last(desc), i, t, default) for desc, i, t, default in plan.slots]
-        last_text: str | None = None
-        last_posted: datetime | None = None
-        last = reader.line_num
-        for row in reader:
-            line, last = last + 1, reader.line_num
-            if len(row) != width:
-                regular = irregular_row(row, header, reader, line)
-                if regular is None:
-                    continue
-                row = regular
-            if row[i_sid] != sid and row[i_sid].strip() != sid:
-                continue  # a blank row or a repeated header
-            if end is not None and line >= end:
-                return
-            row.append("")
-            text = row[i_posted] or row[i_posted2]
-            if text != last_text:
-                last_text, last_posted = text, instant_get(text)
-                if last_posted is None:
-                    last_posted = cells.bad_instant(text, line, i_posted)
-            text = row[i_qty]
-            quantity = int_get(text) if text else None
-            if quantity is None and text:
-                quantity = cells.int_at(row, i_qty, line)
-            if v2_amount is not None:
-                text = row[v2_amount]
-                amount = amount_get(text)
-                if amount is None:
-                    if not text.strip():
-                        continue  # the summary row
-                    amount = cells.amount_at(row, v2_amount, line)
-                yield make_line(
-                    (
-                        line,
-                        *map(strip, head(row)),
-                        amount,
-                        last_posted,
-                        *map(strip, tail(row)),
-                        quantity,
-                        row[i_promo].strip(),
-                    )
-                )
-                continue
-            first = tuple(map(strip, head(row)))
-            after = tuple(map(strip, tail(row)))
-            for desc, index, amount_type, default in slots:
-                if row[index].strip():
-                    yield make_line(
-                        (
-                            line,
-                            *first,
-                            amount_type,
-                            row[desc].strip() or default,
-                            cells.amount_at(row, index, line),
-                            last_posted,
-                            *after,
-                            quantity,
-                            row[i_promo].strip(),
-                        )
-                    )
+            rows = numbered_rows(reader, header)
+            cells = Cells(header, parsed_by=self._cells)
+            sid, end = self.summary.settlement_id, self._end_line
+            yield from _lines_of(self._plan, cells, header, rows, sid, end)
 
     def to_json(self) -> dict[str, object]:
         s = self.summary
@@ -541,6 +531,95 @@ class PayoutReport:
             "lines": self.line_count,
             "marketplaces": self.marketplaces,
         }
+
+
+def _lines_of(
+    plan: SettlementPlan,
+    cells: Cells,
+    header: Header,
+    rows: Iterable[tuple[int, list[str]]],
+    sid: str | None,
+    end: int | None,
+) -> Iterator[SettlementLine]:
+    """The lines of validated rows: every cell parses. Rows of another `sid` (blank rows and
+    repeated headers) are skipped, and the rows from line `end` on (a repetition of the
+    settlement); None: the rows come checked (the validating pass yields only the rows of the
+    first entry). Lines are built positionally, in the field order of SettlementLine; this is
+    the hot path of batch building."""
+    make_line = SettlementLine._make
+    amount_get, instant_get, int_get = cells.amount.get, cells.instant.get, cells.integer.get
+    # Every row gets one empty cell appended, so an absent column reads as "".
+    shared_head = (
+        plan.ttype, plan.order, _or_last(plan.morder), _or_last(plan.adjustment),
+        _or_last(plan.shipment), plan.market,
+    )  # fmt: skip
+    tail = itemgetter(
+        _or_last(plan.fulfillment), _or_last(plan.order_item),
+        _or_last(plan.merchant_order_item), _or_last(plan.merchant_adjustment_item),
+        _or_last(plan.sku),
+    )  # fmt: skip
+    i_promo, i_sid, i_posted, i_posted2 = (
+        _or_last(plan.promotion), plan.sid, plan.posted, _or_last(plan.posted_date)
+    )  # fmt: skip
+    i_qty = _or_last(plan.quantity)
+    strip = str.strip
+    v2_amount = plan.amount  # None in V1, whose amounts are in its slots
+    head = itemgetter(*shared_head, *plan.amount_names)
+    slots = [(_or_last(desc), i, t, default) for desc, i, t, default in plan.slots]
+    last_text: str | None = None
+    last_posted: datetime | None = None
+    for line, row in rows:
+        if sid is not None:
+            if row[i_sid] != sid and row[i_sid].strip() != sid:
+                continue  # a blank row or a repeated header
+            if end is not None and line >= end:
+                return
+        row.append("")
+        text = row[i_posted] or row[i_posted2]
+        if text != last_text:
+            last_text, last_posted = text, instant_get(text)
+            if last_posted is None:
+                last_posted = cells.bad_instant(text, line, i_posted)
+        text = row[i_qty]
+        quantity = int_get(text) if text else None
+        if quantity is None and text:
+            quantity = cells.int_at(row, i_qty, line)
+        if v2_amount is not None:
+            text = row[v2_amount]
+            amount = amount_get(text)
+            if amount is None:
+                if not text.strip():
+                    continue  # the summary row
+                amount = cells.amount_at(row, v2_amount, line)
+            yield make_line(
+                (
+                    line,
+                    *map(strip, head(row)),
+                    amount,
+                    last_posted,
+                    *map(strip, tail(row)),
+                    quantity,
+                    row[i_promo].strip(),
+                )
+            )
+            continue
+        first = tuple(map(strip, head(row)))
+        after = tuple(map(strip, tail(row)))
+        for desc, index, amount_type, default in slots:
+            if row[index].strip():
+                yield make_line(
+                    (
+                        line,
+                        *first,
+                        amount_type,
+                        row[desc].strip() or default,
+                        cells.amount_at(row, index, line),
+                        last_posted,
+                        *after,
+                        quantity,
+                        row[i_promo].strip(),
+                    )
+                )
 
 
 def _or_last(index: int | None) -> int:

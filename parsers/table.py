@@ -194,6 +194,23 @@ def irregular_row(
     )
 
 
+def numbered_rows(reader: CsvReader, header: Header) -> Iterator[tuple[int, list[str]]]:
+    """The rows of a validated file after its header, with the line each starts on, as wide
+    as the header (blank lines of another width skipped, a trailing delimiter cut off)."""
+    width = header.width
+    # csv's line_num is the last line of a row; a quoted value may span lines, and a
+    # row starts one after where the previous ended.
+    last = reader.line_num
+    for row in reader:
+        line, last = last + 1, reader.line_num
+        if len(row) != width:
+            regular = irregular_row(row, header, reader, line)
+            if regular is None:
+                continue
+            row = regular
+        yield line, row
+
+
 class Cells:
     """Parses cells through bounded caches and turns failures into ReportErrors."""
 

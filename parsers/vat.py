@@ -8,7 +8,7 @@ columns need no special case. Only the columns the booking rules need are parsed
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from operator import itemgetter
 from typing import cast
@@ -25,6 +25,7 @@ from .table import (
     irregular_row,
     is_blank,
     normalise,
+    numbered_rows,
 )
 from .values import PLAIN_AMOUNT, money
 
@@ -128,8 +129,56 @@ def scan(
     source: Source, reader: CsvReader, header: Header, sha256: Callable[[], str]
 ) -> OrderReport:
     """Validate every row in one pass; raises ReportError on the first problem."""
-    plan = _Plan(header)
-    cells = Cells(header)
+    checking = _Checking(source, header, sha256)
+    for _row in checking.rows(reader):
+        pass
+    assert checking.report is not None  # set when the rows end
+    return checking.report
+
+
+class _Checking:
+    """The validating pass: `rows(reader)` checks row by row and yields the (line, row) of
+    every transaction row; once they end, `report` is the OrderReport."""
+
+    def __init__(self, source: Source, header: Header, sha256: Callable[[], str]) -> None:
+        self.source, self.header, self.sha256 = source, header, sha256
+        self.plan = _Plan(header)
+        self.cells = Cells(header)
+        self.report: OrderReport | None = None
+
+    def rows(self, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:
+        yield from _check_rows(self, reader)
+
+
+class OrderStream:
+    """A VAT report read once: `rows()` validates every row as `read_report` does while it
+    yields the transactions (ReportError where a row is refused); `report` once they are all
+    read. For an import inside one database transaction, as `PayoutStream`."""
+
+    kind = "order"
+
+    def __init__(
+        self, source: Source, reader: CsvReader, header: Header, sha256: Callable[[], str]
+    ) -> None:
+        self._checking = _Checking(source, header, sha256)
+        self._reader = reader
+        # How much of the file is read, 0 to 1 (set by `reading_report`): for progress.
+        self.share_read: Callable[[], float] = lambda: 0.0
+
+    @property
+    def report(self) -> OrderReport | None:
+        return self._checking.report
+
+    def rows(self) -> Iterator[VatTransaction]:
+        checking = self._checking
+        rows = checking.rows(self._reader)
+        yield from _records_of(checking.plan, checking.cells, rows)
+
+
+def _check_rows(checking: _Checking, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:
+    """The hot loop of the validating pass; sets `checking.report` at the end."""
+    source, header, sha256 = checking.source, checking.header, checking.sha256
+    plan, cells = checking.plan, checking.cells
     filename = header.filename
     width = header.width
     i_type, i_period, i_market, i_cur = plan.ttype, plan.period, plan.market, plan.currency
@@ -227,11 +276,12 @@ def scan(
                     by_type = totals[currency] = dict.fromkeys(MONEY_TYPES, Decimal(0))
                 assert value is not None  # required for a money type, parsed above
                 by_type[ttype] += value
+            yield line, row
     except csv.Error:
         raise invalid_csv(filename, last + 1) from None
     if rows == 0:
         raise ReportError(filename, "Die Datei enthält nur die Kopfzeile und keine Daten.")
-    return OrderReport(
+    checking.report = OrderReport(
         source=source,
         layout=plan.layout,
         row_count=rows,
@@ -354,66 +404,8 @@ class OrderReport:
     def rows(self) -> Iterator[VatTransaction]:
         """Stream every row as a VatTransaction (a fresh pass over the file each call)."""
         with self._source.reread(self.sha256) as (reader, header):
-            plan = _Plan(header)
             cells = Cells(header, parsed_by=self._cells)
-            # The record is assembled positionally, at C speed: the row's stripped text cells
-            # (in the order of `present`), then the parsed values, then "" for text columns
-            # the file lacks; `arrange` puts them in the order of VatTransaction's fields.
-            present = [(f, i) for f, i in plan.text.items() if i is not None]
-            indexes = [i for _f, i in present]
-            texts = (
-                itemgetter(*indexes) if len(indexes) > 1 else lambda row: [row[i] for i in indexes]
-            )
-            parsed = [
-                "line_no", "transaction_complete_date", "tax_calculation_date", "quantity",
-                "total_vat_excl", "total_vat", "total_vat_incl", "vat_rate", "export_outside_eu",
-                "rate_parts",
-            ]  # fmt: skip
-            order = [f for f, _i in present] + parsed
-            arrange = itemgetter(
-                *(order.index(f) if f in order else len(order) for f in VatTransaction._fields)
-            )
-            make = VatTransaction._make
-            strip = str.strip
-            zero = Decimal(0)
-            i_type, i_rate, i_complete, i_calc = (
-                plan.ttype,
-                plan.rate,
-                plan.complete,
-                plan.calculation,
-            )
-            i_qty, i_excl, i_vat, i_incl, i_export = (
-                plan.quantity, plan.excl, plan.vat, plan.incl, plan.export,
-            )  # fmt: skip
-            width = header.width
-            last = reader.line_num
-            for row in reader:
-                line, last = last + 1, reader.line_num
-                if len(row) != width:
-                    regular = irregular_row(row, header, reader, line)
-                    if regular is None:
-                        continue
-                    row = regular
-                if not row[i_type].strip():
-                    continue  # a row of empty cells (validated: nothing else lacks a type)
-                rate = cells.amount_at(row, i_rate, line) if row[i_rate].strip() else None
-                values: list[object] = list(map(strip, texts(row)))
-                values += (
-                    line,
-                    cells.day_at(row, i_complete, line),
-                    cells.day_at(row, i_calc, line),
-                    cells.int_at(row, i_qty, line),
-                    _amount_or_zero(cells, row, i_excl, line, zero),
-                    _amount_or_zero(cells, row, i_vat, line, zero),
-                    _amount_or_zero(cells, row, i_incl, line, zero),
-                    None if rate is None else _rate(rate),
-                    _EXPORT[row[i_export].strip().upper()],
-                    _rate_parts(cells, row, plan, line, rate)
-                    if _may_differ(row, plan) and row[i_type] in MONEY_TYPES
-                    else (),
-                    "",
-                )
-                yield make(arrange(values))
+            yield from _records_of(_Plan(header), cells, numbered_rows(reader, header))
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -430,6 +422,61 @@ class OrderReport:
                 for currency, by_type in self.totals.items()
             },
         }
+
+
+def _records_of(
+    plan: _Plan, cells: Cells, rows: Iterable[tuple[int, list[str]]]
+) -> Iterator[VatTransaction]:
+    """The transactions of validated rows (every cell parses); rows without a type (of empty
+    cells) are skipped."""
+    # The record is assembled positionally, at C speed: the row's stripped text cells
+    # (in the order of `present`), then the parsed values, then "" for text columns
+    # the file lacks; `arrange` puts them in the order of VatTransaction's fields.
+    present = [(f, i) for f, i in plan.text.items() if i is not None]
+    indexes = [i for _f, i in present]
+    texts = itemgetter(*indexes) if len(indexes) > 1 else lambda row: [row[i] for i in indexes]
+    parsed = [
+        "line_no", "transaction_complete_date", "tax_calculation_date", "quantity",
+        "total_vat_excl", "total_vat", "total_vat_incl", "vat_rate", "export_outside_eu",
+        "rate_parts",
+    ]  # fmt: skip
+    order = [f for f, _i in present] + parsed
+    arrange = itemgetter(
+        *(order.index(f) if f in order else len(order) for f in VatTransaction._fields)
+    )
+    make = VatTransaction._make
+    strip = str.strip
+    zero = Decimal(0)
+    i_type, i_rate, i_complete, i_calc = (
+        plan.ttype,
+        plan.rate,
+        plan.complete,
+        plan.calculation,
+    )
+    i_qty, i_excl, i_vat, i_incl, i_export = (
+        plan.quantity, plan.excl, plan.vat, plan.incl, plan.export,
+    )  # fmt: skip
+    for line, row in rows:
+        if not row[i_type].strip():
+            continue  # a row of empty cells (validated: nothing else lacks a type)
+        rate = cells.amount_at(row, i_rate, line) if row[i_rate].strip() else None
+        values: list[object] = list(map(strip, texts(row)))
+        values += (
+            line,
+            cells.day_at(row, i_complete, line),
+            cells.day_at(row, i_calc, line),
+            cells.int_at(row, i_qty, line),
+            _amount_or_zero(cells, row, i_excl, line, zero),
+            _amount_or_zero(cells, row, i_vat, line, zero),
+            _amount_or_zero(cells, row, i_incl, line, zero),
+            None if rate is None else _rate(rate),
+            _EXPORT[row[i_export].strip().upper()],
+            _rate_parts(cells, row, plan, line, rate)
+            if _may_differ(row, plan) and row[i_type] in MONEY_TYPES
+            else (),
+            "",
+        )
+        yield make(arrange(values))
 
 
 def _amount_or_zero(cells: Cells, row: list[str], index: int, line: int, zero: Decimal) -> Decimal:
