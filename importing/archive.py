@@ -86,7 +86,7 @@ def opened(stored: StoredFile) -> Iterator[Path]:
 
 
 def _compressed_chunks(stored: StoredFile) -> Iterator[bytes]:
-    state = sa.inspect(stored)
+    state: sa.orm.InstanceState = sa.inspect(stored)
     if "content" not in state.unloaded or not state.persistent:
         yield stored.content  # in memory already (the upload request's own file)
         return

@@ -336,7 +336,7 @@ class _Inserter:
                     for row in rows:
                         write_row(row)
             else:
-                cursor.executemany(self._insert, rows)
+                cursor.executemany(self._insert, rows)  # type: ignore[arg-type]  # any iterable
         finally:
             cursor.close()
         self.count += size

@@ -218,14 +218,10 @@ class Cells:
         """`parsed_by`: the Cells of an earlier pass over the same file, whose parsed values
         the second pass reuses instead of parsing every distinct cell again."""
         self.header = header
-        if parsed_by is not None:
-            self.amount, self.instant = parsed_by.amount, parsed_by.instant
-            self.day, self.integer = parsed_by.day, parsed_by.integer
-            return
-        self.amount: Cache[Decimal] = Cache(parse_amount)
-        self.instant: Cache[datetime] = Cache(parse_instant)
-        self.day: Cache[date] = Cache(parse_day)
-        self.integer: Cache[int] = Cache(_parse_int)
+        self.amount: Cache[Decimal] = parsed_by.amount if parsed_by else Cache(parse_amount)
+        self.instant: Cache[datetime] = parsed_by.instant if parsed_by else Cache(parse_instant)
+        self.day: Cache[date] = parsed_by.day if parsed_by else Cache(parse_day)
+        self.integer: Cache[int] = parsed_by.integer if parsed_by else Cache(_parse_int)
 
     def _fail(self, message: str, line: int, index: int) -> ReportError:
         return ReportError(self.header.filename, message, line=line, column=self.header.name(index))
