@@ -11,7 +11,8 @@ so "peak memory" is the peak RSS of a process that does nothing but that one pas
 is taken on CPU time, which a busy shared machine disturbs far less than wall time. Measured: a
 bare csv.reader pass (the baseline), `read_report` (the complete validating pass,
 what an upload costs) and `read_report` plus one full iteration of `lines()` /
-`rows()` (what building a booking batch costs: two passes, typed records). The
+`rows()` (two passes, typed records: what `flask datev convert` costs) and
+`reading_report` (validating while it yields the typed records: what an import costs). The
 limit of 2.5x applies to `read_report`, the pass that parses and checks every cell;
 the records pass alone is printed too.
 """
@@ -127,7 +128,8 @@ def generate_vat(path: Path, rows: int, seed: int = 2) -> None:
 def child(mode: str, path: str) -> None:
     """One measured pass in this (fresh) process; prints seconds and peak RSS as JSON."""
     sys.path.insert(0, str(ROOT))
-    from parsers import read_report  # imported here: its cost stays out of the baseline
+    # imported here: their cost stays out of the baseline
+    from parsers import read_report, reading_report
 
     began, cpu = time.perf_counter(), time.process_time()
     if mode == "csv":
@@ -138,6 +140,10 @@ def child(mode: str, path: str) -> None:
     elif mode == "read":
         report = read_report(path)
         count = report.line_count if report.kind == "payout" else report.row_count
+    elif mode == "once":
+        with reading_report(path) as reading:
+            records = reading.lines() if reading.kind == "payout" else reading.rows()
+            count = sum(1 for _ in records)
     else:
         report = read_report(path)
         records = report.lines() if report.kind == "payout" else report.rows()
@@ -167,6 +173,7 @@ def report_on(label: str, path: Path, repeat: int) -> bool:
     bare = measure("csv", path, repeat)
     read = measure("read", path, repeat)
     full = measure("full", path, repeat)
+    once = measure("once", path, repeat)
     # The records pass alone: what lines()/rows() add after the validating pass.
     records = {
         "cpu": full["cpu"] - read["cpu"],
@@ -184,6 +191,7 @@ def report_on(label: str, path: Path, repeat: int) -> bool:
         ("read_report (validates)", read),
         ("read_report + lines()/rows()", full),
         ("  lines()/rows() pass alone", records),
+        ("reading_report (one pass)", once),
     ):
         print(
             f"  {name:<28} {m['cpu']:7.2f}   {m['seconds']:7.2f}   {m['peak_mb']:6.1f} MB"
