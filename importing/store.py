@@ -388,7 +388,7 @@ def _stream(
     rows: each value goes through its column type's own result processor (UTCDateTime to an
     aware datetime, SQLite's numbers to Decimal) and `decoders`, so the values are what an ORM
     query returns, but each distinct stored value is converted once (the posting instants and
-    amounts of a settlement repeat on many lines), a fetched chunk column by column.
+    amounts of a settlement repeat on many lines).
     PostgreSQL streams through a server-side cursor, SQLite steps through its result: memory
     stays flat.
     """
@@ -416,7 +416,9 @@ def _stream(
     make = record._make
     try:
         cursor.execute(statement, parameters)
-        converters: list[tuple[int, Callable[[Any], object]]] = []
+        # Row by row, converting in place: measured faster here than transposing a chunk
+        # (SQLite's rows are wide, and most of their values need no conversion).
+        converters: list[tuple[int, Callable[[Any], object], dict[object, object]]] = []
         for index, (name, described) in enumerate(zip(fields, cursor.description, strict=True)):
             steps = [
                 table.c[name].type._cached_result_processor(dialect, described[1]),
@@ -424,12 +426,19 @@ def _stream(
             ]
             present = [step for step in steps if step is not None]
             if present:  # stored values map to one value each: safe to memoise
-                converters.append((index, _fast(_chained(present))))
+                converters.append((index, _chained(present), {}))
         while chunk := cursor.fetchmany(CHUNK_ROWS):
-            columns: list[Iterable] = list(zip(*chunk, strict=True))
-            for index, convert in converters:
-                columns[index] = map(convert, columns[index])
-            yield from map(make, zip(*columns, strict=True))
+            for row in chunk:
+                values = list(row)
+                for index, convert, seen in converters:
+                    stored = values[index]
+                    value = seen.get(stored, _MISSING)
+                    if value is _MISSING:
+                        if len(seen) > _MAX_SEEN:
+                            seen.clear()
+                        value = seen[stored] = convert(stored)
+                    values[index] = value
+                yield make(values)
     finally:
         cursor.close()
 
