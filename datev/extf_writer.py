@@ -42,11 +42,23 @@ def _transliterate(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("datev_transliterate", _transliterate)
 
 
+# What Windows-1252 holds besides ASCII (0x80-0x9F are letters and signs there, not controls).
+_CP1252_EXTRA = bytes(range(0x80, 0x100)).decode(fmt.ENCODING, "ignore")
+# A character that clean_text changes: a control character or one Windows-1252 lacks. Searching
+# for it costs a tenth of the encode and decode round trip that finds it otherwise.
+_NEEDS_CLEANING = re.compile(f"[^ -~{re.escape(_CP1252_EXTRA)}]")
+
+
 def clean_text(value: str, limit: int) -> str:
     """A text field as DATEV accepts it: Windows-1252, no control characters, at most `limit`."""
-    if not value.isascii():
+    if value.isascii():
+        if value.isprintable():  # C-speed tests; the regexes run only when needed
+            return value[:limit]
+    elif _NEEDS_CLEANING.search(value) is None:
+        return value[:limit]
+    else:
         value = value.encode(fmt.ENCODING, "datev_transliterate").decode(fmt.ENCODING)
-    if not value.isprintable():  # a C-speed test; the regex runs only when needed
+    if not value.isprintable():
         value = _CONTROL.sub(" ", value)
     return value[:limit]
 
@@ -101,61 +113,77 @@ _CURRENCIES, _TAX_KEYS, _RULES = _Repeated(3), _Repeated(4), _Repeated(210)
 _SETTLEMENT_REFS, _ORIGIN_VAT_IDS = _Repeated(50), _Repeated(15)
 _DAYS: dict = {}  # Belegdatum TTMM per date
 
+# The line is built as one string rather than as 125 cells: between the fields a booking fills,
+# the template's constant fields stand as constant text, and fields 27 to 125 (EU fields,
+# Sachverhalt, Abrechnungsreferenz, ...) take one of a few values per batch, so that part of
+# the line is made once per combination (`_tail`).
+_EMPTY_TEXT = '""'
+_NO_RATE = ";".join(_TEMPLATE[_KURS : _WKZ_BASIS_UMSATZ + 1])  # Kurs;Basis-Umsatz;WKZ
+_SKONTO = _TEMPLATE[_BUCHUNGSTEXT - 1]
+_POSTENSPERRE_TO_BELEGLINK = ";".join(_TEMPLATE[_BUCHUNGSTEXT + 1 : _ART_1])
+_NO_BELEGINFO = ";".join(_TEMPLATE[_ART_1 : _ART_1 + 2])
+_FIRST_OF_TAIL = _INHALT_3 + 1
+_TAILS: dict[tuple, str] = {}
+assert _TEMPLATE[_BU] == _TEMPLATE[_BELEGFELD_1] == _TEMPLATE[_BELEGFELD_2] == _EMPTY_TEXT
+assert _TEMPLATE[_BUCHUNGSTEXT] == _EMPTY_TEXT
+assert ";".join(_TEMPLATE[_ART_2 : _ART_2 + 2]) == _NO_BELEGINFO
+assert ";".join(_TEMPLATE[_ART_3 : _ART_3 + 2]) == _NO_BELEGINFO
+
 
 def format_booking(b: Booking) -> str:
-    """One booking as a line of the file (without the line end)."""
-    return ";".join(booking_cells(b))
-
-
-def booking_cells(b: Booking) -> list[str]:
-    """The 125 fields of one booking's line, as the file holds them: text in quotes, and only
-    characters of Windows-1252 (the rest transliterated)."""
+    """One booking as a line of the file (without the line end): the 125 fields, text in
+    quotes, and only characters of Windows-1252 (the rest transliterated)."""
     if b.amount <= 0:
         raise ValueError(f"Umsatz muss positiv sein, nicht {b.amount}")
-    row = _TEMPLATE.copy()
-    row[_UMSATZ] = _amount(b.amount)
-    row[_SOLL_HABEN] = '"S"' if b.side == "S" else '"H"'
-    row[_WKZ_UMSATZ] = _CURRENCIES[b.currency]
-    if b.rate is not None:
-        row[_KURS] = f"{b.rate:.6f}".replace(".", ",")
-        row[_BASIS_UMSATZ] = _amount(b.base_amount)
-        row[_WKZ_BASIS_UMSATZ] = '"EUR"'
-    row[_KONTO] = b.account
-    row[_GEGENKONTO] = b.contra_account
-    if b.tax_key:
-        row[_BU] = _TAX_KEYS[b.tax_key]
+    if b.rate is None:
+        rate = _NO_RATE
+    else:
+        rate = f'{f"{b.rate:.6f}".replace(".", ",")};{_amount(b.base_amount)};"EUR"'
     day = _DAYS.get(b.date)
     if day is None:
         if len(_DAYS) > 4096:
             _DAYS.clear()
         day = _DAYS[b.date] = f"{b.date.day:02d}{b.date.month:02d}"
-    row[_BELEGDATUM] = day
-    if b.document_no:
-        row[_BELEGFELD_1] = quote(_in_cp1252(b.document_no))
-    if b.document_no_2:
-        row[_BELEGFELD_2] = quote(_in_cp1252(b.document_no_2))
-    if b.text:
-        row[_BUCHUNGSTEXT] = quote(clean_text(b.text, 60))
-    if b.rule:
-        row[_ART_1] = '"Buchungsregel"'
-        row[_INHALT_1] = _RULES[b.rule]
-    if b.source:
-        row[_ART_2] = '"Quelle"'
-        row[_INHALT_2] = quote(clean_text(b.source, 210))
-    if b.invoice_url:
-        row[_ART_3] = '"Rechnung"'
-        row[_INHALT_3] = quote(clean_text(b.invoice_url, 210))
-    if b.eu_country_vat_id:
-        row[_EU_LAND] = quote(_in_cp1252(b.eu_country_vat_id))
-    if b.eu_tax_rate is not None:
-        row[_EU_STEUERSATZ] = _amount(b.eu_tax_rate)
-    if b.sachverhalt:
-        row[_SACHVERHALT] = b.sachverhalt  # a number: bare, as in DATEV's sample
-    if b.settlement_ref:
-        row[_ABRECHNUNGSREFERENZ] = _SETTLEMENT_REFS[b.settlement_ref]
-    if b.origin_vat_id:
-        row[_URSPRUNG] = _ORIGIN_VAT_IDS[b.origin_vat_id]
-    return row
+    belegfeld_1 = quote(_in_cp1252(b.document_no)) if b.document_no else _EMPTY_TEXT
+    belegfeld_2 = quote(_in_cp1252(b.document_no_2)) if b.document_no_2 else _EMPTY_TEXT
+    text = quote(clean_text(b.text, 60)) if b.text else _EMPTY_TEXT
+    rule = f'"Buchungsregel";{_RULES[b.rule]}' if b.rule else _NO_BELEGINFO
+    source = f'"Quelle";{quote(clean_text(b.source, 210))}' if b.source else _NO_BELEGINFO
+    invoice = (
+        f'"Rechnung";{quote(clean_text(b.invoice_url, 210))}' if b.invoice_url else _NO_BELEGINFO
+    )
+    key = (b.eu_country_vat_id, b.eu_tax_rate, b.sachverhalt, b.settlement_ref, b.origin_vat_id)
+    tail = _TAILS.get(key)
+    if tail is None:
+        tail = _tail(key)
+    side = '"S"' if b.side == "S" else '"H"'
+    return (
+        f"{_amount(b.amount)};{side};{_CURRENCIES[b.currency]};{rate};"
+        f"{_in_cp1252(b.account)};{_in_cp1252(b.contra_account)};"
+        f"{_TAX_KEYS[b.tax_key] if b.tax_key else _EMPTY_TEXT};{day};{belegfeld_1};{belegfeld_2};"
+        f"{_SKONTO};{text};{_POSTENSPERRE_TO_BELEGLINK};{rule};{source};{invoice};{tail}"
+    )
+
+
+def _tail(key: tuple) -> str:
+    """Fields 27 to 125 of a booking's line, for (EU-Land u. UStID, EU-Steuersatz, Sachverhalt
+    L+L, Abrechnungsreferenz, EU-Land u. UStID Ursprung)."""
+    eu_country_vat_id, eu_tax_rate, sachverhalt, settlement_ref, origin_vat_id = key
+    row = _TEMPLATE.copy()
+    if eu_country_vat_id:
+        row[_EU_LAND] = quote(_in_cp1252(eu_country_vat_id))
+    if eu_tax_rate is not None:
+        row[_EU_STEUERSATZ] = _amount(eu_tax_rate)
+    if sachverhalt:
+        row[_SACHVERHALT] = _in_cp1252(sachverhalt)  # a number: bare, as in DATEV's sample
+    if settlement_ref:
+        row[_ABRECHNUNGSREFERENZ] = _SETTLEMENT_REFS[settlement_ref]
+    if origin_vat_id:
+        row[_URSPRUNG] = _ORIGIN_VAT_IDS[origin_vat_id]
+    if len(_TAILS) > 4096:
+        _TAILS.clear()
+    tail = _TAILS[key] = ";".join(row[_FIRST_OF_TAIL:])
+    return tail
 
 
 def _in_cp1252(value: str) -> str:
@@ -269,8 +297,9 @@ def write_batch(
         handle = open(  # noqa: SIM115 - closed below, also on failure
             path,
             "w",
+            # Strict: every field is Windows-1252 already (format_booking), and the file must
+            # hold exactly the text the checker checked.
             encoding=fmt.ENCODING,
-            errors="datev_transliterate",
             newline="",
             buffering=1 << 20,
         )
@@ -296,9 +325,9 @@ def write_batch(
                 entry[1].close()
                 entry = current[period] = open_file(period, entry[0].part + 1)
             target, _handle, checker, pending = entry
-            cells = booking_cells(booking)  # Windows-1252 already: checked as the file holds it
-            checker.check(cells)
-            pending.append(";".join(cells))
+            line = format_booking(booking)  # Windows-1252 already: checked as the file holds it
+            checker.check(line)
+            pending.append(line)
             target.bookings += 1
             if len(pending) >= _LINES_PER_WRITE:
                 _flush(entry)
