@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -71,16 +71,17 @@ class _Repeated(dict):
     """quote(clean_text()) of the values of a field that repeat on many rows (currency, rule,
     settlement), each computed once; emptied when full, so memory stays bounded."""
 
-    __slots__ = ("limit",)
+    __slots__ = ("limit", "prefix")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, prefix: str = "") -> None:
         super().__init__()
         self.limit = limit
+        self.prefix = prefix  # fields before it that go with it, ";" included
 
     def __missing__(self, value: str) -> str:
         if len(self) > 4096:
             self.clear()
-        quoted = self[value] = quote(clean_text(value, self.limit))
+        quoted = self[value] = self.prefix + quote(clean_text(value, self.limit))
         return quoted
 
 
@@ -109,7 +110,8 @@ _EU_LAND, _EU_STEUERSATZ, _SACHVERHALT = (
     Col.EU_LAND_USTID - 1, Col.EU_STEUERSATZ - 1, Col.SACHVERHALT_LL - 1,
 )  # fmt: skip
 _ABRECHNUNGSREFERENZ, _URSPRUNG = Col.ABRECHNUNGSREFERENZ - 1, Col.EU_LAND_USTID_URSPRUNG - 1
-_CURRENCIES, _TAX_KEYS, _RULES = _Repeated(3), _Repeated(4), _Repeated(210)
+_CURRENCIES, _TAX_KEYS = _Repeated(3), _Repeated(4)
+_RULE_INFO = _Repeated(210, prefix='"Buchungsregel";')  # Beleginfo - Art 1 and Inhalt 1
 _SETTLEMENT_REFS, _ORIGIN_VAT_IDS = _Repeated(50), _Repeated(15)
 _DAYS: dict = {}  # Belegdatum TTMM per date
 
@@ -124,6 +126,7 @@ _POSTENSPERRE_TO_BELEGLINK = ";".join(_TEMPLATE[_BUCHUNGSTEXT + 1 : _ART_1])
 _NO_BELEGINFO = ";".join(_TEMPLATE[_ART_1 : _ART_1 + 2])
 _FIRST_OF_TAIL = _INHALT_3 + 1
 _TAILS: dict[tuple, str] = {}
+_ACCOUNTS: dict[tuple, tuple[str, str]] = {}
 assert _TEMPLATE[_BU] == _TEMPLATE[_BELEGFELD_1] == _TEMPLATE[_BELEGFELD_2] == _EMPTY_TEXT
 assert _TEMPLATE[_BUCHUNGSTEXT] == _EMPTY_TEXT
 assert ";".join(_TEMPLATE[_ART_2 : _ART_2 + 2]) == _NO_BELEGINFO
@@ -139,30 +142,46 @@ def format_booking(b: Booking) -> str:
         rate = _NO_RATE
     else:
         rate = f'{f"{b.rate:.6f}".replace(".", ",")};{_amount(b.base_amount)};"EUR"'
+    key = (b.side, b.currency, b.account, b.contra_account, b.tax_key)
+    accounts = _ACCOUNTS.get(key) or _accounts(key)
     day = _DAYS.get(b.date)
     if day is None:
         if len(_DAYS) > 4096:
             _DAYS.clear()
         day = _DAYS[b.date] = f"{b.date.day:02d}{b.date.month:02d}"
-    belegfeld_1 = quote(_in_cp1252(b.document_no)) if b.document_no else _EMPTY_TEXT
-    belegfeld_2 = quote(_in_cp1252(b.document_no_2)) if b.document_no_2 else _EMPTY_TEXT
-    text = quote(clean_text(b.text, 60)) if b.text else _EMPTY_TEXT
-    rule = f'"Buchungsregel";{_RULES[b.rule]}' if b.rule else _NO_BELEGINFO
-    source = f'"Quelle";{quote(clean_text(b.source, 210))}' if b.source else _NO_BELEGINFO
-    invoice = (
-        f'"Rechnung";{quote(clean_text(b.invoice_url, 210))}' if b.invoice_url else _NO_BELEGINFO
-    )
     key = (b.eu_country_vat_id, b.eu_tax_rate, b.sachverhalt, b.settlement_ref, b.origin_vat_id)
-    tail = _TAILS.get(key)
-    if tail is None:
-        tail = _tail(key)
-    side = '"S"' if b.side == "S" else '"H"'
+    tail = _TAILS.get(key) or _tail(key)
+    rule = _RULE_INFO[b.rule] if b.rule else _NO_BELEGINFO
+    source = f'"Quelle";{_text(b.source, 210)}' if b.source else _NO_BELEGINFO
+    invoice = f'"Rechnung";{_text(b.invoice_url, 210)}' if b.invoice_url else _NO_BELEGINFO
     return (
-        f"{_amount(b.amount)};{side};{_CURRENCIES[b.currency]};{rate};"
-        f"{_in_cp1252(b.account)};{_in_cp1252(b.contra_account)};"
-        f"{_TAX_KEYS[b.tax_key] if b.tax_key else _EMPTY_TEXT};{day};{belegfeld_1};{belegfeld_2};"
-        f"{_SKONTO};{text};{_POSTENSPERRE_TO_BELEGLINK};{rule};{source};{invoice};{tail}"
+        f"{_amount(b.amount)};{accounts[0]};{rate};{accounts[1]};{day};"
+        f"{_quoted_cp1252(b.document_no)};{_quoted_cp1252(b.document_no_2)};{_SKONTO};"
+        f"{_text(b.text, 60)};{_POSTENSPERRE_TO_BELEGLINK};{rule};{source};{invoice};{tail}"
     )
+
+
+def _accounts(key: tuple) -> tuple[str, str]:
+    """(Soll/Haben;WKZ Umsatz, Konto;Gegenkonto;BU-Schlüssel) for (side, currency, account,
+    contra account, tax key): the fields around Kurs and Basis-Umsatz."""
+    side, currency, account, contra_account, tax_key = key
+    side = '"S"' if side == "S" else '"H"'
+    if len(_ACCOUNTS) > 4096:
+        _ACCOUNTS.clear()
+    accounts = _ACCOUNTS[key] = (
+        f"{side};{_CURRENCIES[currency]}",
+        f"{_in_cp1252(account)};{_in_cp1252(contra_account)};"
+        f"{_TAX_KEYS[tax_key] if tax_key else _EMPTY_TEXT}",
+    )
+    return accounts
+
+
+def _text(value: str, limit: int) -> str:
+    return quote(clean_text(value, limit)) if value else _EMPTY_TEXT
+
+
+def _quoted_cp1252(value: str) -> str:
+    return quote(_in_cp1252(value)) if value else _EMPTY_TEXT
 
 
 def _tail(key: tuple) -> str:
@@ -287,7 +306,7 @@ def write_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     created_at = created_at or datetime.now(UTC)
     period_of = PeriodCache(settings)
-    current: dict[Period, tuple[WrittenFile, TextIO, LineChecker, list[str]]] = {}
+    current: dict[Period, list[tuple[WrittenFile, TextIO, LineChecker, list[str]]]] = {}
     written: list[WrittenFile] = []
     handles: list[TextIO] = []
     checkers: list[tuple[WrittenFile, LineChecker]] = []
@@ -314,16 +333,23 @@ def write_batch(
         checkers.append((out, checker))
         return out, handle, checker, []
 
+    # The open file of each day's period, in a holder shared by the days of the period (a
+    # date is a cheaper key than a Period, whose hash and equality are Python code).
+    of_day: dict[date, list[tuple[WrittenFile, TextIO, LineChecker, list[str]]]] = {}
     try:
         for booking in bookings:
-            period = period_of(booking.date)
-            entry = current.get(period)
-            if entry is None:
-                entry = current[period] = open_file(period, 1)
-            elif entry[0].bookings >= max_per_file:
+            holder = of_day.get(booking.date)
+            if holder is None:
+                period = period_of(booking.date)
+                holder = current.get(period)
+                if holder is None:
+                    holder = current[period] = [open_file(period, 1)]
+                of_day[booking.date] = holder
+            entry = holder[0]
+            if entry[0].bookings >= max_per_file:
                 _flush(entry)
                 entry[1].close()
-                entry = current[period] = open_file(period, entry[0].part + 1)
+                entry = holder[0] = open_file(entry[0].period, entry[0].part + 1)
             target, _handle, checker, pending = entry
             line = format_booking(booking)  # Windows-1252 already: checked as the file holds it
             checker.check(line)
@@ -331,8 +357,8 @@ def write_batch(
             target.bookings += 1
             if len(pending) >= _LINES_PER_WRITE:
                 _flush(entry)
-        for entry in current.values():
-            _flush(entry)
+        for holder in current.values():
+            _flush(holder[0])
     except BaseException:
         for handle in handles:
             handle.close()

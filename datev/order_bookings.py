@@ -89,6 +89,7 @@ def _part_bookings(
         amounts.append((vat_name, vat_rule, tx.total_vat_incl - tx.total_vat_excl))
     eu_field, eu_rate = _eu_fields(treatment)
     order_id = tx.transaction_event_id
+    document_no = clean_document_no(order_id)
     for name, this_rule, amount in amounts:
         revenue = name == treatment.name  # #40/#41/#123 describe the supply, not its VAT
         if not amount:
@@ -106,7 +107,7 @@ def _part_bookings(
             date=day,
             currency=tx.currency,
             tax_key=tax_key,
-            document_no=clean_document_no(order_id),
+            document_no=document_no,
             text=f"Amazon {tx.transaction_type} {order_id} {label}"[:60],
             invoice_url=tx.invoice_url if len(tx.invoice_url) <= 210 else "",  # cut: useless
             eu_country_vat_id=eu_field if revenue else "",
