@@ -177,7 +177,12 @@ def _accounts(key: tuple) -> tuple[str, str]:
 
 
 def _text(value: str, limit: int) -> str:
-    return quote(clean_text(value, limit)) if value else _EMPTY_TEXT
+    """quote(clean_text(value, limit)), with clean_text's first test inlined."""
+    if not value:
+        return _EMPTY_TEXT
+    if value.isascii() and value.isprintable():
+        return quote(value[:limit])
+    return quote(clean_text(value, limit))
 
 
 def _quoted_cp1252(value: str) -> str:

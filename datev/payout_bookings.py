@@ -126,12 +126,13 @@ def _line_bookings(
         plan = plans.get(key)
         if plan is None:
             plan = plans[key] = _plan(rules, line, day, totals, notes_made)
-        if not plan.matched:
+        contra, tax_key, sachverhalt, kind, rule_text, label, by_order, matched = plan
+        if not matched:
             totals.unmatched += 1
         if line.order_id != order_id:
             order_id, order_no = line.order_id, clean_document_no(line.order_id)
         rate = None
-        if order_rate is not None and plan.kind == DEBTOR:
+        if order_rate is not None and kind == DEBTOR:
             rate = order_rate(line.transaction_type, order_id)
         # Positional, in the order of Booking's fields: a keyword call costs twice as much
         # (1.1 against 0.5 µs), and this runs for every line of the settlement.
@@ -139,25 +140,25 @@ def _line_bookings(
             abs(amount),  # amount
             "S" if amount > 0 else "H",  # side
             clearing_account,  # account
-            plan.contra,  # contra_account
+            contra,  # contra_account
             day,  # date
             currency,  # currency
             rate,  # rate
             None,  # base_amount
-            plan.tax_key,  # tax_key
-            (order_no if plan.by_order else "") or settlement_no,  # document_no
+            tax_key,  # tax_key
+            (order_no if by_order else "") or settlement_no,  # document_no
             "",  # document_no_2
-            f"Amazon {order_id or ref} {plan.label}"[:60],  # text
+            f"Amazon {order_id or ref} {label}"[:60],  # text
             "",  # invoice_url
             "",  # eu_country_vat_id
             None,  # eu_tax_rate
-            plan.sachverhalt,  # sachverhalt
+            sachverhalt,  # sachverhalt
             "",  # origin_vat_id
             ref,  # settlement_ref
-            plan.rule_text,  # rule
+            rule_text,  # rule
             f"Abrechnung {ref} Zeile {line.line_no}",  # source
-            not plan.matched,  # needs_rule
-            plan.kind,  # kind
+            not matched,  # needs_rule
+            kind,  # kind
         )
     if total != summary.total_amount:
         raise BookingError(
