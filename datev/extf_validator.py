@@ -1,10 +1,13 @@
 """Validator of DATEV EXTF Buchungsstapel files (format version 13) with the rules of DESIGN.md §3.
 
 Every file Kontor generates is validated before it is offered for download: while it is written,
-by `LineChecker` (the writer hands over each line's fields, nothing is read back), with the
-findings `validate_file` gives for the finished file. DATEV's own sample batch passes
-`validate_file` without a finding. The file is read line by line, so memory does not grow with
-its size. Messages are German: they are shown to users.
+by `LineChecker` (the writer hands over each line, nothing is read back), with the findings
+`validate_file` gives for the finished file. Both check booking lines with `RowChecker`: the
+whole-row pattern in two parts, fields 1-26 matched on every line and fields 27-125 (a few
+distinct texts per batch) known by their text once they matched, then the cross-field checks;
+any line that fails goes through the field-by-field check that says what is wrong. DATEV's own
+sample batch passes `validate_file` without a finding. The file is read line by line, so memory
+does not grow with its size. Messages are German: they are shown to users.
 """
 
 from __future__ import annotations
@@ -313,7 +316,7 @@ _H_UMSATZ, _H_KURS, _H_BASIS = (
 _head_key = itemgetter(
     *(i for i, c in enumerate(_HEAD_SEMANTIC) if c not in (Col.UMSATZ, Col.KURS, Col.BASIS_UMSATZ))
 )
-assert not any(fmt.COLUMNS[col - 1].free_text_limit for col in _CAPTURED if col != Col.BELEGLINK)
+_EMPTY = ("", '""')  # an empty field, bare or quoted (numbers may be either)
 # Enough for every distinct combination of a large batch; emptied when full (memory stays flat).
 _MAX_REMEMBERED = 1 << 16
 
@@ -361,7 +364,11 @@ class RowChecker:
         cells = head.group(*_HEAD_GROUPS)
         # Without Kurs and Basis-Umsatz (and with an Umsatz) the cross-field checks read only
         # the fields of the head key and the tail: a combination that passed once passes again.
-        euro = bool(cells[_H_UMSATZ]) and not cells[_H_KURS] and not cells[_H_BASIS]
+        euro = (
+            cells[_H_UMSATZ] not in _EMPTY
+            and cells[_H_KURS] in _EMPTY
+            and cells[_H_BASIS] in _EMPTY
+        )
         key = _head_key(cells)
         if euro and key in tail.heads_ok:
             return True
@@ -384,8 +391,9 @@ class LineChecker:
         checker.check(line)       # per booking: its line as the file holds it (no line end)
         result = checker.finish()
 
-    The lines are the file's text, Windows-1252 (the writer transliterates before it checks),
-    so what is checked is what DATEV reads.
+    The lines are the file's text, Windows-1252 (the writer cleans every field before it
+    checks the line, and writes strictly in that encoding), so what is checked is what DATEV
+    reads.
     """
 
     def __init__(self, file_name: str, header_text: str) -> None:

@@ -142,8 +142,8 @@ def format_booking(b: Booking) -> str:
         rate = _NO_RATE
     else:
         rate = f'{f"{b.rate:.6f}".replace(".", ",")};{_amount(b.base_amount)};"EUR"'
-    key = (b.side, b.currency, b.account, b.contra_account, b.tax_key)
-    accounts = _ACCOUNTS.get(key) or _accounts(key)
+    fields = (b.side, b.currency, b.account, b.contra_account, b.tax_key)
+    accounts = _ACCOUNTS.get(fields) or _accounts(fields)
     day = _DAYS.get(b.date)
     if day is None:
         if len(_DAYS) > 4096:
