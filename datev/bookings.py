@@ -95,7 +95,8 @@ class BatchTotals:
     bookings: int = 0
     unmatched: int = 0  # report amounts no rule matched (booked to the Klärungskonto)
     unmatched_keys: set[tuple[str, ...]] = field(default_factory=set)
-    balances: dict[str, Decimal] = field(default_factory=dict)  # EUR per account, S positive
+    # EUR per account, S positive; complete when the stream of `count` has ended.
+    balances: dict[str, Decimal] = field(default_factory=dict)
     foreign_balances: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     # German notes for the tax advisor on defaults the batch relies on that are unverified
     # (review of December 2026); meant for the batch's summary next to the files.
@@ -106,16 +107,23 @@ class BatchTotals:
         return self.unmatched > 0
 
     def count(self, bookings: Iterable[Booking]) -> Iterator[Booking]:
-        for booking in bookings:
-            self.bookings += 1
-            eur = booking.eur_amount if booking.side == "S" else -booking.eur_amount
-            self.balances[booking.account] = self.balances.get(booking.account, 0) + eur
-            self.balances[booking.contra_account] = (
-                self.balances.get(booking.contra_account, 0) - eur
-            )
-            if booking.currency != BASE_CURRENCY:
-                key = (booking.account, booking.currency)
-                self.foreign_balances[key] = (
-                    self.foreign_balances.get(key, 0) + booking.signed_amount
-                )
-            yield booking
+        # EUR per (account, contra account) while streaming, added to `balances` at the end:
+        # one sum per booking instead of two (the sums are exact, so the order does not matter).
+        pairs: dict[tuple[str, str], Decimal] = {}
+        try:
+            for booking in bookings:
+                self.bookings += 1
+                eur = booking.amount if booking.base_amount is None else booking.base_amount
+                pair = (booking.account, booking.contra_account)
+                pairs[pair] = pairs.get(pair, 0) + (eur if booking.side == "S" else -eur)
+                if booking.currency != BASE_CURRENCY:
+                    key = (booking.account, booking.currency)
+                    self.foreign_balances[key] = (
+                        self.foreign_balances.get(key, 0) + booking.signed_amount
+                    )
+                yield booking
+        finally:
+            balances = self.balances
+            for (account, contra_account), eur in pairs.items():
+                balances[account] = balances.get(account, 0) + eur
+                balances[contra_account] = balances.get(contra_account, 0) - eur

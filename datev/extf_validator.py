@@ -1,10 +1,13 @@
 """Validator of DATEV EXTF Buchungsstapel files (format version 13) with the rules of DESIGN.md §3.
 
 Every file Kontor generates is validated before it is offered for download: while it is written,
-by `LineChecker` (the writer hands over each line's fields, nothing is read back), with the
-findings `validate_file` gives for the finished file. DATEV's own sample batch passes
-`validate_file` without a finding. The file is read line by line, so memory does not grow with
-its size. Messages are German: they are shown to users.
+by `LineChecker` (the writer hands over each line, nothing is read back), with the findings
+`validate_file` gives for the finished file. Both check booking lines with `RowChecker`: the
+whole-row pattern in two parts, fields 1-26 matched on every line and fields 27-125 (a few
+distinct texts per batch) known by their text once they matched, then the cross-field checks;
+any line that fails goes through the field-by-field check that says what is wrong. DATEV's own
+sample batch passes `validate_file` without a finding. The file is read line by line, so memory
+does not grow with its size. Messages are German: they are shown to users.
 """
 
 from __future__ import annotations
@@ -279,41 +282,118 @@ def _check_row(number: int, line: str, header: _Header | None, result: Validatio
     _check_semantics(number, values, header, result)
 
 
-# --- checking a file while it is written ------------------------------------------------
+# --- the fast line check -----------------------------------------------------------------
 
-# The same per-field patterns as the whole-row pattern, for one field each (its whole cell,
-# quotes included), by 0-based column index.
-_FIELD_MATCH = tuple(re.compile(f"(?:{_field_body(column)})").fullmatch for column in fmt.COLUMNS)
-# Fields that differ from booking to booking; every other field of a generated booking takes one
-# of a few values (accounts, keys, dates, rule texts), so their combination recurs.
-_VARYING = (
-    Col.UMSATZ, Col.KURS, Col.BASIS_UMSATZ, Col.BELEGFELD_1, Col.BELEGFELD_2, Col.BUCHUNGSTEXT,
-    Col.BELEGINFO_INHALT_2, Col.BELEGINFO_INHALT_3,
-)  # fmt: skip
-_VARYING_MATCH = tuple((col - 1, _FIELD_MATCH[col - 1]) for col in _VARYING)
-_REST = tuple(c.number - 1 for c in fmt.COLUMNS if c.number not in _VARYING)
-_REST_MATCH = tuple(_FIELD_MATCH[i] for i in _REST)
-_rest_of = itemgetter(*_REST)
-_SEMANTIC_INDEXES = tuple((col, col - 1) for col in _SEMANTIC)
+# A booking line in two parts. The head, fields 1 to 26, holds everything that differs from
+# booking to booking (amounts, order ids, texts, sources); the tail, fields 27 to 125, takes
+# one of a few values in a batch (EU fields, Sachverhalt, Festschreibung, Abrechnungsreferenz,
+# all else empty). The head is matched by its part of the row pattern on every line; a tail
+# that passed its part once is known by its text. Together they are the row pattern: split
+# after the head's last field, whose end the pattern fixes (the ";" after field 26).
+_HEAD_COLUMNS = Col.BELEGINFO_INHALT_3
+
+
+def _fields_pattern(columns) -> str:
+    parts = []
+    for column in columns:
+        # Atomic, and only where the field ends: as in _row_pattern.
+        field = f"(?>(?:{_field_body(column)})(?=;|$))"
+        parts.append(f"(?P<c{column.number}>{field})" if column.number in _SEMANTIC else field)
+    return ";".join(parts)
+
+
+_HEAD = re.compile(_fields_pattern(fmt.COLUMNS[:_HEAD_COLUMNS]) + ";")
+_TAIL = re.compile(_fields_pattern(fmt.COLUMNS[_HEAD_COLUMNS:]))
+_HEAD_SEMANTIC = tuple(col for col in _CAPTURED if col <= _HEAD_COLUMNS)
+_TAIL_SEMANTIC = tuple(col for col in _CAPTURED if col > _HEAD_COLUMNS)
+_HEAD_GROUPS = tuple(_HEAD.groupindex[f"c{col}"] for col in _HEAD_SEMANTIC)
+_TAIL_GROUPS = tuple(_TAIL.groupindex[f"c{col}"] for col in _TAIL_SEMANTIC)
+# Indexes into the head's captured fields: Umsatz, Kurs, Basis-Umsatz, and those the cross-field
+# checks of a booking without Kurs and Basis-Umsatz read (the rest: Umsatz is only required).
+_H_UMSATZ, _H_KURS, _H_BASIS = (
+    _HEAD_SEMANTIC.index(c) for c in (Col.UMSATZ, Col.KURS, Col.BASIS_UMSATZ)
+)
+_head_key = itemgetter(
+    *(i for i, c in enumerate(_HEAD_SEMANTIC) if c not in (Col.UMSATZ, Col.KURS, Col.BASIS_UMSATZ))
+)
+_EMPTY = ("", '""')  # an empty field, bare or quoted (numbers may be either)
 # Enough for every distinct combination of a large batch; emptied when full (memory stays flat).
 _MAX_REMEMBERED = 1 << 16
 
 
+class _Tail:
+    """A tail that matched its pattern: its semantic fields, and the heads' keys (see
+    _head_key) of euro bookings that passed every check with it."""
+
+    __slots__ = ("values", "heads_ok")
+
+    def __init__(self, values: tuple[str, ...]) -> None:
+        self.values = values
+        self.heads_ok: set[tuple[str, ...]] = set()
+
+
+class RowChecker:
+    """The findings of `_check_row` for the booking lines of one file, at a fraction of its
+    cost: a line that the head pattern, a known (or newly matched) tail and the cross-field
+    checks pass is valid; any other goes through `_check_row` itself, so the findings and
+    messages are the same by construction."""
+
+    def __init__(self, header: _Header | None) -> None:
+        self._header = header
+        self._tails: dict[str, _Tail] = {}
+
+    def check(self, number: int, line: str, result: ValidationResult) -> None:
+        if self._header is None or not self._valid(number, line):
+            _check_row(number, line, self._header, result)
+
+    def _valid(self, number: int, line: str) -> bool:
+        head = _HEAD.match(line)
+        if head is None:
+            return False
+        tail_text = line[head.end() :]
+        tail = self._tails.get(tail_text)
+        if tail is None:
+            match = _TAIL.fullmatch(tail_text)
+            if match is None:
+                return False
+            if len(self._tails) >= _MAX_REMEMBERED:
+                self._tails.clear()
+            tail = self._tails[tail_text] = _Tail(
+                tuple(_unquote(v) for v in match.group(*_TAIL_GROUPS))
+            )
+        cells = head.group(*_HEAD_GROUPS)
+        # Without Kurs and Basis-Umsatz (and with an Umsatz) the cross-field checks read only
+        # the fields of the head key and the tail: a combination that passed once passes again.
+        euro = (
+            cells[_H_UMSATZ] not in _EMPTY
+            and cells[_H_KURS] in _EMPTY
+            and cells[_H_BASIS] in _EMPTY
+        )
+        key = _head_key(cells)
+        if euro and key in tail.heads_ok:
+            return True
+        values = dict(zip(_HEAD_SEMANTIC, map(_unquote, cells), strict=True))
+        values.update(zip(_TAIL_SEMANTIC, tail.values, strict=True))
+        scratch = ValidationResult()
+        _check_semantics(number, values, self._header, scratch)
+        if scratch.issues:
+            return False
+        if euro:
+            _remember(tail.heads_ok, key)
+        return True
+
+
 class LineChecker:
-    """Validates an EXTF file while it is written: the rules of `validate_file`, applied to the
-    lines' fields before they are joined, so the file is never read back and parsed again.
+    """Validates an EXTF file while it is written: the rules of `validate_file`, applied to
+    each line before it goes to the file, so the file is never read back.
 
         checker = LineChecker(path.name, header_text)
-        checker.check(cells)      # per booking: its 125 fields as the file holds them
+        checker.check(line)       # per booking: its line as the file holds it (no line end)
         result = checker.finish()
 
-    A booking's varying fields are matched one by one with the field patterns of the row
-    pattern; the rest, nearly always a combination seen before, is looked up among those that
-    passed the field and cross-field checks. Whatever is not proven valid that way goes through
-    `validate_file`'s own line check, so the findings and messages are the same.
-
-    The fields are the file's text: quoted where the file quotes them, and Windows-1252 (the
-    writer transliterates before it checks), so what is checked is what DATEV reads.
+    The lines are the file's text, Windows-1252 (the writer cleans every field before it
+    checks the line, and writes strictly in that encoding), so what is checked is what DATEV
+    reads.
     """
 
     def __init__(self, file_name: str, header_text: str) -> None:
@@ -321,10 +401,8 @@ class LineChecker:
         if not (file_name.startswith("EXTF_") and file_name.endswith(".csv")):
             self.result.add(0, None, f"Dateiname {file_name} entspricht nicht EXTF_<Name>.csv.")
         self._line_checks(1, header_text)
-        self._header = _check_header(split_fields(header_text), self.result)
+        self._rows = RowChecker(_check_header(split_fields(header_text), self.result))
         self._number = 1
-        self._fields_ok: set[tuple[str, ...]] = set()  # rests whose fields match
-        self._rows_ok: set[tuple[str, ...]] = set()  # rests of EUR rows that passed everything
 
     def _line_checks(self, number: int, text: str) -> None:
         """What `validate_stream` checks on the raw line: no CR inside it, Windows-1252."""
@@ -340,39 +418,14 @@ class LineChecker:
         if text != fmt.COLUMN_HEADER_LINE:
             self.result.add(2, None, "Zeile 2 ist nicht die Spaltenüberschrift des Formats 13.")
 
-    def check(self, cells: list[str]) -> None:
+    def check(self, line: str) -> None:
+        """One booking line, Windows-1252 text (the writer writes it strictly in that
+        encoding, so one that is not fails the writing)."""
         self._number += 1
         self.result.bookings += 1
-        if len(cells) != fmt.COLUMN_COUNT or self._header is None or not self._valid(cells):
-            line = ";".join(cells)
-            self._line_checks(self._number, line)
-            _check_row(self._number, line, self._header, self.result)
-
-    def _valid(self, cells: list[str]) -> bool:
-        """True when every check passes; False sends the line through the full check."""
-        for index, match in _VARYING_MATCH:
-            cell = cells[index]
-            if cell and match(cell) is None:
-                return False
-        rest = _rest_of(cells)
-        # Without Kurs and Basis-Umsatz (and with an Umsatz), the cross-field checks read only
-        # fields of the rest: a rest that passed once passes again.
-        euro = bool(cells[0]) and not cells[3] and not cells[4]
-        if euro and rest in self._rows_ok:
-            return True
-        if rest not in self._fields_ok:
-            for cell, match in zip(rest, _REST_MATCH, strict=True):
-                if cell and match(cell) is None:
-                    return False
-            _remember(self._fields_ok, rest)
-        scratch = ValidationResult()
-        values = {col: _unquote(cells[index]) for col, index in _SEMANTIC_INDEXES}
-        _check_semantics(self._number, values, self._header, scratch)
-        if scratch.issues:
-            return False
-        if euro:
-            _remember(self._rows_ok, rest)
-        return True
+        if "\r" in line:
+            self.result.add(self._number, None, "Steuerzeichen CR innerhalb der Zeile.")
+        self._rows.check(self._number, line, self.result)
 
     def finish(self) -> ValidationResult:
         """The findings of the whole file, as `validate_file` gives them."""
@@ -503,16 +556,16 @@ def _lines(stream: BinaryIO, result: ValidationResult) -> Iterator[tuple[int, st
 
 def validate_stream(stream: BinaryIO) -> ValidationResult:
     result = ValidationResult()
-    header: _Header | None = None
+    rows = RowChecker(None)
     for number, text in _lines(stream, result):
         if number == 1:
-            header = _check_header(split_fields(text), result)
+            rows = RowChecker(_check_header(split_fields(text), result))
         elif number == 2:
             if text != fmt.COLUMN_HEADER_LINE:
                 result.add(2, None, "Zeile 2 ist nicht die Spaltenüberschrift des Formats 13.")
         else:
             result.bookings += 1
-            _check_row(number, text, header, result)
+            rows.check(number, text, result)
     if result.bookings == 0:
         result.add(1, None, "Der Stapel enthält keine Buchungen.")
     if result.bookings > fmt.MAX_BOOKINGS_PER_FILE:

@@ -12,9 +12,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from datev import extf_format as fmt
 from datev.bookings import Booking
@@ -42,11 +42,23 @@ def _transliterate(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("datev_transliterate", _transliterate)
 
 
+# What Windows-1252 holds besides ASCII (0x80-0x9F are letters and signs there, not controls).
+_CP1252_EXTRA = bytes(range(0x80, 0x100)).decode(fmt.ENCODING, "ignore")
+# A character that clean_text changes: a control character or one Windows-1252 lacks. Searching
+# for it costs a tenth of the encode and decode round trip that finds it otherwise.
+_NEEDS_CLEANING = re.compile(f"[^ -~{re.escape(_CP1252_EXTRA)}]")
+
+
 def clean_text(value: str, limit: int) -> str:
     """A text field as DATEV accepts it: Windows-1252, no control characters, at most `limit`."""
-    if not value.isascii():
+    if value.isascii():
+        if value.isprintable():  # C-speed tests; the regexes run only when needed
+            return value[:limit]
+    elif _NEEDS_CLEANING.search(value) is None:
+        return value[:limit]
+    else:
         value = value.encode(fmt.ENCODING, "datev_transliterate").decode(fmt.ENCODING)
-    if not value.isprintable():  # a C-speed test; the regex runs only when needed
+    if not value.isprintable():
         value = _CONTROL.sub(" ", value)
     return value[:limit]
 
@@ -59,16 +71,17 @@ class _Repeated(dict):
     """quote(clean_text()) of the values of a field that repeat on many rows (currency, rule,
     settlement), each computed once; emptied when full, so memory stays bounded."""
 
-    __slots__ = ("limit",)
+    __slots__ = ("limit", "prefix")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, prefix: str = "") -> None:
         super().__init__()
         self.limit = limit
+        self.prefix = prefix  # fields before it that go with it, ";" included
 
     def __missing__(self, value: str) -> str:
         if len(self) > 4096:
             self.clear()
-        quoted = self[value] = quote(clean_text(value, self.limit))
+        quoted = self[value] = self.prefix + quote(clean_text(value, self.limit))
         return quoted
 
 
@@ -97,65 +110,104 @@ _EU_LAND, _EU_STEUERSATZ, _SACHVERHALT = (
     Col.EU_LAND_USTID - 1, Col.EU_STEUERSATZ - 1, Col.SACHVERHALT_LL - 1,
 )  # fmt: skip
 _ABRECHNUNGSREFERENZ, _URSPRUNG = Col.ABRECHNUNGSREFERENZ - 1, Col.EU_LAND_USTID_URSPRUNG - 1
-_CURRENCIES, _TAX_KEYS, _RULES = _Repeated(3), _Repeated(4), _Repeated(210)
+_CURRENCIES, _TAX_KEYS = _Repeated(3), _Repeated(4)
+_RULE_INFO = _Repeated(210, prefix='"Buchungsregel";')  # Beleginfo - Art 1 and Inhalt 1
 _SETTLEMENT_REFS, _ORIGIN_VAT_IDS = _Repeated(50), _Repeated(15)
 _DAYS: dict = {}  # Belegdatum TTMM per date
 
+# The line is built as one string rather than as 125 cells: between the fields a booking fills,
+# the template's constant fields stand as constant text, and fields 27 to 125 (EU fields,
+# Sachverhalt, Abrechnungsreferenz, ...) take one of a few values per batch, so that part of
+# the line is made once per combination (`_tail`).
+_EMPTY_TEXT = '""'
+_NO_RATE = ";".join(_TEMPLATE[_KURS : _WKZ_BASIS_UMSATZ + 1])  # Kurs;Basis-Umsatz;WKZ
+_SKONTO = _TEMPLATE[_BUCHUNGSTEXT - 1]
+_POSTENSPERRE_TO_BELEGLINK = ";".join(_TEMPLATE[_BUCHUNGSTEXT + 1 : _ART_1])
+_NO_BELEGINFO = ";".join(_TEMPLATE[_ART_1 : _ART_1 + 2])
+_FIRST_OF_TAIL = _INHALT_3 + 1
+_TAILS: dict[tuple, str] = {}
+_ACCOUNTS: dict[tuple, tuple[str, str]] = {}
+assert _TEMPLATE[_BU] == _TEMPLATE[_BELEGFELD_1] == _TEMPLATE[_BELEGFELD_2] == _EMPTY_TEXT
+assert _TEMPLATE[_BUCHUNGSTEXT] == _EMPTY_TEXT
+assert ";".join(_TEMPLATE[_ART_2 : _ART_2 + 2]) == _NO_BELEGINFO
+assert ";".join(_TEMPLATE[_ART_3 : _ART_3 + 2]) == _NO_BELEGINFO
+
 
 def format_booking(b: Booking) -> str:
-    """One booking as a line of the file (without the line end)."""
-    return ";".join(booking_cells(b))
-
-
-def booking_cells(b: Booking) -> list[str]:
-    """The 125 fields of one booking's line, as the file holds them: text in quotes, and only
-    characters of Windows-1252 (the rest transliterated)."""
+    """One booking as a line of the file (without the line end): the 125 fields, text in
+    quotes, and only characters of Windows-1252 (the rest transliterated)."""
     if b.amount <= 0:
         raise ValueError(f"Umsatz muss positiv sein, nicht {b.amount}")
-    row = _TEMPLATE.copy()
-    row[_UMSATZ] = _amount(b.amount)
-    row[_SOLL_HABEN] = '"S"' if b.side == "S" else '"H"'
-    row[_WKZ_UMSATZ] = _CURRENCIES[b.currency]
-    if b.rate is not None:
-        row[_KURS] = f"{b.rate:.6f}".replace(".", ",")
-        row[_BASIS_UMSATZ] = _amount(b.base_amount)
-        row[_WKZ_BASIS_UMSATZ] = '"EUR"'
-    row[_KONTO] = b.account
-    row[_GEGENKONTO] = b.contra_account
-    if b.tax_key:
-        row[_BU] = _TAX_KEYS[b.tax_key]
+    if b.rate is None:
+        rate = _NO_RATE
+    else:
+        rate = f'{f"{b.rate:.6f}".replace(".", ",")};{_amount(b.base_amount)};"EUR"'
+    fields = (b.side, b.currency, b.account, b.contra_account, b.tax_key)
+    accounts = _ACCOUNTS.get(fields) or _accounts(fields)
     day = _DAYS.get(b.date)
     if day is None:
         if len(_DAYS) > 4096:
             _DAYS.clear()
         day = _DAYS[b.date] = f"{b.date.day:02d}{b.date.month:02d}"
-    row[_BELEGDATUM] = day
-    if b.document_no:
-        row[_BELEGFELD_1] = quote(_in_cp1252(b.document_no))
-    if b.document_no_2:
-        row[_BELEGFELD_2] = quote(_in_cp1252(b.document_no_2))
-    if b.text:
-        row[_BUCHUNGSTEXT] = quote(clean_text(b.text, 60))
-    if b.rule:
-        row[_ART_1] = '"Buchungsregel"'
-        row[_INHALT_1] = _RULES[b.rule]
-    if b.source:
-        row[_ART_2] = '"Quelle"'
-        row[_INHALT_2] = quote(clean_text(b.source, 210))
-    if b.invoice_url:
-        row[_ART_3] = '"Rechnung"'
-        row[_INHALT_3] = quote(clean_text(b.invoice_url, 210))
-    if b.eu_country_vat_id:
-        row[_EU_LAND] = quote(_in_cp1252(b.eu_country_vat_id))
-    if b.eu_tax_rate is not None:
-        row[_EU_STEUERSATZ] = _amount(b.eu_tax_rate)
-    if b.sachverhalt:
-        row[_SACHVERHALT] = b.sachverhalt  # a number: bare, as in DATEV's sample
-    if b.settlement_ref:
-        row[_ABRECHNUNGSREFERENZ] = _SETTLEMENT_REFS[b.settlement_ref]
-    if b.origin_vat_id:
-        row[_URSPRUNG] = _ORIGIN_VAT_IDS[b.origin_vat_id]
-    return row
+    key = (b.eu_country_vat_id, b.eu_tax_rate, b.sachverhalt, b.settlement_ref, b.origin_vat_id)
+    tail = _TAILS.get(key) or _tail(key)
+    rule = _RULE_INFO[b.rule] if b.rule else _NO_BELEGINFO
+    source = f'"Quelle";{_text(b.source, 210)}' if b.source else _NO_BELEGINFO
+    invoice = f'"Rechnung";{_text(b.invoice_url, 210)}' if b.invoice_url else _NO_BELEGINFO
+    return (
+        f"{_amount(b.amount)};{accounts[0]};{rate};{accounts[1]};{day};"
+        f"{_quoted_cp1252(b.document_no)};{_quoted_cp1252(b.document_no_2)};{_SKONTO};"
+        f"{_text(b.text, 60)};{_POSTENSPERRE_TO_BELEGLINK};{rule};{source};{invoice};{tail}"
+    )
+
+
+def _accounts(key: tuple) -> tuple[str, str]:
+    """(Soll/Haben;WKZ Umsatz, Konto;Gegenkonto;BU-Schlüssel) for (side, currency, account,
+    contra account, tax key): the fields around Kurs and Basis-Umsatz."""
+    side, currency, account, contra_account, tax_key = key
+    side = '"S"' if side == "S" else '"H"'
+    if len(_ACCOUNTS) > 4096:
+        _ACCOUNTS.clear()
+    accounts = _ACCOUNTS[key] = (
+        f"{side};{_CURRENCIES[currency]}",
+        f"{_in_cp1252(account)};{_in_cp1252(contra_account)};"
+        f"{_TAX_KEYS[tax_key] if tax_key else _EMPTY_TEXT}",
+    )
+    return accounts
+
+
+def _text(value: str, limit: int) -> str:
+    """quote(clean_text(value, limit)), with clean_text's first test inlined."""
+    if not value:
+        return _EMPTY_TEXT
+    if value.isascii() and value.isprintable():
+        return quote(value[:limit])
+    return quote(clean_text(value, limit))
+
+
+def _quoted_cp1252(value: str) -> str:
+    return quote(_in_cp1252(value)) if value else _EMPTY_TEXT
+
+
+def _tail(key: tuple) -> str:
+    """Fields 27 to 125 of a booking's line, for (EU-Land u. UStID, EU-Steuersatz, Sachverhalt
+    L+L, Abrechnungsreferenz, EU-Land u. UStID Ursprung)."""
+    eu_country_vat_id, eu_tax_rate, sachverhalt, settlement_ref, origin_vat_id = key
+    row = _TEMPLATE.copy()
+    if eu_country_vat_id:
+        row[_EU_LAND] = quote(_in_cp1252(eu_country_vat_id))
+    if eu_tax_rate is not None:
+        row[_EU_STEUERSATZ] = _amount(eu_tax_rate)
+    if sachverhalt:
+        row[_SACHVERHALT] = _in_cp1252(sachverhalt)  # a number: bare, as in DATEV's sample
+    if settlement_ref:
+        row[_ABRECHNUNGSREFERENZ] = _SETTLEMENT_REFS[settlement_ref]
+    if origin_vat_id:
+        row[_URSPRUNG] = _ORIGIN_VAT_IDS[origin_vat_id]
+    if len(_TAILS) > 4096:
+        _TAILS.clear()
+    tail = _TAILS[key] = ";".join(row[_FIRST_OF_TAIL:])
+    return tail
 
 
 def _in_cp1252(value: str) -> str:
@@ -229,13 +281,28 @@ def file_name(name: str, period: Period, part: int) -> str:
 
 # Lines are encoded and written in groups: one write per line costs an encoder call each.
 _LINES_PER_WRITE = 1000
+# Windows-1252 and Latin-1 encode every character alike except U+0080-U+009F, which Windows-1252
+# lacks (its bytes 0x80-0x9F are other characters, such as the euro sign), and Latin-1 encodes
+# many times faster.
+_C1_BYTES = bytes(range(0x80, 0xA0))
 
 
-def _flush(entry: tuple[WrittenFile, TextIO, LineChecker, list[str]]) -> None:
+def _encoded(text: str) -> bytes:
+    """`text` in Windows-1252, strictly (UnicodeEncodeError for a character it lacks)."""
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode(fmt.ENCODING)  # "€", "„", ...: or what neither has, which raises
+    if len(data.translate(None, _C1_BYTES)) != len(data):
+        return text.encode(fmt.ENCODING)  # raises: U+0080-U+009F are not in Windows-1252
+    return data
+
+
+def _flush(entry: tuple[WrittenFile, BinaryIO, LineChecker, list[str]]) -> None:
     pending = entry[3]
     if pending:
         pending.append("")  # the last line's end
-        entry[1].write(fmt.LINE_END.join(pending))
+        entry[1].write(_encoded(fmt.LINE_END.join(pending)))
         pending.clear()
 
 
@@ -259,51 +326,54 @@ def write_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     created_at = created_at or datetime.now(UTC)
     period_of = PeriodCache(settings)
-    current: dict[Period, tuple[WrittenFile, TextIO, LineChecker, list[str]]] = {}
+    current: dict[Period, list[tuple[WrittenFile, BinaryIO, LineChecker, list[str]]]] = {}
     written: list[WrittenFile] = []
-    handles: list[TextIO] = []
+    handles: list[BinaryIO] = []
     checkers: list[tuple[WrittenFile, LineChecker]] = []
 
-    def open_file(period: Period, part: int) -> tuple[WrittenFile, TextIO, LineChecker, list[str]]:
+    def open_file(
+        period: Period, part: int
+    ) -> tuple[WrittenFile, BinaryIO, LineChecker, list[str]]:
         path = out_dir / file_name(name, period, part)
-        handle = open(  # noqa: SIM115 - closed below, also on failure
-            path,
-            "w",
-            encoding=fmt.ENCODING,
-            errors="datev_transliterate",
-            newline="",
-            buffering=1 << 20,
-        )
+        # Encoded strictly (`_encoded`): every field is Windows-1252 already (format_booking),
+        # and the file must hold exactly the text the checker checked.
+        handle = open(path, "wb", buffering=1 << 20)  # noqa: SIM115 - closed below, also on failure
         handles.append(handle)
         header = _encodable(header_line(settings, period, title, created_at))
         checker = LineChecker(path.name, header)
         checker.column_header(fmt.COLUMN_HEADER_LINE)
-        handle.write(header + fmt.LINE_END)
-        handle.write(fmt.COLUMN_HEADER_LINE + fmt.LINE_END)
+        handle.write(_encoded(header + fmt.LINE_END + fmt.COLUMN_HEADER_LINE + fmt.LINE_END))
         out = WrittenFile(path, period, part)
         written.append(out)
         checkers.append((out, checker))
         return out, handle, checker, []
 
+    # The open file of each day's period, in a holder shared by the days of the period (a
+    # date is a cheaper key than a Period, whose hash and equality are Python code).
+    of_day: dict[date, list[tuple[WrittenFile, BinaryIO, LineChecker, list[str]]]] = {}
     try:
         for booking in bookings:
-            period = period_of(booking.date)
-            entry = current.get(period)
-            if entry is None:
-                entry = current[period] = open_file(period, 1)
-            elif entry[0].bookings >= max_per_file:
+            holder = of_day.get(booking.date)
+            if holder is None:
+                period = period_of(booking.date)
+                holder = current.get(period)
+                if holder is None:
+                    holder = current[period] = [open_file(period, 1)]
+                of_day[booking.date] = holder
+            entry = holder[0]
+            if entry[0].bookings >= max_per_file:
                 _flush(entry)
                 entry[1].close()
-                entry = current[period] = open_file(period, entry[0].part + 1)
+                entry = holder[0] = open_file(entry[0].period, entry[0].part + 1)
             target, _handle, checker, pending = entry
-            cells = booking_cells(booking)  # Windows-1252 already: checked as the file holds it
-            checker.check(cells)
-            pending.append(";".join(cells))
+            line = format_booking(booking)  # Windows-1252 already: checked as the file holds it
+            checker.check(line)
+            pending.append(line)
             target.bookings += 1
             if len(pending) >= _LINES_PER_WRITE:
                 _flush(entry)
-        for entry in current.values():
-            _flush(entry)
+        for holder in current.values():
+            _flush(holder[0])
     except BaseException:
         for handle in handles:
             handle.close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 
 from datev.bookings import Booking, clean_document_no, side_for
 from datev.rules import FEE, PAYOUT
@@ -37,12 +38,12 @@ def _with_amount(booking: Booking, signed: Decimal, count: int, **changes) -> Bo
     )
 
 
-def _merge_key(b: Booking) -> Hashable:
-    return (
-        b.account, b.contra_account, b.tax_key, b.sachverhalt, b.date, b.document_no, b.currency,
-        b.eu_country_vat_id, b.eu_tax_rate, b.origin_vat_id, b.settlement_ref, b.rule, b.kind,
-        b.needs_rule,
-    )  # fmt: skip
+# The fields that must agree for two bookings to merge (one C call per booking).
+_merge_key = attrgetter(
+    "account", "contra_account", "tax_key", "sachverhalt", "date", "document_no", "currency",
+    "eu_country_vat_id", "eu_tax_rate", "origin_vat_id", "settlement_ref", "rule", "kind",
+    "needs_rule",
+)  # fmt: skip
 
 
 def merge_consecutive(bookings: Iterable[Booking]) -> Iterator[Booking]:
@@ -53,7 +54,7 @@ def merge_consecutive(bookings: Iterable[Booking]) -> Iterator[Booking]:
     for booking in bookings:
         this_key = _merge_key(booking) if booking.kind != PAYOUT else object()
         if first is not None and this_key == key:
-            total += booking.signed_amount
+            total += booking.amount if booking.side == "S" else -booking.amount  # signed_amount
             count += 1
             continue
         if first is not None and total:

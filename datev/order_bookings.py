@@ -89,6 +89,7 @@ def _part_bookings(
         amounts.append((vat_name, vat_rule, tx.total_vat_incl - tx.total_vat_excl))
     eu_field, eu_rate = _eu_fields(treatment)
     order_id = tx.transaction_event_id
+    document_no = clean_document_no(order_id)
     for name, this_rule, amount in amounts:
         revenue = name == treatment.name  # #40/#41/#123 describe the supply, not its VAT
         if not amount:
@@ -98,24 +99,31 @@ def _part_bookings(
         contra, tax_key, kind, rule_text, label = _rule_fields(
             rules, this_rule, name, treatment, totals
         )
+        # Positional, in the order of Booking's fields: a keyword call costs twice as much
+        # (1.1 against 0.5 µs), and this runs for every amount of the report.
         yield Booking(
-            amount=abs(amount),
-            side=side_for(amount),
-            account=rules.debtor_account,
-            contra_account=contra,
-            date=day,
-            currency=tx.currency,
-            tax_key=tax_key,
-            document_no=clean_document_no(order_id),
-            text=f"Amazon {tx.transaction_type} {order_id} {label}"[:60],
-            invoice_url=tx.invoice_url if len(tx.invoice_url) <= 210 else "",  # cut: useless
-            eu_country_vat_id=eu_field if revenue else "",
-            eu_tax_rate=eu_rate if eu_field and revenue else None,
-            origin_vat_id=treatment.origin if revenue else "",
-            rule=rule_text,
-            source=f"USt-Bericht Zeile {tx.line_no}",
-            needs_rule=this_rule is None,
-            kind=kind,
+            abs(amount),  # amount
+            side_for(amount),  # side
+            rules.debtor_account,  # account
+            contra,  # contra_account
+            day,  # date
+            tx.currency,  # currency
+            None,  # rate
+            None,  # base_amount
+            tax_key,  # tax_key
+            document_no,  # document_no
+            "",  # document_no_2
+            f"Amazon {tx.transaction_type} {order_id} {label}"[:60],  # text
+            tx.invoice_url if len(tx.invoice_url) <= 210 else "",  # invoice_url (cut: useless)
+            eu_field if revenue else "",  # eu_country_vat_id
+            eu_rate if eu_field and revenue else None,  # eu_tax_rate
+            "",  # sachverhalt
+            treatment.origin if revenue else "",  # origin_vat_id
+            "",  # settlement_ref
+            rule_text,  # rule
+            f"USt-Bericht Zeile {tx.line_no}",  # source
+            this_rule is None,  # needs_rule
+            kind,  # kind
         )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from datev.bookings import CENT, BatchTotals, Booking, BookingError, clean_document_no, side_for
 from datev.currency import BASE_CURRENCY, EcbRates, to_base, with_base_amounts
@@ -44,15 +45,57 @@ EXPORT_REVENUE_NOTE = (
 )
 
 
-def _note(totals: BatchTotals, rules: RuleSet, booking: Booking, rule_fulfillment: str) -> None:
-    if booking.sachverhalt:
-        totals.notes.add(
-            REVERSE_CHARGE_NOTE.format(key=booking.tax_key, sachverhalt=booking.sachverhalt)
-        )
-    if booking.kind == REVENUE:
+def _note(totals: BatchTotals, rules: RuleSet, plan: _Plan, rule_fulfillment: str) -> None:
+    if plan.sachverhalt:
+        totals.notes.add(REVERSE_CHARGE_NOTE.format(key=plan.tax_key, sachverhalt=plan.sachverhalt))
+    if plan.kind == REVENUE:
         mfn = rule_fulfillment.casefold() == "mfn"
         note = EXPORT_REVENUE_NOTE if mfn else NOT_TAXABLE_REVENUE_NOTE
-        totals.notes.add(note.format(marketplace=rules.marketplace, account=booking.contra_account))
+        totals.notes.add(note.format(marketplace=rules.marketplace, account=plan.contra))
+
+
+class _Plan(NamedTuple):
+    """How the lines of one (transaction type, amount type, description, fulfillment, day)
+    are booked: the same for every such line, so worked out once per settlement."""
+
+    contra: str
+    tax_key: str
+    sachverhalt: str
+    kind: str
+    rule_text: str
+    label: str
+    by_order: bool  # Belegfeld 1 is the order id (else the settlement id)
+    matched: bool
+
+
+def _plan(
+    rules: RuleSet, line: SettlementLine, day: date, totals: BatchTotals, notes_made: set
+) -> _Plan:
+    rule = rules.match_payout(
+        line.transaction_type, line.amount_type, line.amount_description, day, line.fulfillment_id
+    )
+    what = " ".join(
+        p for p in (line.transaction_type, line.amount_type, line.amount_description) if p
+    )
+    if rule is None:
+        totals.unmatched_keys.add(
+            (line.transaction_type, line.amount_type, line.amount_description)
+        )
+        return _Plan(
+            rules.suspense_account, "", "", UNMATCHED, "keine Regel: Klärungskonto", what,
+            False, False,
+        )  # fmt: skip
+    kind = rule.kind
+    plan = _Plan(
+        rule.account, rule.tax_key, rule.sachverhalt, kind, rule.describe(), rule.label or what,
+        kind in (DEBTOR, REVENUE), True,
+    )  # fmt: skip
+    if rule.sachverhalt or kind == REVENUE:
+        noted = (rule.tax_key, rule.sachverhalt, kind, rule.fulfillment)
+        if noted not in notes_made:  # a note per case, not per line
+            notes_made.add(noted)
+            _note(totals, rules, plan, rule.fulfillment)
+    return plan
 
 
 def _line_bookings(
@@ -65,63 +108,58 @@ def _line_bookings(
     ref = summary.settlement_id
     settlement_no = clean_document_no(ref)
     fallback_day = summary.end.date()
+    currency, clearing_account = summary.currency, rules.clearing_account
     total = Decimal(0)
     notes_made: set[tuple[str, ...]] = set()
+    plans: dict[tuple, _Plan] = {}
+    order_id, order_no = "", ""  # the last order id and its Belegfeld 1 (lines come per order)
     for line in lines:
-        total += line.amount
-        if not line.amount:
+        amount = line.amount
+        total += amount
+        if not amount:
             continue  # DATEV refuses an Umsatz of 0; it changes no balance
         day = line.posted_at.date() if line.posted_at else fallback_day
-        rule = rules.match_payout(
-            line.transaction_type,
-            line.amount_type,
-            line.amount_description,
-            day,
-            line.fulfillment_id,
-        )
-        what = " ".join(
-            p for p in (line.transaction_type, line.amount_type, line.amount_description) if p
-        )
-        if rule is None:
+        key = (
+            line.transaction_type, line.amount_type, line.amount_description,
+            line.fulfillment_id, day,
+        )  # fmt: skip
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = _plan(rules, line, day, totals, notes_made)
+        contra, tax_key, sachverhalt, kind, rule_text, label, by_order, matched = plan
+        if not matched:
             totals.unmatched += 1
-            totals.unmatched_keys.add(
-                (line.transaction_type, line.amount_type, line.amount_description)
-            )
-            contra, tax_key, sachverhalt, kind = rules.suspense_account, "", "", UNMATCHED
-            rule_text, label = "keine Regel: Klärungskonto", what
-        else:
-            contra, tax_key, kind = rule.account, rule.tax_key, rule.kind
-            sachverhalt = rule.sachverhalt
-            rule_text, label = rule.describe(), rule.label or what
-        by_order = kind in (DEBTOR, REVENUE)
-        document_no = clean_document_no(line.order_id) if by_order else ""
+        if line.order_id != order_id:
+            order_id, order_no = line.order_id, clean_document_no(line.order_id)
         rate = None
         if order_rate is not None and kind == DEBTOR:
-            rate = order_rate(line.transaction_type, line.order_id)
-        booking = Booking(
-            amount=abs(line.amount),
-            side=side_for(line.amount),
-            account=rules.clearing_account,
-            contra_account=contra,
-            date=day,
-            currency=summary.currency,
-            rate=rate,
-            tax_key=tax_key,
-            sachverhalt=sachverhalt,
-            document_no=document_no or settlement_no,
-            text=f"Amazon {line.order_id or ref} {label}"[:60],
-            settlement_ref=ref,
-            rule=rule_text,
-            source=f"Abrechnung {ref} Zeile {line.line_no}",
-            needs_rule=rule is None,
-            kind=kind,
+            rate = order_rate(line.transaction_type, order_id)
+        # Positional, in the order of Booking's fields: a keyword call costs twice as much
+        # (1.1 against 0.5 µs), and this runs for every line of the settlement.
+        yield Booking(
+            abs(amount),  # amount
+            "S" if amount > 0 else "H",  # side
+            clearing_account,  # account
+            contra,  # contra_account
+            day,  # date
+            currency,  # currency
+            rate,  # rate
+            None,  # base_amount
+            tax_key,  # tax_key
+            (order_no if by_order else "") or settlement_no,  # document_no
+            "",  # document_no_2
+            f"Amazon {order_id or ref} {label}"[:60],  # text
+            "",  # invoice_url
+            "",  # eu_country_vat_id
+            None,  # eu_tax_rate
+            sachverhalt,  # sachverhalt
+            "",  # origin_vat_id
+            ref,  # settlement_ref
+            rule_text,  # rule
+            f"Abrechnung {ref} Zeile {line.line_no}",  # source
+            not matched,  # needs_rule
+            kind,  # kind
         )
-        if rule is not None and (sachverhalt or kind == REVENUE):
-            noted = (tax_key, sachverhalt, kind, rule.fulfillment)
-            if noted not in notes_made:  # a note per case, not per line
-                notes_made.add(noted)
-                _note(totals, rules, booking, rule.fulfillment)
-        yield booking
     if total != summary.total_amount:
         raise BookingError(
             f"Abrechnung {ref}: die Summe der Beträge ({number(total)}) weicht vom "

@@ -216,6 +216,7 @@ class RuleSet:
     payout_rules: tuple[PayoutRule, ...] = ()
     order_rules: tuple[OrderRule, ...] = ()
     _payout_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _order_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def match_payout(
         self,
@@ -236,6 +237,12 @@ class RuleSet:
         return None
 
     def match_order(self, treatment: str, country: str, day: date) -> OrderRule | None:
+        key = (treatment, country, day)
+        if key not in self._order_cache:  # a report has few treatments, countries and days
+            self._order_cache[key] = self._match_order(treatment, country, day)
+        return self._order_cache[key]
+
+    def _match_order(self, treatment: str, country: str, day: date) -> OrderRule | None:
         best: OrderRule | None = None
         for rule in self.order_rules:
             if rule.treatment != treatment or not _valid(rule.valid_from, rule.valid_to, day):
@@ -252,8 +259,15 @@ class RuleBook:
     """All rule sets of a client for one integration, looked up by marketplace."""
 
     rule_sets: tuple[RuleSet, ...]
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def for_marketplace(self, marketplace: str | None) -> RuleSet:
+        rule_set = self._cache.get(marketplace)
+        if rule_set is None:  # a VAT report asks for every row
+            rule_set = self._cache[marketplace] = self._for_marketplace(marketplace)
+        return rule_set
+
+    def _for_marketplace(self, marketplace: str | None) -> RuleSet:
         wanted = (marketplace or "").strip().casefold()
         fallback = None
         for rule_set in self.rule_sets:

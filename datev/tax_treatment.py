@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
+from operator import attrgetter
+from typing import NamedTuple
 
 from parsers.records import VatTransaction
 
@@ -158,7 +161,7 @@ def _percent(rate: Decimal | None) -> Decimal | None:
     return None if rate is None else (rate * 100).quantize(Decimal("0.01"))
 
 
-def _origin(tx: VatTransaction, depart: str, day: date | None) -> str:
+def _origin(tx: _Inputs, depart: str, day: date | None) -> str:
     """#123 for goods leaving from an EU country other than Germany: DATEV asks for the
     sender's EU country by its VAT id there (TRANSACTION_SELLER_VAT_NUMBER), else its code."""
     if depart == "DE" or not in_eu(depart, day):
@@ -189,9 +192,40 @@ def _taxable_in_germany(
     return Treatment(TaxTreatment.UNKNOWN, country="DE", rate_percent=percent)
 
 
+class _Inputs(NamedTuple):
+    """The fields of a VatTransaction that decide its treatment, named as there. A report has
+    few distinct combinations of them, so each is derived once (`_derive` only sees these)."""
+
+    transaction_complete_date: date | None
+    tax_calculation_date: date | None
+    sale_depart_country: str
+    departure_country: str
+    sale_arrival_country: str
+    arrival_country: str
+    vat_rate: Decimal | None
+    tax_reporting_scheme: str
+    seller_vat_number: str
+    seller_vat_number_country: str
+    buyer_vat_number: str
+    buyer_vat_number_country: str
+    export_outside_eu: bool
+    tax_collection_responsibility: str
+    taxable_jurisdiction: str
+    vat_calculation_imputation_country: str
+
+
+_inputs_of = attrgetter(*_Inputs._fields)
+
+
 def derive_treatment(tx: VatTransaction) -> Treatment:
     """First match wins, the departure country first (§ 3 Abs. 6 UStG: a supply with
     transport takes place where the transport begins), as DESIGN.md §4 lists the cases."""
+    return _derive(_inputs_of(tx))
+
+
+@lru_cache(maxsize=4096)
+def _derive(inputs: tuple) -> Treatment:
+    tx = _Inputs._make(inputs)
     day = tx.transaction_complete_date or tx.tax_calculation_date
     depart = country_code(tx.sale_depart_country or tx.departure_country)
     arrival = country_code(tx.sale_arrival_country or tx.arrival_country)

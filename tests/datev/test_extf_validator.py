@@ -178,3 +178,22 @@ def test_a_sachverhalt_l_l_that_is_no_number_is_reported_not_a_crash(tmp_path):
     lines = _sample_lines()
     lines[2] = _set_field(_set_field(lines[2], 9, '"9"'), 43, "a")
     assert "Sachverhalt L+L: ungültiger Wert 'a'" in _messages(_write(tmp_path, lines))
+
+
+def test_a_line_like_valid_ones_before_it_is_still_checked_in_full(tmp_path):
+    """The validator remembers combinations of fields that passed; a line that differs from
+    one of them only in a field outside that memory is still found."""
+    lines = _sample_lines()
+    valid = lines[2]
+    lines[2:] = [
+        valid,
+        valid,
+        _set_field(valid, 1, '""'),  # Umsatz missing, quoted
+        _set_field(valid, 1, ""),  # Umsatz missing
+        _set_field(valid, 5, "100,18"),  # Basis-Umsatz without a foreign currency
+        _set_field(valid, 14, '"Test ' + "x" * 60 + '"'),  # Buchungstext too long
+        valid,
+    ]
+    assert [
+        (issue.line, issue.column) for issue in validate_file(_write(tmp_path, lines)).issues
+    ] == [(5, 1), (6, 1), (7, 4), (8, 14)]

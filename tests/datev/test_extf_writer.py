@@ -11,7 +11,7 @@ import pytest
 from datev import extf_format as fmt
 from datev.bookings import Booking
 from datev.extf_validator import validate_file
-from datev.extf_writer import format_booking, header_line, write_batch
+from datev.extf_writer import _encoded, format_booking, header_line, write_batch
 from datev.periods import period_of
 from datev.settings import BatchSettings, SettingsError, parse_fy_start
 from tests.datev.datev_extf_check import check_file
@@ -186,3 +186,14 @@ def test_files_begun_are_removed_when_generation_fails(tmp_path):
 def test_invalid_master_data_is_refused_in_german(kwargs, message):
     with pytest.raises(SettingsError, match=message):
         BatchSettings(**kwargs)
+
+
+@pytest.mark.parametrize("text", ["Gebühr 1,50 €", "„Zitat“ – Œuvre", "plain ASCII", "ÿ à ß"])
+def test_lines_are_written_in_windows_1252(text):
+    assert _encoded(text) == text.encode("cp1252")
+
+
+@pytest.mark.parametrize("text", ["\x81 is no character of Windows-1252", "Łódź", "\x9d"])
+def test_what_windows_1252_lacks_is_refused_when_written(text):
+    with pytest.raises(UnicodeEncodeError):
+        _encoded(text)
