@@ -7,8 +7,10 @@ outage, and sleeps 14 s in retries before saying either.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import requests
 
@@ -17,6 +19,8 @@ from amazon.errors import AmazonRequestRefused, AmazonUnavailable, TokenRevoked
 TIMEOUT = (10, 30)  # connect, read (seconds)
 # Renew a little before Amazon's expiry, so a request never leaves with a dying token.
 EXPIRY_MARGIN = 60
+# How long one run trusts a stored token without looking again (the store expires it itself).
+STORED_TOKEN_TRUST = 300
 
 
 @dataclass(frozen=True)
@@ -61,24 +65,72 @@ def token_request(application: Application, grant: dict[str, str]) -> dict:
     raise AmazonRequestRefused(detail=f"{response.status_code} {error}: {description}")
 
 
+class TokenStore(Protocol):
+    """Where access tokens outlive one job run: a Redis client does (get, and set with ex)."""
+
+    def get(self, name: str) -> bytes | None: ...
+
+    def set(self, name: str, value: str, *, ex: int) -> object: ...
+
+
+STORE_KEY = "kontor:amazon:lwa-access-token:{}"
+
+
 class AccessTokens:
     """The access token of one refresh token, renewed when it is about to expire.
 
-    Duck-types amzn-sp-api's AccessTokenCache: ApiClient only calls get_lwa_access_token()."""
+    Duck-types amzn-sp-api's AccessTokenCache: ApiClient only calls get_lwa_access_token().
+    With a `store` the token is shared by every job run of the connection for its lifetime
+    (one LWA round trip an hour instead of one per job); the key is a hash of application and
+    refresh token, never the token itself. A token from the store may have been revoked since:
+    the caller that sees Amazon refuse it calls `renew()`, which asks LWA (and so raises
+    TokenRevoked for a revoked refresh token)."""
 
-    def __init__(self, application: Application, refresh_token: str) -> None:
+    def __init__(
+        self, application: Application, refresh_token: str, store: TokenStore | None = None
+    ) -> None:
         self.application = application
         self._refresh_token = refresh_token
+        self._store = store
         self._token = ""
         self._expires_at = 0.0
+        self.from_store = False
 
     def get_lwa_access_token(self) -> str:
-        if not self._token or time.monotonic() >= self._expires_at:
-            body = token_request(
-                self.application,
-                {"grant_type": "refresh_token", "refresh_token": self._refresh_token},
-            )
-            self._token = body["access_token"]
-            lifetime = float(body.get("expires_in", 3600))
-            self._expires_at = time.monotonic() + max(0.0, lifetime - EXPIRY_MARGIN)
+        if self._token and time.monotonic() < self._expires_at:
+            return self._token
+        if self._store is not None and self._from_store():
+            return self._token
+        return self.renew()
+
+    def renew(self) -> str:
+        """A new access token from LWA, whatever is held or stored."""
+        body = token_request(
+            self.application,
+            {"grant_type": "refresh_token", "refresh_token": self._refresh_token},
+        )
+        lifetime = max(0, int(float(body.get("expires_in", 3600))) - EXPIRY_MARGIN)
+        self._hold(body["access_token"], lifetime, from_store=False)
+        if self._store is not None and lifetime > 0:
+            self._store.set(self._key(), self._token, ex=lifetime)
         return self._token
+
+    def _from_store(self) -> bool:
+        stored = self._store.get(self._key()) if self._store is not None else None
+        if not stored:
+            return False
+        # Its remaining lifetime is the store's business; within a run, a few minutes will do
+        # (a 403 renews it anyway).
+        self._hold(stored.decode(), STORED_TOKEN_TRUST, from_store=True)
+        return True
+
+    def _hold(self, token: str, lifetime: float, *, from_store: bool) -> None:
+        self._token = token
+        self._expires_at = time.monotonic() + lifetime
+        self.from_store = from_store
+
+    def _key(self) -> str:
+        identity = "\0".join(
+            (self.application.token_endpoint, self.application.client_id, self._refresh_token)
+        )
+        return STORE_KEY.format(hashlib.sha256(identity.encode()).hexdigest())

@@ -18,7 +18,7 @@ import urllib3
 
 from amazon.entries import DocumentRef, Participation, ReportEntry
 from amazon.errors import AmazonRequestRefused, AmazonUnavailable, Throttled
-from amazon.lwa import AccessTokens, Application
+from amazon.lwa import AccessTokens, Application, TokenStore
 
 __all__ = ["DocumentRef", "Participation", "ReportEntry", "SellingPartner"]
 
@@ -60,7 +60,15 @@ def import_sdk() -> Any:
 class SellingPartner:
     """One seller account, through one application, for one job run."""
 
-    def __init__(self, *, application: Application, refresh_token: str, endpoint: str) -> None:
+    def __init__(
+        self,
+        *,
+        application: Application,
+        refresh_token: str,
+        endpoint: str,
+        token_store: TokenStore | None = None,
+    ) -> None:
+        """token_store: where the access token is shared between job runs (amazon.lwa)."""
         spapi = import_sdk()
         self._api_exception = spapi.ApiException
         self._rates: dict[str, float] = {}
@@ -70,7 +78,8 @@ class SellingPartner:
         for logger in configuration.logger.values():
             logger.removeHandler(configuration.logger_stream_handler)
         configuration.host = endpoint.rstrip("/")
-        configuration.access_token_cache = AccessTokens(application, refresh_token)
+        self._tokens = AccessTokens(application, refresh_token, token_store)
+        configuration.access_token_cache = self._tokens
         # Building the ApiClient fetches the access token: TokenRevoked surfaces here.
         api_client = self._call_sdk("token", lambda: spapi.ApiClient(configuration=configuration))
         # urllib3 would repeat a timed-out read three times (a hanging Amazon holding the
@@ -82,7 +91,9 @@ class SellingPartner:
         self._sellers = spapi.SellersApi(api_client)
 
     @classmethod
-    def for_connection(cls, connection: StoredConnection) -> SellingPartner:
+    def for_connection(
+        cls, connection: StoredConnection, *, token_store: TokenStore | None = None
+    ) -> SellingPartner:
         """The client of a stored connection, with the app's SPAPI_* settings."""
         from flask import current_app
 
@@ -93,6 +104,7 @@ class SellingPartner:
             application=application_from_config(config),
             refresh_token=decrypt_refresh_token(connection.refresh_token_encrypted),
             endpoint=endpoint_for_region(config, connection.region),
+            token_store=token_store,
         )
 
     # -- operations -----------------------------------------------------------------------
@@ -183,16 +195,23 @@ class SellingPartner:
     # -- the SDK's failures as typed errors --------------------------------------------------
 
     def _call(self, operation: str, method, *args, **kwargs):
-        data, _status, headers = self._call_sdk(
-            operation, lambda: method(*args, _request_timeout=TIMEOUT, **kwargs)
-        )
+        def call():
+            return method(*args, _request_timeout=TIMEOUT, **kwargs)
+
+        data, _status, headers = self._call_sdk(operation, call, renew_on_403=True)
         self._remember_rate(operation, headers)
         return data
 
-    def _call_sdk(self, operation: str, call):
+    def _call_sdk(self, operation: str, call, *, renew_on_403: bool = False):
         try:
             return call()
         except self._api_exception as error:
+            if renew_on_403 and error.status == 403 and self._tokens.from_store:
+                # A stored access token Amazon no longer accepts (the seller removed the app,
+                # or it ended early): LWA decides, and raises TokenRevoked if the refresh token
+                # is revoked too; with a fresh token the call is asked once more.
+                self._tokens.renew()
+                return self._call_sdk(operation, call)
             self._remember_rate(operation, error.headers)
             raise self._typed_error(operation, error) from error
         except urllib3.exceptions.HTTPError as error:  # timeouts, refused connections

@@ -5,14 +5,20 @@
 
 Per worker count: a fresh sandbox with N sellers (SANDBOX_SELLERS, rate limits on, refilling
 --time-scale times faster), a fresh schema, N connected clients, a private redis-server; every
-connection's sync enqueued at once, then W real `flask jobs worker` processes (with the
-scheduler) until every run has finished. Printed: wall time, requests and 429s (the sandbox
-counts them), reports imported, duplicates and lost reports (against what the sandbox lists),
-reports the import refused (foreign-currency settlements after the shipped ECB rates end:
-logged, fetched again by the next sync), failed runs, and the time the rate limits alone
-impose: per seller, the documents beyond the getReportDocument burst at its rate (sellers'
-limits are independent, so the slowest seller's is the floor), as a ratio wall / floor.
-Target (issue 12): 200 sellers, 4 workers, <= 1.2.
+connection's sync enqueued at once (jobs.amazon_sync.enqueue_syncs), then W real `flask jobs
+worker` processes (with the scheduler) until every run has finished. Printed: wall time,
+requests and 429s (the sandbox counts them), reports imported, duplicates and lost reports
+(against what the sandbox lists), reports the import refused, failed runs, and the time the
+rate limits alone impose: per seller, the documents beyond the getReportDocument burst at its
+rate (sellers' limits are independent, so the slowest seller's is the floor), as a ratio
+wall / floor. Also the CPU: how busy the machine's cores were during the run (all processes,
+PostgreSQL and anyone else's included) and the CPU seconds of the bench's own processes
+(sandbox, workers and their horses). Target (issue 12): 200 sellers, 4 workers, <= 1.2.
+
+The ECB rates come from the sandbox (ECB_RATES_URL -> /_sandbox/ecb/eurofxref-hist.zip,
+refreshed once before the sync, as the clock's daily job does): the shipped ECB history ends
+before the sandbox's settlements do, and the sandbox's file repeats the last real rates on the
+days after it (sandbox data, labelled as such; see sandbox/ecb_rates.py).
 
 The database is emptied and migrated at the start of each run: give it a scratch database.
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -62,7 +69,8 @@ def main() -> int:
     )
     header = (
         f"{'workers':>7} {'wall s':>8} {'floor s':>8} {'ratio':>6} {'requests':>9} "
-        f"{'429s':>6} {'imported':>9} {'dup':>4} {'lost':>5} {'refused':>7} {'failed':>6}"
+        f"{'429s':>6} {'imported':>9} {'dup':>4} {'lost':>5} {'refused':>7} {'failed':>6} "
+        f"{'cpu busy':>8} {'bench cpu s':>11}"
     )
     print(header)
     ok = True
@@ -72,7 +80,8 @@ def main() -> int:
             f"{workers:>7} {result['wall']:>8.1f} {result['floor']:>8.1f} "
             f"{result['wall'] / result['floor']:>6.2f} {result['requests']:>9} "
             f"{result['throttled']:>6} {result['imported']:>9} {result['duplicates']:>4} "
-            f"{result['lost']:>5} {result['refused']:>7} {result['failed']:>6}",
+            f"{result['lost']:>5} {result['refused']:>7} {result['failed']:>6} "
+            f"{result['busy']:>7.0%} {result['cpu']:>11.0f}",
             flush=True,
         )
         ok = ok and result["duplicates"] == 0 and result["lost"] == 0 and result["failed"] == 0
@@ -101,14 +110,19 @@ def run_once(sellers: int, workers: int, scale: float, database_url: str, timeou
                 "KONTOR_ENV": "test",
                 **sandbox_endpoints(sandbox_url),
                 "SPAPI_TIME_SCALE": str(scale),
+                "ECB_RATES_URL": f"{sandbox_url}/_sandbox/ecb/eurofxref-hist.zip",
+                "ECB_RATES_FILE": str(Path(folder) / "ecb" / "eurofxref-hist.zip"),
             }
             app = kontor_app(settings)
             with app.app_context():
                 fresh_schema()
+                refresh_ecb_rates()
                 connections = connect_all(sandbox_url, sellers)
                 expected = expected_reports(sandbox_url, sellers)
                 floor = rate_limit_floor(expected, scale)
                 counts_before = counts(sandbox_url)
+                cpu_before = children_cpu()
+                busy_before = machine_cpu()
                 start = time.perf_counter()
                 enqueue_all(connections)
                 env = {**os.environ, **settings, "PYTHONPATH": str(PROJECT)}
@@ -132,8 +146,9 @@ def run_once(sellers: int, workers: int, scale: float, database_url: str, timeou
                             stderr=subprocess.STDOUT,
                         )  # fmt: skip
                     )
-                failed = wait_until_finished(timeout)
+                failed = wait_until_finished(timeout, processes)
                 wall = time.perf_counter() - start
+                busy = machine_busy(busy_before, machine_cpu())
                 seen = counts(sandbox_url)
                 imported, duplicates, lost, refused = compare(expected)
         finally:
@@ -145,6 +160,9 @@ def run_once(sellers: int, workers: int, scale: float, database_url: str, timeou
             sandbox.wait(timeout=10)
             redis.terminate()
             redis.wait(timeout=10)
+    # The workers' horses are reaped by the workers, so their CPU is in the workers' children
+    # time, which is ours now; setting up (connecting, the expected listing) is in it too.
+    cpu = children_cpu() - cpu_before
     return {
         "wall": wall,
         "floor": floor,
@@ -155,6 +173,8 @@ def run_once(sellers: int, workers: int, scale: float, database_url: str, timeou
         "lost": lost,
         "refused": refused,
         "failed": failed,
+        "busy": busy,
+        "cpu": cpu,
     }
 
 
@@ -170,6 +190,29 @@ def kontor_app(settings: dict):
             "SPAPI_TIME_SCALE": float(settings["SPAPI_TIME_SCALE"]),
         }
     )
+
+
+def refresh_ecb_rates() -> None:
+    from jobs.rates import refresh_ecb_rates as refresh
+
+    refresh()
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def machine_busy(before: tuple[int, int], after: tuple[int, int]) -> float:
+    return (after[0] - before[0]) / max(1, after[1] - before[1])
 
 
 def fresh_schema() -> None:
@@ -285,13 +328,12 @@ def rate_limit_floor(expected: dict, scale: float) -> float:
 
 
 def enqueue_all(connections: list) -> None:
-    from jobs.amazon_sync import enqueue_sync
+    from jobs.amazon_sync import enqueue_syncs
 
-    for connection in connections:
-        enqueue_sync(connection)
+    enqueue_syncs(connections)
 
 
-def wait_until_finished(timeout: float) -> int:
+def wait_until_finished(timeout: float, workers: list) -> int:
     """Until no sync or VAT request is waiting or running; returns how many failed."""
     from extensions import db
     from models import JobRun
@@ -308,6 +350,8 @@ def wait_until_finished(timeout: float) -> int:
             return states.get("failed", 0)
         if time.monotonic() > deadline:
             raise SystemExit(f"not finished after {timeout} s: {states}")
+        if all(worker.poll() is not None for worker in workers):
+            raise SystemExit(f"every worker has exited: {states}")
         time.sleep(0.5)
 
 

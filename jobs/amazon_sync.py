@@ -9,6 +9,15 @@ A run is a chain of RQ jobs: whenever Amazon says "later" (a 429, a 5xx, a repor
 progress) the job schedules the rest of its work as a delayed job and returns, so the worker
 goes on with other sellers instead of sleeping (workers run --with-scheduler). The rest of the
 work travels as the job's argument (`Work`); everything else is re-read from the database.
+
+The order of the jobs decides how long many sellers' first syncs take together, because each
+seller's getReportDocument bucket refills on its own: a token not taken when it is there is
+lost. So a job that waited for one of Amazon's tokens goes to the front of the queue when it is
+due, a job hands the rest of its run on after JOB_BUDGET seconds (workers free up often and
+the due jobs do not wait long), and the rest goes to the front too while the seller has more
+documents left than its burst (its end is the rate limit's; every document now is a token
+refilled) and to the back otherwise. `enqueue_syncs` starts the sellers with the most
+marketplaces, the most settlements, first.
 Nothing is imported twice: the import's unique constraints see to that whatever happens, and
 the listing skips what was fetched before (amazon.fetching).
 
@@ -80,6 +89,10 @@ BACKOFF = (5.0, 30.0, 120.0, 600.0, 1800.0)
 # seconds, then at the growing intervals, at most POLLS times.
 POLL = (10.0, 20.0, 30.0, 60.0)
 POLLS = 120
+# A sync job hands the rest of its run on after this many seconds (see the module's doc).
+JOB_BUDGET = 1.0
+# getReportDocument's burst (DESIGN §2.1): a seller with more documents waits for its rate.
+DOCUMENT_BURST = 15
 # After this many failed syncs in a row the users hear of it.
 REPEATED_FAILURES = 3
 UNEXPECTED = "Die Abholung ist unerwartet fehlgeschlagen; sie wird wiederholt."
@@ -114,10 +127,12 @@ class Work:
 
 @dataclass
 class Deferred:
-    """The run goes on in `delay` seconds, in a new job."""
+    """The run goes on in `delay` seconds, in a new job; `urgent`: at the front of the queue
+    (it waited for Amazon, or the seller's rate limit is its critical path)."""
 
     delay: float
     message: str
+    urgent: bool = False
 
 
 # --- enqueueing ------------------------------------------------------------------------------
@@ -129,6 +144,14 @@ def enqueue_sync(connection: AmazonConnection, *, user_id: int | None = None) ->
     if running is not None:
         return running
     return _enqueue(_new_sync_run(connection, user_id), run_sync)
+
+
+def enqueue_syncs(connections: list[AmazonConnection]) -> list[JobRun]:
+    """The syncs of many connections at once (a first sync of all of them), those with the
+    most marketplaces first: they have the most settlements, and the rate limit makes theirs
+    the longest, so they must not start last."""
+    ordered = sorted(connections, key=lambda c: (-len(c.marketplaces), c.id))
+    return [enqueue_sync(connection) for connection in ordered]
 
 
 def sync_run(connection: AmazonConnection, *, user_id: int | None = None) -> JobRun:
@@ -260,9 +283,10 @@ def _enqueue(run: JobRun, function) -> JobRun:
     return run
 
 
-def _schedule(function, run: JobRun, work: Work, delay: float) -> None:
-    """The next job of the run's chain, in `delay` seconds. Its id names run and step, so a
-    job enqueued twice by mistake is one job."""
+def _schedule(function, run: JobRun, work: Work, delay: float, *, urgent: bool = False) -> None:
+    """The next job of the run's chain, in `delay` seconds; urgent: at the front of the queue
+    (when it is due). Its id names run and step, so a job enqueued twice by mistake is one
+    job."""
     queue = get_queue(QUEUE)
     job = queue.create_job(
         function,
@@ -276,8 +300,9 @@ def _schedule(function, run: JobRun, work: Work, delay: float) -> None:
     run.rq_job_id = job.id
     db.session.commit()
     if delay <= 0:
-        queue.enqueue_job(job)
+        queue.enqueue_job(job, at_front=urgent)
     else:
+        job.enqueue_at_front = urgent  # saved with the job: the scheduler reads it when due
         schedule_new_job(queue, job, datetime.now(UTC) + timedelta(seconds=delay))
 
 
@@ -323,7 +348,7 @@ def _run_job(function, job_run_id: int, work_data: dict | None) -> str:
     outcome = advance(run, work)
     if isinstance(outcome, Deferred):
         work.step += 1
-        _schedule(function, _reloaded(job_run_id), work, outcome.delay)
+        _schedule(function, _reloaded(job_run_id), work, outcome.delay, urgent=outcome.urgent)
         return f"deferred {outcome.delay:.1f}s"
     return outcome
 
@@ -395,7 +420,7 @@ def advance(run: JobRun, work: Work, *, inline: bool = False) -> Deferred | str:
         outcome = _advance(run, connection, work, inline=inline)
     except Throttled as exc:
         db.session.rollback()
-        outcome = Deferred(_throttle_delay(exc, work), exc.message)
+        outcome = Deferred(_throttle_delay(exc, work), exc.message, urgent=True)
     except TokenRevoked as exc:
         outcome = _renewal_needed(run.id, connection.id, exc)
     except (AmazonUnavailable, CorruptDocument, DocumentExpired) as exc:
@@ -419,7 +444,8 @@ def advance(run: JobRun, work: Work, *, inline: bool = False) -> Deferred | str:
 def _advance(
     run: JobRun, connection: AmazonConnection, work: Work, *, inline: bool
 ) -> Deferred | str:
-    partner = SellingPartner.for_connection(connection)
+    # The access token is shared by the connection's jobs for its hour (amazon.lwa).
+    partner = SellingPartner.for_connection(connection, token_store=get_redis())
     if run.kind == JobKind.VAT_REQUEST.value:
         return _advance_vat_request(run, connection, partner, work)
     if work.pending is None:
@@ -608,10 +634,12 @@ def _fetch_pending(
     client = connection.client
     integrations = {row.kind: row for row in ensure_integrations(client)}
     max_bytes = current_app.config["MAX_CONTENT_LENGTH"]
+    user_id = _reloaded(run_id).created_by_id
+    started = time.monotonic()
     while work.pending:
         wait = _document_pacing(work)
         if wait > 0:
-            return Deferred(wait, "Wartet auf Amazons Ratenlimit für Downloads")
+            return Deferred(wait, "Wartet auf Amazons Ratenlimit für Downloads", urgent=True)
         item = work.pending[0]
         asked_at = time.time()
         try:
@@ -621,7 +649,7 @@ def _fetch_pending(
                 partner,
                 item["document_id"],
                 file_name=item["file_name"],
-                user_id=_reloaded(run_id).created_by_id,
+                user_id=user_id,
                 max_bytes=max_bytes,
             )
         except (TooLarge, AmazonRequestRefused) as exc:  # this report, for good
@@ -633,6 +661,12 @@ def _fetch_pending(
         work.pending.pop(0)
         work.failures = 0
         _progress(run_id, work)
+        if work.pending and time.monotonic() - started > JOB_BUDGET:
+            return Deferred(
+                0.0,
+                f"{work.total - len(work.pending)} von {work.total} Abrechnungen abgeholt",
+                urgent=len(work.pending) > DOCUMENT_BURST,
+            )
     return _finish_fetching(run_id, connection.id, work)
 
 
@@ -752,7 +786,9 @@ def _advance_vat_request(
             marketplace_ids=marketplace_ids,
         )
         _note(run.id, f"Umsatzsteuerbericht {label} bei Amazon angefordert", progress=10)
-        return Deferred(POLL[0] / _time_scale(), f"Amazon erstellt den Bericht {label}")
+        return Deferred(
+            POLL[0] / _time_scale(), f"Amazon erstellt den Bericht {label}", urgent=True
+        )
     entry = partner.report(work.report_id)
     if entry.status in ("IN_QUEUE", "IN_PROGRESS"):
         work.polls += 1
@@ -763,7 +799,7 @@ def _advance_vat_request(
                 "wir fordern ihn morgen erneut an.",
             )
         delay = POLL[min(work.polls, len(POLL) - 1)] / _time_scale()
-        return Deferred(delay, f"Amazon erstellt den Bericht {label}")
+        return Deferred(delay, f"Amazon erstellt den Bericht {label}", urgent=True)
     if entry.status == "CANCELLED":
         return _finish(
             run,

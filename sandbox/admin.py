@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 from markupsafe import escape
 
 from sandbox.api import inject_faults, request_id, state
+from sandbox.ecb_rates import LABEL, sandbox_history
 from sandbox.limits import Fault
 from sandbox.state import iso
 
@@ -198,4 +199,18 @@ def document(selling_partner_id, document_id):
     found = sandbox.find_document(document_id, seller, include_expired=True) or abort(404)
     return Response(
         found[1]().encode("cp1252"), headers={"Content-Type": "text/plain;charset=Cp1252"}
+    )
+
+
+@bp.get("/_sandbox/ecb/eurofxref-hist.zip")
+def ecb_history():
+    """ECB reference rates up to the sandbox's today, in the ECB's download format: the shipped
+    history, its last rates repeated on later days (sandbox data, see sandbox.ecb_rates)."""
+    body, newest = sandbox_history(state().clock.now().date())
+    return Response(
+        body,
+        headers={
+            "Content-Type": "application/zip",
+            LABEL: f"ECB rates up to {newest.isoformat()}, later days repeat them",
+        },
     )
