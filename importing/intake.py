@@ -206,18 +206,9 @@ def _import_in_one_pass(
             progress(20 + int(50 * reading.share_read()), "Transaktionen werden gespeichert")
 
         records = itertools.chain([first], records)
-        if isinstance(reading, PayoutStream):
-            stream = storing_lines(report.id, records, stored_so_far)
-        else:
-            stream = storing_vat_rows(report.id, records, stored_so_far)
-        booked = streams_into_batch(report)
-        if booked:
-            build_batch_while_storing(report, stream, user_id=user_id)
-        count = stream.finish()
+        booked = _store_and_book(report, records, stored_so_far, user_id)
         parsed = reading.report
         assert parsed is not None  # the records are all read
-        if booked and stream.left_unread:  # the batch would lack bookings: never commit that
-            raise AssertionError(f"batch built from {count - stream.left_unread} of {count}")
     final = report_fields(parsed)
     if not same_batch_inputs(report, final):
         raise _GuessedWrong
@@ -255,21 +246,28 @@ def _import_in_two_passes(
     def stored_so_far(done: int) -> None:
         progress(20 + 50 * done // max(count, 1), "Transaktionen werden gespeichert")
 
-    if isinstance(parsed, PayoutReport):
-        stream = storing_lines(report.id, parsed.lines(), stored_so_far)
-    else:
-        stream = storing_vat_rows(report.id, parsed.rows(), stored_so_far)
-    if streams_into_batch(report):
-        # One pass: each record is stored and booked as it is read.
-        build_batch_while_storing(report, stream, user_id=user_id)
-        stream.finish()
-        if stream.left_unread:  # the batch would lack bookings: never commit that
-            raise AssertionError(f"batch built from {count - stream.left_unread} of {count}")
-    else:
-        stream.finish()
+    records = parsed.lines() if isinstance(parsed, PayoutReport) else parsed.rows()
+    if not _store_and_book(report, records, stored_so_far, user_id):
         progress(70, "Buchungsstapel wird erstellt")
         build_batch(report, user_id=user_id)
     return report
+
+
+def _store_and_book(
+    report: Report, records: Iterator, stored_so_far: Callable[[int], None], user_id: int | None
+) -> bool:
+    """Store the report's records; where the batch can be built from the stream, book each
+    record as it is stored. True if the batch is built, False if the caller builds it from
+    the stored transactions."""
+    storing = storing_lines if report.integration == Integration.PAYOUT else storing_vat_rows
+    stream = storing(report.id, records, stored_so_far)
+    booked = streams_into_batch(report)
+    if booked:
+        build_batch_while_storing(report, stream, user_id=user_id)
+    count = stream.finish()
+    if booked and stream.left_unread:  # the batch would lack bookings: never commit that
+        raise AssertionError(f"batch built from {count - stream.left_unread} of {count}")
+    return booked
 
 
 class _NotImported(Exception):

@@ -20,7 +20,7 @@ from formatting import number
 from .errors import ReportError, invalid_csv
 from .records import ReportPeek, SettlementLine, SettlementSummary
 from .settlement_layout import SettlementPlan, plan_for
-from .source import Source
+from .source import OnePassRead, Source
 from .table import (
     Cells,
     CsvReader,
@@ -275,7 +275,7 @@ class _Tally:
         self.marketplaces: set[str] = set()
 
 
-class PayoutStream:
+class PayoutStream(OnePassRead):
     """A settlement read once: `lines()` validates every row as `read_report` does while it
     yields the lines (ReportError where a row or, at the end, the whole is refused); `summary`
     is known from the first line on, `report` once the lines are all read.
@@ -286,13 +286,7 @@ class PayoutStream:
 
     kind = "payout"
 
-    def __init__(
-        self, source: Source, reader: CsvReader, header: Header, sha256: Callable[[], str]
-    ) -> None:
-        self._checking = _Checking(source, header, sha256)
-        self._reader = reader
-        # How much of the file is read, 0 to 1 (set by `reading_report`): for progress.
-        self.share_read: Callable[[], float] = lambda: 0.0
+    checking_type = _Checking
 
     @property
     def format(self) -> str:

@@ -393,3 +393,19 @@ def sniff(path: Path, filename: str) -> Source:
     second = lines[following] if following is not None else ""
     quoted = header.lstrip().startswith('"') or second.lstrip().startswith('"')
     return Source(path, filename, encoding, delimiter, quoted, header)
+
+
+class OnePassRead:
+    """The common part of `PayoutStream` and `OrderStream`: a report read once, validated by
+    its module's `_Checking` while the records are yielded."""
+
+    kind: str
+    checking_type: Callable[[Source, Header, Callable[[], str]], Any]
+
+    def __init__(
+        self, source: Source, reader: CsvReader, header: Header, sha256: Callable[[], str]
+    ) -> None:
+        self._checking = self.checking_type(source, header, sha256)
+        self._reader = reader
+        # How much of the file is read, 0 to 1 (set by `reading_report`): for progress.
+        self.share_read: Callable[[], float] = lambda: 0.0

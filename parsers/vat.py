@@ -15,7 +15,7 @@ from typing import cast
 
 from .errors import ReportError, invalid_csv
 from .records import RatePart, ReportPeek, VatTransaction
-from .source import Source
+from .source import OnePassRead, Source
 from .table import (
     Cells,
     CsvReader,
@@ -150,20 +150,14 @@ class _Checking:
         yield from _check_rows(self, reader)
 
 
-class OrderStream:
+class OrderStream(OnePassRead):
     """A VAT report read once: `rows()` validates every row as `read_report` does while it
     yields the transactions (ReportError where a row is refused); `report` once they are all
     read. For an import inside one database transaction, as `PayoutStream`."""
 
     kind = "order"
 
-    def __init__(
-        self, source: Source, reader: CsvReader, header: Header, sha256: Callable[[], str]
-    ) -> None:
-        self._checking = _Checking(source, header, sha256)
-        self._reader = reader
-        # How much of the file is read, 0 to 1 (set by `reading_report`): for progress.
-        self.share_read: Callable[[], float] = lambda: 0.0
+    checking_type = _Checking
 
     @property
     def report(self) -> OrderReport | None:
