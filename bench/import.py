@@ -41,11 +41,19 @@ MAX_PEAK_MB = 250
 
 
 def _csv_pass(path: str) -> dict:
-    began, cpu = time.perf_counter(), time.process_time()
-    with open(path, encoding="utf-8", newline="") as f:
-        for _row in csv.reader(f, delimiter="\t"):
-            pass
-    return {"seconds": time.perf_counter() - began, "cpu": time.process_time() - cpu}
+    """The fastest of three passes: one pass alone swung by half between runs (the first
+    reads the file from disk, and the machine is shared), and every ratio divides by it."""
+    best: dict | None = None
+    for _ in range(3):
+        began, cpu = time.perf_counter(), time.process_time()
+        with open(path, encoding="utf-8", newline="") as f:
+            for _row in csv.reader(f, delimiter="\t"):
+                pass
+        measured = {"seconds": time.perf_counter() - began, "cpu": time.process_time() - cpu}
+        if best is None or measured["seconds"] < best["seconds"]:
+            best = measured
+    assert best is not None
+    return best
 
 
 def _app(database_url: str):
@@ -172,14 +180,18 @@ def _timed(work) -> dict:
 
 def _floor(report_id: int, kind: str, batch_dir: Path) -> dict:
     """What the database and the csv module alone need for this report, with no Python code
-    per record: select its stored rows in their order (what a rebuild must read), insert them
-    again into a table with the one index they need (what the import must store), and for the
-    written batch its lines joined and encoded (the least a writer does) and a csv.reader pass
-    over them (the least a validator does). The import cannot take less than the csv pass
-    over the file plus these; the rebuild not less than the select plus the batch's two."""
+    per record: select its stored rows in their order, the columns a rebuild reads
+    (`importing.store.stored_booked_lines`, `stored_vat_rows`), insert its rows again into a
+    table with the one index they need (what the import must store), and for the written
+    batch its lines joined and encoded (the least a writer does) and a csv.reader pass over
+    them (the least a validator does). The import cannot take less than the csv pass over the
+    file plus these; the rebuild not less than the select plus the batch's two."""
     from extensions import db
+    from importing.store import BookedLine
+    from parsers.records import VatTransaction
 
     table = "settlement_lines" if kind == "payout" else "vat_transactions"
+    read = BookedLine._fields if kind == "payout" else VatTransaction._fields
     connection = db.session.connection()
     raw = connection.connection.dbapi_connection
     postgresql = connection.dialect.name == "postgresql"
@@ -188,17 +200,19 @@ def _floor(report_id: int, kind: str, batch_dir: Path) -> dict:
     cursor.execute(f"SELECT * FROM {table} WHERE 0 = 1")  # noqa: S608 - names of our own
     columns = [d[0] for d in cursor.description if d[0] != "id"]
     names = ", ".join(columns)
-    rows: list = []
 
-    def select() -> None:
+    def select(names: str) -> list:
         cursor.execute(
             f"SELECT {names} FROM {table} WHERE report_id = {mark} ORDER BY position",  # noqa: S608
             (report_id,),
         )
+        rows: list = []
         while chunk := cursor.fetchmany(5000):
             rows.extend(chunk)
+        return rows
 
-    selected = _timed(select)
+    selected = _timed(lambda: select(", ".join(read)))
+    rows = select(names)
     # A temporary table: no journal of the main database, so if anything, less work than ours.
     cursor.execute("DROP TABLE IF EXISTS floor_rows")
     cursor.execute(f"CREATE TEMP TABLE floor_rows AS SELECT {names} FROM {table} WHERE 1 = 0")  # noqa: S608
