@@ -98,7 +98,10 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
         "REDIS_URL": environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "MAIL_FROM": environ.get("MAIL_FROM", "Kontor <kontor@localhost>"),
         **{name: environ.get(name, "").strip() or defaults[name] for name in SERVICE_SETTINGS},
-        "ECB_RATES_URL": environ.get("ECB_RATES_URL", ECB_URL),
+        # Outside production the sandbox's history (sandbox/ecb_rates.py): its settlements run
+        # to its today, and this machine may have no way to the ECB.
+        "ECB_RATES_URL": environ.get("ECB_RATES_URL", "").strip()
+        or defaults.get("ECB_RATES_URL", ECB_URL),
         # Refreshed daily by the clock (jobs.rates); the shipped ECB history ages otherwise.
         "ECB_RATES_FILE": environ.get(
             "ECB_RATES_FILE", str(Path(instance_path) / "ecb" / "eurofxref-hist.zip")
@@ -144,11 +147,13 @@ def sandbox_endpoints(base_url: str) -> dict[str, str]:
 
 
 def development_defaults(environ: dict[str, str]) -> dict[str, str]:
-    """The SP-API application and endpoints of the local sandbox, the local mail sink and the
-    development server's address."""
+    """The SP-API application and endpoints of the local sandbox (its ECB history too), the
+    local mail sink and the development server's address."""
+    sandbox = environ.get("SANDBOX_URL", DEV_SANDBOX_URL)
     return {
         **DEV_SPAPI_APPLICATION,
-        **sandbox_endpoints(environ.get("SANDBOX_URL", DEV_SANDBOX_URL)),
+        **sandbox_endpoints(sandbox),
+        "ECB_RATES_URL": sandbox + "/_sandbox/ecb/eurofxref-hist.zip",
         "MAIL_URL": DEV_MAIL_URL,
         "PUBLIC_URL": DEV_PUBLIC_URL,
     }

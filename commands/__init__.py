@@ -9,6 +9,7 @@ def register_all(app: Flask) -> None:
     from commands.demo import demo_command
     from commands.jobs import jobs_cli
     from commands.mailsink import mailsink_cli
+    from commands.rates import rates_cli
     from commands.reports import reports_cli
     from commands.sandbox import sandbox_cli
     from commands.tokens import tokens_cli
@@ -19,6 +20,7 @@ def register_all(app: Flask) -> None:
         demo_command,
         jobs_cli,
         mailsink_cli,
+        rates_cli,
         reports_cli,
         datev_cli,
         sandbox_cli,

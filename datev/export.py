@@ -25,11 +25,11 @@ from datev.extf_validator import ExtfValidationError
 from datev.extf_writer import WrittenFile, write_batch
 from datev.granularity import Granularity
 from datev.order_bookings import vat_report_bookings
-from datev.payout_bookings import settlement_bookings
+from datev.payout_bookings import PayoutLine, settlement_bookings
 from datev.rules import RuleBook
 from datev.settings import BatchSettings
 from parsers import OrderReport, PayoutReport
-from parsers.records import SettlementLine, SettlementSummary, VatTransaction
+from parsers.records import SettlementSummary, VatTransaction
 
 
 @dataclass
@@ -86,7 +86,7 @@ def write_validated(
 
 def export_settlement(
     summary: SettlementSummary,
-    lines: Iterable[SettlementLine],
+    lines: Iterable[PayoutLine],
     rule_book: RuleBook,
     settings: BatchSettings,
     out_dir: Path | str,

@@ -16,16 +16,16 @@ and the whole rate difference is the clearing account's Kursdifferenz.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from datev.bookings import CENT, BatchTotals, Booking, BookingError, clean_document_no, side_for
 from datev.currency import BASE_CURRENCY, EcbRates, to_base, with_base_amounts
 from datev.granularity import Granularity, apply_granularity
 from datev.rules import DEBTOR, FX_DIFFERENCE, PAYOUT, REVENUE, UNMATCHED, RuleSet
 from formatting import number
-from parsers.records import SettlementLine, SettlementSummary
+from parsers.records import SettlementSummary
 
 REVERSE_CHARGE_NOTE = (
     "Reverse Charge (BU {key}, Sachverhalt L+L {sachverhalt}) für Amazon-Rechnungen ohne "
@@ -54,6 +54,28 @@ def _note(totals: BatchTotals, rules: RuleSet, plan: _Plan, rule_fulfillment: st
         totals.notes.add(note.format(marketplace=rules.marketplace, account=plan.contra))
 
 
+class PayoutLine(Protocol):
+    """What the bookings read of a settlement line: a parsed `SettlementLine`, or of a stored
+    one only these columns (importing.store.BookedLine, all a rebuild reads back)."""
+
+    @property
+    def line_no(self) -> int: ...
+    @property
+    def transaction_type(self) -> str: ...
+    @property
+    def order_id(self) -> str: ...
+    @property
+    def amount_type(self) -> str: ...
+    @property
+    def amount_description(self) -> str: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def posted_at(self) -> datetime | None: ...
+    @property
+    def fulfillment_id(self) -> str: ...
+
+
 class _Plan(NamedTuple):
     """How the lines of one (transaction type, amount type, description, fulfillment, day)
     are booked: the same for every such line, so worked out once per settlement."""
@@ -69,7 +91,7 @@ class _Plan(NamedTuple):
 
 
 def _plan(
-    rules: RuleSet, line: SettlementLine, day: date, totals: BatchTotals, notes_made: set
+    rules: RuleSet, line: PayoutLine, day: date, totals: BatchTotals, notes_made: set
 ) -> _Plan:
     rule = rules.match_payout(
         line.transaction_type, line.amount_type, line.amount_description, day, line.fulfillment_id
@@ -100,7 +122,7 @@ def _plan(
 
 def _line_bookings(
     summary: SettlementSummary,
-    lines: Iterable[SettlementLine],
+    lines: Iterable[PayoutLine],
     rules: RuleSet,
     totals: BatchTotals,
     order_rate: OrderRate | None = None,
@@ -253,7 +275,7 @@ def _fx_difference(
 
 def settlement_bookings(
     summary: SettlementSummary,
-    lines: Iterable[SettlementLine],
+    lines: Iterable[PayoutLine],
     rules: RuleSet,
     *,
     granularity: Granularity = Granularity.PER_ORDER,

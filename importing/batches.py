@@ -34,7 +34,7 @@ from datev.extf_writer import WrittenFile
 from datev.granularity import Granularity
 from datev.rules import RuleBook
 from datev.transfers import TRANSFER_TYPE, export_transfers
-from importing.store import StoringStream, stored_lines, stored_vat_rows
+from importing.store import StoringStream, stored_booked_lines, stored_vat_rows
 from models import db
 from models.batch import Batch, BatchFile
 from models.booking_rules import Integration, load_rule_book
@@ -129,7 +129,7 @@ def _build(report: Report, records: StoringStream | None, user_id: int | None) -
         if integration == Integration.PAYOUT:
             result = export_settlement(
                 settlement_summary(report),
-                records if records is not None else stored_lines(report.id),
+                records if records is not None else stored_booked_lines(report.id),
                 rule_book,
                 settings,
                 out_dir,
@@ -347,7 +347,7 @@ def unmatched_sums(report: Report, rule_book: RuleBook, result: ExportResult) ->
     )
     fallback = report.period_end
     sums: dict[tuple[str, str, str], Decimal] = {}
-    for line in stored_lines(report.id):
+    for line in stored_booked_lines(report.id):
         if not line.amount:
             continue
         day = line.posted_at.date() if line.posted_at else fallback

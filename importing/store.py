@@ -12,7 +12,7 @@ import types
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -361,6 +361,30 @@ def stored_lines(report_id: int) -> Iterator[SettlementLine]:
     yield from _stream(SettlementLineRow.__table__, SettlementLine, report_id)
 
 
+class BookedLine(NamedTuple):
+    """The columns of a stored settlement line that its bookings read (see
+    datev.payout_bookings.PayoutLine): 8 of the 22, for a rebuild reads a report's every line,
+    and a value the database need not hand over costs nothing. Any other field is missing, so
+    booking code that began to read one would fail, not book a blank."""
+
+    line_no: int
+    transaction_type: str
+    order_id: str
+    amount_type: str
+    amount_description: str
+    amount: Decimal
+    posted_at: datetime | None
+    fulfillment_id: str
+
+
+assert set(BookedLine._fields) <= set(SettlementLine._fields)
+
+
+def stored_booked_lines(report_id: int) -> Iterator[BookedLine]:
+    """What the bookings read of the settlement's stored lines, in their order."""
+    yield from _stream(SettlementLineRow.__table__, BookedLine, report_id)
+
+
 def stored_vat_rows(report_id: int, *, transaction_type: str = "") -> Iterator[VatTransaction]:
     """The VAT report's records in their order; only those of `transaction_type` (in any case,
     as the booking code compares them) if given."""
@@ -376,7 +400,7 @@ def stored_vat_rows(report_id: int, *, transaction_type: str = "") -> Iterator[V
 
 def _stream(
     table: sa.Table,
-    record: type[SettlementLine] | type[VatTransaction],
+    record: type[SettlementLine] | type[BookedLine] | type[VatTransaction],
     report_id: int,
     *,
     decoders: dict[str, Callable[[Any], object]] | None = None,

@@ -27,9 +27,9 @@ class SettlementLineRow(db.Model):
     __table_args__ = (sa.UniqueConstraint("report_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: the unique (report_id, position) leads with it and serves every
+    # lookup by report; a second index only cost each of an import's inserts.
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id", ondelete="CASCADE"))
     position: Mapped[int]  # the record's place in the report (a V1 line yields several)
     line_no: Mapped[int]
     transaction_type: Mapped[str] = mapped_column(_TEXT)
@@ -59,9 +59,9 @@ class VatTransactionRow(db.Model):
     __table_args__ = (sa.UniqueConstraint("report_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: the unique (report_id, position) leads with it and serves every
+    # lookup by report; a second index only cost each of an import's inserts.
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id", ondelete="CASCADE"))
     position: Mapped[int]
     line_no: Mapped[int]
     marketplace: Mapped[str] = mapped_column(_TEXT)

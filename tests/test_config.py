@@ -51,6 +51,19 @@ def test_development_talks_to_the_local_sandbox_and_mail_sink():
     assert config["SPAPI_CLIENT_ID"] == "amzn1.application-oa2-client.kontorsandbox0001"
 
 
+def test_development_takes_its_ecb_rates_from_the_sandbox_and_production_from_the_ecb():
+    from currency_converter import ECB_URL
+
+    assert load_config({}, "/x")["ECB_RATES_URL"] == (
+        "http://127.0.0.1:5001/_sandbox/ecb/eurofxref-hist.zip"
+    )
+    moved = load_config({"SANDBOX_URL": "http://127.0.0.1:6001"}, "/x")
+    assert moved["ECB_RATES_URL"] == "http://127.0.0.1:6001/_sandbox/ecb/eurofxref-hist.zip"
+    assert load_config(production_without(), "/x")["ECB_RATES_URL"] == ECB_URL
+    chosen = load_config(production_without(ECB_RATES_URL="https://mirror.example/h.zip"), "/x")
+    assert chosen["ECB_RATES_URL"] == "https://mirror.example/h.zip"
+
+
 def test_the_sandbox_registers_the_application_that_development_uses():
     sandbox = load_sandbox_config({})
     development = load_config({}, "/x")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -131,3 +132,25 @@ GBP_SETTLEMENT = "\n".join(
          "ItemFees", "Commission", "-15.50", "2026-11-19T10:00:00+00:00"],
     ]
 ) + "\n"  # fmt: skip
+
+
+def test_flask_rates_refresh_loads_the_rates_now(app, fake_ecb, rates_file):
+    app.config["ECB_RATES_URL"] = f"{fake_ecb}/hist.zip"
+    result = app.test_cli_runner().invoke(args=["rates", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "EZB-Kurse bis 2026-11-20 geladen" in result.output
+    assert EcbRates.from_history_file(rates_file).rate("GBP", date(2026, 11, 20)) == Decimal(
+        "0.871200"
+    )
+
+
+def test_flask_rates_refresh_says_why_it_failed_and_keeps_trying_while_told(
+    app, fake_ecb, rates_file
+):
+    app.config["ECB_RATES_URL"] = f"{fake_ecb}/missing.zip"
+    began = time.monotonic()
+    result = app.test_cli_runner().invoke(args=["rates", "refresh", "--wait", "2"])
+    assert result.exit_code == 1
+    assert "Die EZB-Kurse konnten nicht aktualisiert werden" in result.output
+    assert time.monotonic() - began >= 2  # retried until the time was up
+    assert not rates_file.exists()
