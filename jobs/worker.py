@@ -5,9 +5,9 @@ in every horse (0.6–0.8 s and a new connection pool per job); here the parent 
 the one app and each forked horse runs its job in a fresh context of it.
 
 What a horse would load lazily, and lose when it exits, is loaded once in the worker before
-it forks (`warm_up`): the ECB history (0.3-1.3 s to parse, needed by every foreign-currency
-batch). The objects that exist then are frozen out of the garbage collector, so the horses do
-not copy their pages just to scan them.
+it forks (`warm_up`): the ECB rates of the currencies Amazon settles in (needed by every
+foreign-currency batch). The objects that exist then are frozen out of the garbage collector,
+so the horses do not copy their pages just to scan them.
 
 The scheduler looks for due delayed jobs every SCHEDULER_INTERVAL seconds instead of RQ's one
 second: a sync waiting for Amazon's rate limit is a chain of delayed jobs, and each of them
@@ -19,27 +19,22 @@ few seconds to finish its job before it is cancelled.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import gc
 import time
 from collections.abc import Sequence
-from datetime import date
 
 from flask import Flask
 from redis import Redis
 from rq.scheduler import RQScheduler
 from rq.worker import HerokuWorker
 
-from datev.currency import RateError
 from extensions import db
 from importing.batches import ecb_rates
 from jobs.context import AppContextJob
 from jobs.queues import QUEUE_NAMES
 
 SCHEDULER_INTERVAL = 0.2
-# Any day of the ECB's history: asking for its rate loads the history.
-_A_RATE_DAY = date(2000, 1, 3)
 
 
 class AppWorker(HerokuWorker):
@@ -108,8 +103,7 @@ def warm_up(app: Flask) -> None:
     """Load in this process what every horse would otherwise load for itself."""
     with app.app_context():
         rates = ecb_rates()  # one loaded history per file version (importing.batches)
-    with contextlib.suppress(RateError):  # a history without that day is loaded all the same
-        rates.rate("USD", _A_RATE_DAY)
+    rates.preload()  # the currencies of Amazon's marketplaces outside the euro
 
 
 def dispose_engines(app: Flask) -> None:
